@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CatalogueConfig(AppConfig):
+    name = "catalogue"
+    verbose_name = "Catalogue"
+
+    def ready(self):
+        from lib.rdf_offline import disable_remote_jsonld_contexts
+
+        disable_remote_jsonld_contexts()

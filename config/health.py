@@ -1,0 +1,37 @@
+"""/healthz: is the app up and can it reach its database (and broker, when one is set)?"""
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+
+@never_cache
+def healthz(request):
+    checks = {}
+    info = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # report, don't crash: this is the page that says what is wrong
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["tasks"] = "eager"
+    else:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1).ping()
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"error: {exc.__class__.__name__}"
+        if checks["database"] == "ok":
+            from catalogue.models import WorkerHeartbeat
+
+            last = WorkerHeartbeat.objects.order_by("-seen_at").first()
+            info["last_worker_heartbeat"] = last.seen_at.isoformat() if last else None
+    healthy = all(value in ("ok", "eager") for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks, **info}, status=200 if healthy else 503
+    )

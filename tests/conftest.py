@@ -1,0 +1,181 @@
+"""Shared fixtures: the named personas and a small catalogue to act on.
+
+- ``alice``: admin of the Office for Health Statistics (ohs)
+- ``bob``: editor at ohs
+- ``vera``: viewer at ohs
+- ``charlie``: signed in, no membership anywhere
+- ``anon``: not signed in
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+
+from catalogue.models import Dataset, Membership, Organisation, VocabularyTerm
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    # Tests run tasks in-process unless they go through a real worker on purpose.
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+
+
+@pytest.fixture
+def ohs(db):
+    return Organisation.objects.create(name="Office for Health Statistics", slug="ohs", abbreviation="OHS")
+
+
+@pytest.fixture
+def dft(db):
+    return Organisation.objects.create(name="Department for Transport", slug="dft", abbreviation="DfT")
+
+
+def _user(username, **extra):
+    return get_user_model().objects.create_user(username, f"{username}@example.gov", "correct-horse-battery", **extra)
+
+
+@pytest.fixture
+def alice(ohs):
+    user = _user("alice")
+    Membership.objects.create(user=user, organisation=ohs, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def bob(ohs):
+    user = _user("bob")
+    Membership.objects.create(user=user, organisation=ohs, role=Membership.Role.EDITOR)
+    return user
+
+
+@pytest.fixture
+def vera(ohs):
+    user = _user("vera")
+    Membership.objects.create(user=user, organisation=ohs, role=Membership.Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def charlie(db):
+    return _user("charlie")
+
+
+@pytest.fixture
+def anon():
+    return AnonymousUser()
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = Client()
+        if user is not None and user.is_authenticated:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+def term(scheme, code):
+    return VocabularyTerm.objects.get(scheme=scheme, code=code)
+
+
+@pytest.fixture
+def make_dataset(ohs):
+    def make(title="Hospital admissions", *, publisher=None, status=Dataset.Status.PUBLISHED, **fields):
+        fields.setdefault("description", f"{title}: counts by region and month.")
+        fields.setdefault("licence", term("licence", "OGL_3_0"))
+        return Dataset.objects.create(title=title, publisher=publisher or ohs, status=status, **fields)
+
+    return make
+
+
+def _real_services_configured(settings) -> bool:
+    return settings.IS_POSTGRES and bool(settings.CELERY_BROKER_URL)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """A real Celery worker process on the configured Redis broker, reading and writing
+    the test database. Tasks must be sent with ``apply_async`` while this runs; the
+    fixture switches eager mode off for the test.
+
+    Needs PostgreSQL and Redis (the test database must be reachable from another
+    process), which is how `.ci/run` runs the suite.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from django.db import connection
+
+    from config.celery import app
+
+    if not _real_services_configured(settings):
+        pytest.skip("needs DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://... (as .ci/run sets)")
+
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    queue = f"provcat-test-{os.getpid()}-{time.monotonic_ns()}"
+    log = tmp_path / "worker.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=info",
+        ],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_default_queue = queue
+    try:
+        deadline = time.monotonic() + 60
+        while "ready." not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.2):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

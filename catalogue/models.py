@@ -237,6 +237,18 @@ class Dataset(models.Model):
     # The computed metadata-quality score (MQA points) and its band; maintained by a task.
     quality_score = models.PositiveIntegerField(null=True, blank=True)
     quality_band = models.CharField(max_length=12, blank=True)
+    # Publisher: the score must be recomputed when requested_at is later than scored_at;
+    # a periodic sweep finishes whatever the on-commit nudge missed.
+    quality_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    quality_scored_at = models.DateTimeField(null=True, blank=True)
+    # Publisher: optimistic-concurrency token; every saved edit increments it, and an edit
+    # based on an older revision is refused (forms carry it, the API sends it as the ETag).
+    revision = models.PositiveIntegerField(default=1)
+    # Publisher: who asked for publication while the organisation requires a second editor's review.
+    review_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     created_by = models.ForeignKey(
@@ -535,6 +547,54 @@ class QualityMeasurement(models.Model):
             raise ValidationError({"value": "A percentage lies between 0 and 100."})
         if self.unit == "ratio" and not 0 <= self.value <= 1:
             raise ValidationError({"value": "A ratio lies between 0 and 1."})
+
+
+class QualityAssessment(models.Model):
+    """One computation of a dataset's metadata-quality score, kept as history (publisher).
+
+    ``mqa_score`` is the data.europa.eu MQA score out of 405; ``provcat_score`` out of
+    ``provcat_max`` is Provcat's own dimension (definitions, collection method, checks,
+    lineage), kept apart so the MQA figure stays comparable with the EU portal's.
+    ``breakdown`` lists every dimension and indicator with points earned and the hint
+    that earns the missing ones.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="quality_assessments")
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    mqa_score = models.PositiveIntegerField()
+    band = models.CharField(max_length=12)
+    provcat_score = models.PositiveIntegerField()
+    provcat_max = models.PositiveIntegerField()
+    breakdown = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["dataset", "-computed_at"]
+        indexes = [models.Index(fields=["dataset", "-computed_at"], name="quality_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dataset_id}: {self.mqa_score}/405 ({self.band})"
+
+
+class LinkCheck(models.Model):
+    """The latest answer of one distribution URL to an HTTP request (MQA accessibility)."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", "Access URL"
+        DOWNLOAD = "download", "Download URL"
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="link_checks")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    url = models.URLField(max_length=1000)
+    checked_at = models.DateTimeField(default=timezone.now)
+    reachable = models.BooleanField(default=False)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["distribution", "kind"], name="linkcheck_unique_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.url}: {'reachable' if self.reachable else 'unreachable'}"
 
 
 class WorkerHeartbeat(models.Model):

@@ -143,3 +143,138 @@ class Derivation(models.Model):
     @property
     def is_current(self) -> bool:
         return self.valid_to is None
+
+
+class LineageEdge(models.Model):
+    """One pair of the lineage closure: ``ancestor`` feeds ``descendant`` through ``depth`` derivations.
+
+    Holds every (ancestor, descendant) pair over the *current* derivations, with the
+    shortest path length. Maintained by provenance.lineage from LineageRebuildRequest
+    rows; never edited by hand. Historical ("as of") questions are answered from
+    Derivation rows instead, because the closure only knows the present.
+    """
+
+    ancestor = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False)
+    descendant = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False)
+    depth = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ancestor", "descendant"], name="lineageedge_unique_pair")]
+        # Nearest-first reads in both directions are index-only scans on these.
+        indexes = [
+            models.Index(fields=["ancestor", "depth", "descendant"], name="lineageedge_down_idx"),
+            models.Index(fields=["descendant", "depth", "ancestor"], name="lineageedge_up_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} -[{self.depth}]-> {self.descendant_id}"
+
+
+class LineageRebuildRequest(models.Model):
+    """The closure must be brought up to date for the derivation source -> derived.
+
+    Written in the same transaction as the derivation change, so the work survives a
+    broker outage or a dead worker; the task and the periodic sweep process these rows.
+    """
+
+    source = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+")
+    derived = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "id"], name="lineagerequest_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} -> {self.derived_id} ({'done' if self.processed_at else 'pending'})"
+
+
+class FieldDerivation(models.Model):
+    """Column lineage: the derived field's values come from the source field."""
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", "Identity (copied unchanged)"
+        TRANSFORMATION = "transformation", "Transformation"
+        AGGREGATION = "aggregation", "Aggregation"
+        FILTER = "filter", "Filter"
+        JOIN = "join", "Join"
+        GROUP_BY = "group-by", "Group by"
+        SORT = "sort", "Sort"
+        MASKING = "masking", "Masking"
+        OTHER = "other", "Other"
+
+    derived = models.ForeignKey("catalogue.Field", on_delete=models.CASCADE, related_name="derivations_as_derived")
+    source = models.ForeignKey("catalogue.Field", on_delete=models.CASCADE, related_name="derivations_as_source")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.IDENTITY)
+    description = models.TextField(blank=True)
+    activity = models.ForeignKey(
+        Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="field_derivations"
+    )
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_to = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = DerivationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["derived", "source"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(derived=F("source")), name="fieldderivation_not_self"),
+            models.UniqueConstraint(
+                fields=["derived", "source"], condition=Q(valid_to__isnull=True), name="fieldderivation_unique_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.derived_id} <- {self.source_id} ({self.kind})"
+
+
+class DatasetAlias(models.Model):
+    """A name another system uses for a catalogue dataset, e.g. an OpenLineage (namespace, name)."""
+
+    namespace = models.CharField(max_length=500)
+    name = models.CharField(max_length=500)
+    dataset = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="aliases")
+    is_stub = models.BooleanField(
+        default=False, help_text="Provcat made the dataset as a placeholder when an OpenLineage event named it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["namespace", "name"]
+        verbose_name_plural = "dataset aliases"
+        constraints = [models.UniqueConstraint(fields=["namespace", "name"], name="datasetalias_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class OpenLineageEvent(models.Model):
+    """One OpenLineage event as received, kept so the graph can be rebuilt from it."""
+
+    class Kind(models.TextChoices):
+        RUN = "run", "RunEvent"
+        JOB = "job", "JobEvent"
+        DATASET = "dataset", "DatasetEvent"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    event_type = models.CharField(max_length=20, blank=True, help_text="START, COMPLETE, FAIL... for run events.")
+    run_id = models.CharField(max_length=64, blank=True, db_index=True)
+    job_namespace = models.CharField(max_length=500, blank=True)
+    job_name = models.CharField(max_length=500, blank=True)
+    event_time = models.DateTimeField()
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+    # What could not be applied (e.g. an output the sender may not edit), for the sender to read.
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["processed_at", "id"], name="olevent_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event_type} {self.job_namespace}/{self.job_name}"

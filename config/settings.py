@@ -180,6 +180,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "provcat"
 CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "catalogue.worker_heartbeat", "schedule": 60.0},
+    # Applies lineage rebuild requests and OpenLineage events that no nudge reached (broker down).
+    "lineage-sweep": {"task": "provenance.lineage_sweep", "schedule": 30.0},
+    # Analyst: re-indexes datasets written without signals and recounts the search facet totals.
+    "search-index-sweep": {"task": "catalogue.search_index_sweep", "schedule": 600.0},
 }
 
 REST_FRAMEWORK = {

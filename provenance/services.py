@@ -1,0 +1,173 @@
+"""Writes to the provenance records. Forms, the admin, the API and OpenLineage ingestion all call these."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from catalogue import queries as catalogue_queries
+from catalogue.models import Dataset, Field, Organisation
+from provenance.lineage import DERIVATION, lock_derivation_writes
+from provenance.models import Activity, DatasetAlias, Derivation, FieldDerivation
+
+STUB_ORGANISATION_SLUG = "unclaimed-lineage-stubs"
+
+
+def _upstream_path(start_id: int, target_id: int) -> list[int] | None:
+    """The dataset ids from ``start`` up to ``target`` over current derivations, or None.
+
+    Walks the derivation rows themselves, not the closure, because the closure may be a
+    moment behind a change that has not been applied yet.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(node, parent) AS ("
+            f" SELECT CAST(%s AS BIGINT), CAST(NULL AS BIGINT)"
+            f" UNION"
+            f" SELECT d.source_id, d.derived_id FROM {DERIVATION} d JOIN up ON d.derived_id = up.node"
+            f" WHERE d.valid_to IS NULL"
+            f") SELECT node, parent FROM up",
+            [start_id],
+        )
+        parents: dict[int, int | None] = {}
+        for node, parent in cursor.fetchall():
+            parents.setdefault(node, parent)
+    if target_id not in parents:
+        return None
+    path, node = [target_id], target_id
+    while parents.get(node) is not None:
+        node = parents[node]
+        path.append(node)
+    return path
+
+
+def derivation_add(
+    *,
+    derived: Dataset,
+    source: Dataset,
+    activity: Activity | None = None,
+    user=None,
+    description: str = "",
+    valid_from: datetime | None = None,
+) -> Derivation:
+    """Record that ``derived`` is made from ``source``; the lineage graph follows through Celery.
+
+    Raises ValidationError for a self-derivation, a duplicate current derivation or a cycle.
+    The lineage rebuild request is written by the Derivation post_save signal, in this transaction.
+    """
+    if derived.pk == source.pk:
+        raise ValidationError("A dataset cannot be derived from itself.")
+    with transaction.atomic():
+        lock_derivation_writes()
+        if Derivation.objects.current().filter(derived=derived, source=source).exists():
+            raise ValidationError(f"“{derived.title}” is already recorded as derived from “{source.title}”.")
+        cycle = _upstream_path(source.pk, derived.pk)
+        if cycle is not None:
+            steps = len(cycle) - 1
+            raise ValidationError(
+                f"This derivation would make a cycle: “{source.title}” is already derived from "
+                f"“{derived.title}” ({steps} step{'s' if steps != 1 else ''} upstream), so "
+                f"“{derived.title}” cannot also be derived from it."
+            )
+        return Derivation.objects.create(
+            derived=derived,
+            source=source,
+            activity=activity,
+            description=description,
+            valid_from=valid_from or timezone.now(),
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+
+
+def derivation_remove(*, derivation: Derivation, user=None, when: datetime | None = None) -> None:
+    """End a derivation (sets valid_to; the row stays for "as of" questions)."""
+    with transaction.atomic():
+        derivation = Derivation.objects.select_for_update().get(pk=derivation.pk)
+        if derivation.valid_to is not None:
+            return
+        when = when or timezone.now()
+        if when < derivation.valid_from:
+            raise ValidationError("A derivation cannot end before it starts.")
+        derivation.valid_to = when
+        derivation.save(update_fields=["valid_to"])
+
+
+def field_derivation_add(
+    *,
+    derived: Field,
+    source: Field,
+    kind: str = FieldDerivation.Kind.IDENTITY,
+    description: str = "",
+    activity: Activity | None = None,
+) -> FieldDerivation:
+    """Record column lineage: ``derived``'s values come from ``source``."""
+    if derived.pk == source.pk:
+        raise ValidationError("A field cannot be derived from itself.")
+    if kind not in FieldDerivation.Kind.values:
+        raise ValidationError(
+            f"Unknown transformation kind {kind!r}; use one of {', '.join(FieldDerivation.Kind.values)}."
+        )
+    with transaction.atomic():
+        existing = FieldDerivation.objects.current().filter(derived=derived, source=source).first()
+        if existing is not None:
+            if existing.kind != kind or existing.description != description:
+                existing.kind, existing.description = kind, description
+                existing.activity = activity or existing.activity
+                existing.save(update_fields=["kind", "description", "activity"])
+            return existing
+        return FieldDerivation.objects.create(
+            derived=derived, source=source, kind=kind, description=description, activity=activity
+        )
+
+
+def stub_organisation() -> Organisation:
+    """The holder of datasets that OpenLineage events named before anyone catalogued them."""
+    organisation, _ = Organisation.objects.get_or_create(
+        slug=STUB_ORGANISATION_SLUG,
+        defaults={
+            "name": "Unclaimed lineage stubs",
+            "kind": Organisation.Kind.OTHER,
+            "description": "Placeholders for datasets named in OpenLineage events; publishers claim them.",
+        },
+    )
+    return organisation
+
+
+def dataset_stub_create(*, namespace: str, name: str) -> Dataset:
+    """A draft, non-public placeholder for an OpenLineage dataset nobody has catalogued yet."""
+    with transaction.atomic():
+        dataset = Dataset.objects.create(
+            title=name[:300],
+            description=f"Named in OpenLineage events as {namespace}/{name}. Not yet claimed by a publisher.",
+            publisher=stub_organisation(),
+            status=Dataset.Status.DRAFT,
+            access_rights=Dataset.AccessRights.NON_PUBLIC,
+        )
+        DatasetAlias.objects.create(namespace=namespace, name=name, dataset=dataset, is_stub=True)
+        return dataset
+
+
+def dataset_stub_claim(*, dataset: Dataset, organisation: Organisation, user) -> Dataset:
+    """A publisher takes over a stub: it moves to their organisation, still a draft for them to complete."""
+    if dataset.publisher.slug != STUB_ORGANISATION_SLUG:
+        raise ValidationError("Only unclaimed lineage stubs can be claimed.")
+    if not catalogue_queries.can_edit_for_organisation(user, organisation.pk):
+        raise PermissionDenied("You may only claim a stub for an organisation you edit for.")
+    with transaction.atomic():
+        dataset.publisher = organisation
+        dataset.description = dataset.description.replace(" Not yet claimed by a publisher.", "")
+        dataset.created_by = dataset.created_by or user
+        dataset.save(update_fields=["publisher", "description", "created_by", "updated_at"])
+        DatasetAlias.objects.filter(dataset=dataset).update(is_stub=False)
+        return dataset
+
+
+def dataset_alias_add(*, dataset: Dataset, namespace: str, name: str, user) -> DatasetAlias:
+    """Declare that an external system's (namespace, name) is this dataset."""
+    if not catalogue_queries.can_edit_dataset(user, dataset):
+        raise PermissionDenied("You may not change this dataset.")
+    if DatasetAlias.objects.filter(namespace=namespace, name=name).exclude(dataset=dataset).exists():
+        raise ValidationError(f"{namespace}/{name} already names another dataset.")
+    alias, _ = DatasetAlias.objects.get_or_create(namespace=namespace, name=name, defaults={"dataset": dataset})
+    return alias

@@ -1,0 +1,60 @@
+"""The demo catalogue is realistic and loading it twice changes nothing."""
+
+from collections import defaultdict
+
+from django.apps import apps
+from django.core.management import call_command
+
+from catalogue.models import Dataset, Organisation
+from provenance.models import Derivation
+
+
+def _row_counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in ("catalogue", "provenance", "auth")}
+
+
+def _depth(dataset_id, parents, seen=()):
+    return max((1 + _depth(s, parents, (*seen, dataset_id)) for s in parents[dataset_id] if s not in seen), default=0)
+
+
+def test_demo_is_idempotent_history_included(db):
+    call_command("load_demo")
+    first = _row_counts()
+    call_command("load_demo")
+    assert _row_counts() == first
+
+
+def test_demo_has_departments_published_datasets_drafts_and_a_restricted_one(db):
+    call_command("load_demo")
+    assert Organisation.objects.count() >= 6
+    published = Dataset.objects.filter(status="published", access_rights="PUBLIC")
+    assert published.count() >= 40
+    assert Dataset.objects.filter(status="draft").count() >= 2
+    assert Dataset.objects.filter(access_rights="RESTRICTED").exists()
+    for dataset in published.prefetch_related("distributions", "fields"):
+        assert dataset.distributions.all(), dataset.slug
+        assert len(dataset.fields.all()) >= 3, dataset.slug
+        assert hasattr(dataset, "collection_method"), dataset.slug
+    assert published.filter(validation_checks__isnull=False).distinct().count() >= 15
+    assert published.filter(quality_measurements__isnull=False).exists()
+
+
+def test_demo_has_a_public_derivation_chain_at_least_four_deep(db):
+    call_command("load_demo")
+    parents = defaultdict(set)
+    for derived_id, source_id in Derivation.objects.current().values_list("derived_id", "source_id"):
+        parents[derived_id].add(source_id)
+    dashboard = Dataset.objects.get(slug="employment-dashboard-extract")
+    assert _depth(dashboard.pk, parents) >= 4
+    assert dashboard.is_public()
+
+
+def test_demo_download_links_are_served_by_the_app_itself(client, db, settings):
+    call_command("load_demo")
+    dataset = Dataset.objects.get(slug="road-traffic-counts")
+    url = dataset.distributions.get(format__code="CSV").download_url
+    assert url.startswith(settings.PROVCAT_BASE_URI + "/demo/files/")
+    response = client.get(url.removeprefix(settings.PROVCAT_BASE_URI))
+    assert response.status_code == 200
+    header = response.content.decode().splitlines()[0].split(",")
+    assert header == [f.name for f in dataset.fields.all()]

@@ -32,6 +32,7 @@ from catalogue.models import (
     VocabularyTerm,
 )
 from provenance.models import Activity, Agent, Derivation
+from provenance.services import derivation_add
 
 DEMO_NAMESPACE = uuid.UUID("6f1d8c2e-4b7a-4f0e-9a51-2c3d4e5f6a7b")
 DEMO_PASSWORD = "provcat-demo"
@@ -1365,7 +1366,7 @@ class DemoLoader:
             source = datasets[source_slug]
             if Derivation.objects.filter(derived=derived, source=source).exists():
                 continue
-            Derivation.objects.create(
+            derivation_add(
                 derived=derived,
                 source=source,
                 activity=activity,

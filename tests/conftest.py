@@ -25,6 +25,28 @@ def _eager_celery(settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_link_checks(settings):
+    # Saving a distribution nudges a link check of its URLs; tests that want one switch it on
+    # (and serve the links from 127.0.0.1), so no test reaches outside by accident.
+    settings.PROVCAT_LINK_CHECKS = False
+
+
+@pytest.fixture(autouse=True)
+def _controlled_vocabularies(request):
+    """Transactional tests (live_server, real workers) empty every table when they end,
+    including the vocabularies the migrations loaded; put them back for such tests."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        import importlib
+
+        from django.apps import apps
+
+        request.getfixturevalue("transactional_db")
+        migration = importlib.import_module("catalogue.migrations.0003_load_vocabularies")
+        if not VocabularyTerm.objects.exists():
+            migration.load_vocabularies(apps, None)
+
+
 @pytest.fixture
 def ohs(db):
     return Organisation.objects.create(name="Office for Health Statistics", slug="ohs", abbreviation="OHS")

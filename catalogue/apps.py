@@ -9,3 +9,6 @@ class CatalogueConfig(AppConfig):
         from lib.rdf_offline import disable_remote_jsonld_contexts
 
         disable_remote_jsonld_contexts()
+
+        # Analyst: keep the search index current on every write.
+        import catalogue.search.signals  # noqa: F401

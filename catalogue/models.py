@@ -8,6 +8,7 @@ with access rules in queries.py.
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -605,3 +606,61 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SearchEntry(models.Model):
+    """A dataset as the search page sees it (analyst): written when the dataset or its parts
+    change, so a search reads one narrow table and computes nothing per row.
+
+    ``status``, ``access_rights`` and ``publisher`` copy the dataset's own, so the access
+    condition from catalogue.queries applies to this table without a join. ``facet_keys``
+    holds every facet value of the dataset as space-separated tokens (" p3 t12 k40 fCSV ... "),
+    which lets PostgreSQL count all facets in one grouped scan and filter with a GIN index.
+    ``document`` is the weighted tsvector (title A, keywords and field names B, description
+    and field definitions C; PostgreSQL only, GIN-indexed by a migration).
+    """
+
+    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, primary_key=True, related_name="search_entry")
+    status = models.CharField(max_length=10)
+    access_rights = models.CharField(max_length=12)
+    publisher = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    keywords_text = models.TextField(blank=True)
+    fields_text = models.TextField(blank=True)
+    facet_keys = models.TextField(blank=True)
+    quality_score = models.PositiveIntegerField(null=True, blank=True)
+    quality_band = models.CharField(max_length=12, blank=True)
+    modified = models.DateTimeField()
+    document = SearchVectorField(null=True)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["publisher", "status"], name="searchentry_publisher_idx"),
+            models.Index(fields=["-modified", "dataset"], name="searchentry_modified_idx"),
+            models.Index(fields=["title", "dataset"], name="searchentry_title_idx"),
+            models.Index(fields=["-quality_score", "dataset"], name="searchentry_quality_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SearchFacetTotal(models.Model):
+    """Facet counts for the unfiltered search page, kept up to date on every index write
+    (analyst), so the busiest page — the home page with no query — counts nothing.
+
+    ``scope`` "public" counts what everyone may see; "all" counts every searchable dataset
+    (for site administrators). Key "*" is the number of datasets.
+    """
+
+    scope = models.CharField(max_length=10)
+    key = models.CharField(max_length=120)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="searchfacettotal_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.count}"

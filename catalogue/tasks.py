@@ -10,3 +10,19 @@ def worker_heartbeat(hostname: str | None = None) -> str:
     name = hostname or worker_heartbeat.request.hostname or "eager"
     WorkerHeartbeat.objects.update_or_create(hostname=name, defaults={"seen_at": timezone.now()})
     return name
+
+
+@shared_task(name="catalogue.search_index_sweep")
+def search_index_sweep() -> int:
+    """Analyst: re-index datasets changed without signals, and recount the facet totals."""
+    from catalogue.search.index import search_index_datasets, search_totals_rebuild, stale_dataset_ids
+
+    ids = stale_dataset_ids()
+    if ids:
+        search_index_datasets(ids, update_totals=False)
+    search_totals_rebuild()
+    return len(ids)
+
+
+# DCAT: the stored-RDF refresh task and its sweep live with the RDF mapping.
+from catalogue.rdf.tasks import rdf_refresh, rdf_refresh_sweep  # noqa: E402,F401

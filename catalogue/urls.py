@@ -10,4 +10,6 @@ urlpatterns = [
     path("id/dataset/<uuid:uuid>", views.dataset_by_uri, name="dataset-uri"),
     path("organisations/", views.organisation_list, name="organisation-list"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
+    path("themes/", views.theme_list, name="theme-list"),
+    path("about/api/", views.api_guide, name="api-guide"),
 ]

@@ -1,0 +1,290 @@
+"""Writing the search index: one SearchEntry per dataset, and the facet totals.
+
+Called on every write that changes what the search page shows (signals.py), by the
+``search_reindex`` command after bulk loads, and by a periodic sweep that catches writes
+made with queryset.update() or bulk_create, which send no signals.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalogue.models import (
+    Dataset,
+    Distribution,
+    Field,
+    SearchEntry,
+    SearchFacetTotal,
+    ValidationCheck,
+)
+from provenance.models import Derivation
+
+# Scopes of the precomputed facet totals (see SearchFacetTotal).
+SCOPE_PUBLIC = "public"
+SCOPE_ALL = "all"
+TOTAL_KEY = "*"
+BATCH_SIZE = 2000
+
+
+def entry_scopes(status: str, access_rights: str) -> tuple[str, ...]:
+    """The facet-total scopes an entry counts in. Withdrawn datasets keep their page but leave search."""
+    if status == Dataset.Status.WITHDRAWN:
+        return ()
+    if status == Dataset.Status.PUBLISHED and access_rights == Dataset.AccessRights.PUBLIC:
+        return (SCOPE_PUBLIC, SCOPE_ALL)
+    return (SCOPE_ALL,)
+
+
+def _keys(facet_keys: str) -> list[str]:
+    return facet_keys.split()
+
+
+def _entries_for(dataset_ids: list[int]) -> list[SearchEntry]:
+    """Build (unsaved) entries for the datasets that still exist, in a fixed number of queries."""
+    datasets = list(
+        Dataset.objects.filter(id__in=dataset_ids).values(
+            "id",
+            "status",
+            "access_rights",
+            "publisher_id",
+            "title",
+            "description",
+            "licence_id",
+            "frequency_id",
+            "quality_score",
+            "quality_band",
+            "modified",
+            "updated_at",
+        )
+    )
+    if not datasets:
+        return []
+    ids = [d["id"] for d in datasets]
+    keywords = defaultdict(list)
+    for dataset_id, keyword_id, name in Dataset.keywords.through.objects.filter(dataset_id__in=ids).values_list(
+        "dataset_id", "keyword_id", "keyword__name"
+    ):
+        keywords[dataset_id].append((keyword_id, name))
+    themes = defaultdict(list)
+    for dataset_id, term_id in Dataset.themes.through.objects.filter(dataset_id__in=ids).values_list(
+        "dataset_id", "vocabularyterm_id"
+    ):
+        themes[dataset_id].append(term_id)
+    formats = defaultdict(set)
+    for dataset_id, format_id in Distribution.objects.filter(dataset_id__in=ids, format__isnull=False).values_list(
+        "dataset_id", "format_id"
+    ):
+        formats[dataset_id].add(format_id)
+    fields = defaultdict(list)
+    for dataset_id, name, title, definition in Field.objects.filter(dataset_id__in=ids).values_list(
+        "dataset_id", "name", "title", "definition"
+    ):
+        fields[dataset_id].append((name, title, definition))
+    with_lineage = set()
+    for derived_id, source_id in (
+        Derivation.objects.current()
+        .filter(Q(derived_id__in=ids) | Q(source_id__in=ids))
+        .values_list("derived_id", "source_id")
+    ):
+        with_lineage.update((derived_id, source_id))
+    # A check's latest run decides whether it currently fails; older runs are history.
+    latest_outcome: dict[tuple[int, str], str] = {}
+    for dataset_id, name, outcome in (
+        ValidationCheck.objects.filter(dataset_id__in=ids)
+        .order_by("dataset_id", "name", "-run_at", "-id")
+        .values_list("dataset_id", "name", "outcome")
+    ):
+        latest_outcome.setdefault((dataset_id, name), outcome)
+    failing = {d for (d, _), outcome in latest_outcome.items() if outcome == ValidationCheck.Outcome.FAIL}
+
+    entries = []
+    for d in datasets:
+        pk = d["id"]
+        keys = [f"p{d['publisher_id']}", f"a{d['access_rights']}"]
+        keys += [f"t{t}" for t in sorted(themes[pk])]
+        keys += [f"k{k}" for k, _ in sorted(keywords[pk])]
+        keys += [f"f{f}" for f in sorted(formats[pk])]
+        if d["licence_id"]:
+            keys.append(f"l{d['licence_id']}")
+        if d["frequency_id"]:
+            keys.append(f"r{d['frequency_id']}")
+        keys.append(f"q{d['quality_band'] or 'none'}")
+        keys.append("h1" if pk in with_lineage else "h0")
+        keys.append("x1" if pk in failing else "x0")
+        field_names = [" ".join(filter(None, (name.replace("_", " "), title))) for name, title, _ in fields[pk]]
+        entries.append(
+            SearchEntry(
+                dataset_id=pk,
+                status=d["status"],
+                access_rights=d["access_rights"],
+                publisher_id=d["publisher_id"],
+                title=d["title"],
+                description=d["description"],
+                keywords_text=" ".join([name for _, name in keywords[pk]] + field_names),
+                fields_text="\n".join(definition for _, _, definition in fields[pk] if definition),
+                facet_keys=" " + " ".join(keys) + " ",
+                quality_score=d["quality_score"],
+                quality_band=d["quality_band"],
+                modified=d["modified"] or d["updated_at"],
+                indexed_at=timezone.now(),
+            )
+        )
+    return entries
+
+
+def _apply_total_deltas(deltas: Counter) -> None:
+    by_scope = defaultdict(dict)
+    for (scope, key), delta in deltas.items():
+        if delta:
+            by_scope[scope][key] = delta
+    for scope, changes in by_scope.items():
+        SearchFacetTotal.objects.bulk_create(
+            [SearchFacetTotal(scope=scope, key=key, count=0) for key in changes], ignore_conflicts=True
+        )
+        SearchFacetTotal.objects.filter(scope=scope, key__in=list(changes)).update(
+            count=F("count")
+            + Case(*[When(key=key, then=Value(delta)) for key, delta in changes.items()], output_field=IntegerField())
+        )
+
+
+def _count_into(deltas: Counter, status: str, access_rights: str, facet_keys: str, sign: int) -> None:
+    for scope in entry_scopes(status, access_rights):
+        deltas[(scope, TOTAL_KEY)] += sign
+        for key in _keys(facet_keys):
+            deltas[(scope, key)] += sign
+
+
+def _update_documents(dataset_ids: list[int]) -> None:
+    if connection.vendor != "postgresql" or not dataset_ids:
+        return
+    from django.contrib.postgres.search import SearchVector
+
+    SearchEntry.objects.filter(dataset_id__in=dataset_ids).update(
+        document=SearchVector("title", weight="A", config="english")
+        + SearchVector("keywords_text", weight="B", config="english")
+        + SearchVector("description", "fields_text", weight="C", config="english")
+    )
+
+
+def search_index_datasets(dataset_ids: Iterable[int], *, update_totals: bool = True) -> int:
+    """Bring the search entries of these datasets up to date (and drop entries of deleted ones).
+
+    Returns the number of entries written. Atomic, so the facet totals always match the entries.
+    """
+    ids = sorted({int(i) for i in dataset_ids if i is not None})
+    if not ids:
+        return 0
+    with transaction.atomic():
+        old = {
+            row["dataset_id"]: row
+            for row in SearchEntry.objects.select_for_update()
+            .filter(dataset_id__in=ids)
+            .values("dataset_id", "status", "access_rights", "facet_keys")
+        }
+        entries = _entries_for(ids)
+        deltas: Counter = Counter()
+        if update_totals:
+            for row in old.values():
+                _count_into(deltas, row["status"], row["access_rights"], row["facet_keys"], -1)
+            for entry in entries:
+                _count_into(deltas, entry.status, entry.access_rights, entry.facet_keys, +1)
+        gone = set(ids) - {e.dataset_id for e in entries}
+        if gone:
+            SearchEntry.objects.filter(dataset_id__in=gone).delete()
+        SearchEntry.objects.bulk_create(
+            entries,
+            update_conflicts=True,
+            unique_fields=["dataset"],
+            update_fields=[
+                "status",
+                "access_rights",
+                "publisher",
+                "title",
+                "description",
+                "keywords_text",
+                "fields_text",
+                "facet_keys",
+                "quality_score",
+                "quality_band",
+                "modified",
+                "indexed_at",
+            ],
+        )
+        _update_documents([e.dataset_id for e in entries])
+        if update_totals:
+            _apply_total_deltas(deltas)
+    return len(entries)
+
+
+def search_forget_dataset(dataset_id: int) -> None:
+    """Take a dataset that is being deleted out of the facet totals (its entry goes by cascade)."""
+    row = SearchEntry.objects.filter(dataset_id=dataset_id).values("status", "access_rights", "facet_keys").first()
+    if row:
+        deltas: Counter = Counter()
+        _count_into(deltas, row["status"], row["access_rights"], row["facet_keys"], -1)
+        _apply_total_deltas(deltas)
+
+
+def search_totals_rebuild() -> None:
+    """Recount the facet totals from the entries (after bulk loads, and periodically to heal drift)."""
+    counts: Counter = Counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT (status = %s AND access_rights = %s) AS public, k, count(*)
+                FROM catalogue_searchentry, unnest(string_to_array(btrim(facet_keys), ' ') || %s::text) AS k
+                WHERE status <> %s
+                GROUP BY 1, 2
+                """,
+                [Dataset.Status.PUBLISHED, Dataset.AccessRights.PUBLIC, TOTAL_KEY, Dataset.Status.WITHDRAWN],
+            )
+            for public, key, n in cursor.fetchall():
+                counts[(SCOPE_ALL, key)] += n
+                if public:
+                    counts[(SCOPE_PUBLIC, key)] += n
+    else:
+        for status, access, facet_keys in SearchEntry.objects.values_list("status", "access_rights", "facet_keys"):
+            _count_into(counts, status, access, facet_keys, +1)
+    with transaction.atomic():
+        SearchFacetTotal.objects.all().delete()
+        SearchFacetTotal.objects.bulk_create(
+            [SearchFacetTotal(scope=scope, key=key, count=n) for (scope, key), n in counts.items() if n]
+        )
+
+
+def search_reindex_all(*, batch_size: int = BATCH_SIZE, progress=None) -> int:
+    """Rebuild every entry in batches, then recount the totals."""
+    written = 0
+    last_id = 0
+    while True:
+        ids = list(Dataset.objects.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:batch_size])
+        if not ids:
+            break
+        written += search_index_datasets(ids, update_totals=False)
+        last_id = ids[-1]
+        if progress:
+            progress(written)
+    SearchEntry.objects.exclude(dataset_id__in=Dataset.objects.values("id")).delete()
+    search_totals_rebuild()
+    return written
+
+
+def stale_dataset_ids(limit: int = BATCH_SIZE) -> list[int]:
+    """Datasets whose entry is missing or older than the dataset (writes that sent no signal)."""
+    return list(
+        Dataset.objects.annotate(
+            score_now=Coalesce("quality_score", -1), score_indexed=Coalesce("search_entry__quality_score", -1)
+        )
+        .filter(
+            Q(search_entry__isnull=True)
+            | Q(updated_at__gt=F("search_entry__indexed_at"))
+            | ~Q(quality_band=F("search_entry__quality_band"))
+            | ~Q(score_now=F("score_indexed"))
+        )
+        .values_list("id", flat=True)[:limit]
+    )

@@ -1,0 +1,564 @@
+"""Answering a search: results, facet counts and paging, all through the access helper.
+
+Every query starts from ``visible_datasets_q(user)`` (catalogue.queries) applied to the
+SearchEntry table, whose status / access_rights / publisher columns copy the dataset's.
+The page's rows are then loaded again through ``visible_datasets(user)``, so even a stale
+entry cannot show a dataset the user may not read.
+
+On PostgreSQL: websearch_to_tsquery on the GIN-indexed weighted tsvector, ranked with
+ts_rank; all facets counted in ONE grouped scan over the matched rows
+(``unnest(facet_keys)``); filters use the GIN index on the facet-key array; snippets come
+from ts_headline on the 20 rows shown. The unfiltered page uses SearchFacetTotal, which
+is maintained on write. On SQLite: icontains on each word, facets counted in Python.
+"""
+
+import html
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
+from django.http import QueryDict
+from django.utils.safestring import SafeString, mark_safe
+
+from catalogue.models import Dataset, Keyword, Organisation, SearchEntry, SearchFacetTotal, VocabularyTerm
+from catalogue.queries import _is_authenticated, member_organisation_ids, visible_datasets, visible_datasets_q
+from catalogue.search.index import SCOPE_ALL, SCOPE_PUBLIC, TOTAL_KEY
+
+PAGE_SIZE = 20
+# Offset paging is capped: past 500 pages nobody browses, and a refined query is faster for everyone.
+MAX_PAGE = 500
+FACET_LIMIT = 8
+# websearch_to_tsquery syntax is safe for any input, but the query text is bounded all the same.
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str  # the URL parameter, e.g. "publisher"
+    label: str  # the heading shown, e.g. "Publisher"
+    prefix: str  # the facet-key prefix in SearchEntry.facet_keys, e.g. "p"
+    scheme: str = ""  # the vocabulary scheme, for facets over VocabularyTerm
+
+
+FACETS = [
+    Facet("publisher", "Publisher", "p"),
+    Facet("theme", "Theme", "t", VocabularyTerm.Scheme.THEME),
+    Facet("keyword", "Keyword", "k"),
+    Facet("format", "Format", "f", VocabularyTerm.Scheme.FILE_TYPE),
+    Facet("licence", "Licence", "l", VocabularyTerm.Scheme.LICENCE),
+    Facet("access", "Access rights", "a"),
+    Facet("frequency", "Update frequency", "r", VocabularyTerm.Scheme.FREQUENCY),
+    Facet("quality", "Metadata quality", "q"),
+    Facet("lineage", "Lineage", "h"),
+    Facet("checks", "Validation checks", "x"),
+]
+FACETS_BY_PARAM = {f.param: f for f in FACETS}
+FACETS_BY_PREFIX = {f.prefix: f for f in FACETS}
+
+QUALITY_BANDS = {
+    "excellent": "Excellent",
+    "good": "Good",
+    "sufficient": "Sufficient",
+    "bad": "Bad",
+    "none": "Not scored yet",
+}
+FIXED_VALUES = {
+    "a": {code: label for code, label in Dataset.AccessRights.choices},
+    "q": QUALITY_BANDS,
+    "h": {"1": "Has recorded lineage", "0": "No recorded lineage"},
+    "x": {"1": "A check is failing", "0": "No failing check"},
+}
+# URL value <-> key suffix for the facets with fixed values.
+FIXED_URL = {"h": {"yes": "1", "no": "0"}, "x": {"failing": "1", "passing": "0"}}
+
+SORTS = {
+    "relevance": "Relevance",
+    "modified": "Recently modified",
+    "title": "Title (A to Z)",
+    "quality": "Metadata quality score",
+}
+
+
+@dataclass
+class FacetValue:
+    value: str  # as it appears in the URL
+    label: str
+    count: int
+    selected: bool
+    url: str  # the search URL with this value toggled
+
+
+@dataclass
+class FacetResult:
+    facet: Facet
+    values: list[FacetValue]
+    more: int = 0
+
+
+@dataclass
+class Result:
+    dataset: Dataset
+    snippet: SafeString
+    formats: list[str]
+    quality_band: str
+
+
+@dataclass
+class SearchPage:
+    q: str
+    sort: str
+    page: int
+    total: int
+    results: list[Result]
+    facets: list[FacetResult]
+    selected: list[FacetValue]
+    page_urls: dict = field(default_factory=dict)
+    capped: bool = False
+    elapsed_ms: float = 0.0
+    unknown_filters: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * PAGE_SIZE)
+
+
+# -- vocabulary labels ---------------------------------------------------------------------
+
+_VOCAB_CACHE: dict = {"loaded": 0.0, "by_id": {}, "by_code": {}}
+_VOCAB_TTL = 600.0
+_VOCAB_SCHEMES = (
+    VocabularyTerm.Scheme.THEME,
+    VocabularyTerm.Scheme.FILE_TYPE,
+    VocabularyTerm.Scheme.LICENCE,
+    VocabularyTerm.Scheme.FREQUENCY,
+)
+
+
+def _vocabulary() -> tuple[dict, dict]:
+    """Term id -> (code, label) and (scheme, code) -> id for the faceted schemes.
+
+    The vocabularies are loaded by migrations and change only with a deploy, so each
+    process keeps them for ten minutes instead of asking on every search.
+    """
+    now = time.monotonic()
+    if now - _VOCAB_CACHE["loaded"] > _VOCAB_TTL or not _VOCAB_CACHE["by_id"]:
+        by_id, by_code = {}, {}
+        for pk, scheme, code, label in VocabularyTerm.objects.filter(scheme__in=_VOCAB_SCHEMES).values_list(
+            "id", "scheme", "code", "label"
+        ):
+            by_id[pk] = (code, label)
+            by_code[(scheme, code)] = pk
+        _VOCAB_CACHE.update(loaded=now, by_id=by_id, by_code=by_code)
+    return _VOCAB_CACHE["by_id"], _VOCAB_CACHE["by_code"]
+
+
+# -- parsing the URL -------------------------------------------------------------------------
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)  # param -> URL values, in URL order
+    sort: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_querydict(cls, data: QueryDict) -> "SearchParams":
+        q = " ".join(data.get("q", "").split())[:MAX_QUERY_LENGTH]
+        filters = {}
+        for facet in FACETS:
+            values = [v for v in dict.fromkeys(data.getlist(facet.param)) if v]
+            if values:
+                filters[facet.param] = values
+        sort = data.get("sort", "")
+        if sort not in SORTS:
+            sort = "relevance" if q else "modified"
+        if sort == "relevance" and not q:
+            sort = "modified"
+        try:
+            page = max(1, int(data.get("page", "1")))
+        except ValueError:
+            page = 1
+        return cls(q=q, filters=filters, sort=sort, page=page)
+
+    def url(self, **changes) -> str:
+        """The search URL for this state with ``changes`` applied (page resets unless given)."""
+        q = changes.get("q", self.q)
+        filters = changes.get("filters", self.filters)
+        sort = changes.get("sort", self.sort)
+        page = changes.get("page", 1)
+        data = QueryDict(mutable=True)
+        if q:
+            data["q"] = q
+        for facet in FACETS:
+            for value in filters.get(facet.param, []):
+                data.appendlist(facet.param, value)
+        default_sort = "relevance" if q else "modified"
+        if sort and sort != default_sort:
+            data["sort"] = sort
+        if page > 1:
+            data["page"] = str(page)
+        encoded = data.urlencode()
+        return "/?" + encoded if encoded else "/"
+
+    def toggled(self, param: str, value: str) -> dict[str, list[str]]:
+        filters = {k: list(v) for k, v in self.filters.items()}
+        values = filters.setdefault(param, [])
+        if value in values:
+            values.remove(value)
+        else:
+            values.append(value)
+        return {k: v for k, v in filters.items() if v}
+
+
+def _filter_keys(params: SearchParams) -> tuple[list[str], list[str]]:
+    """Translate URL filter values to facet keys; unknown values are reported, and match nothing."""
+    _, by_code = _vocabulary()
+    keys, unknown = [], []
+    slugs = params.filters.get("publisher", [])
+    org_ids = dict(Organisation.objects.filter(slug__in=slugs).values_list("slug", "id")) if slugs else {}
+    names = params.filters.get("keyword", [])
+    keyword_ids = dict(Keyword.objects.filter(name__in=names).values_list("name", "id")) if names else {}
+    for param, values in params.filters.items():
+        facet = FACETS_BY_PARAM[param]
+        for value in values:
+            if param == "publisher":
+                pk = org_ids.get(value)
+            elif param == "keyword":
+                pk = keyword_ids.get(value)
+            elif facet.scheme:
+                pk = by_code.get((facet.scheme, value))
+            elif facet.prefix in FIXED_URL:
+                pk = FIXED_URL[facet.prefix].get(value)
+            else:
+                pk = value if value in FIXED_VALUES[facet.prefix] else None
+            if pk is None:
+                unknown.append(f"{facet.label}: {value}")
+                keys.append(f"{facet.prefix}-unknown")
+            else:
+                keys.append(f"{facet.prefix}{pk}")
+    return keys, unknown
+
+
+# -- the search ------------------------------------------------------------------------------
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _visible_entries(user):
+    """Searchable entries the user may read: the access helper's condition on SearchEntry."""
+    entries = SearchEntry.objects.exclude(status=Dataset.Status.WITHDRAWN)
+    condition = visible_datasets_q(user)
+    return entries if condition is None else entries.filter(condition)
+
+
+def _text_filter(entries, q: str):
+    if _postgres():
+        return entries.filter(document=SearchQuery(q, config="english", search_type="websearch"))
+    for word in re.findall(r"\w+", q):
+        entries = entries.filter(
+            Q(title__icontains=word)
+            | Q(keywords_text__icontains=word)
+            | Q(description__icontains=word)
+            | Q(fields_text__icontains=word)
+        )
+    return entries
+
+
+def _key_filter(entries, keys: list[str]):
+    if not keys:
+        return entries
+    if _postgres():
+        return entries.filter(
+            RawSQL("string_to_array(btrim(facet_keys), ' ') @> %s::text[]", (keys,), output_field=BooleanField())
+        )
+    for key in keys:
+        entries = entries.filter(facet_keys__contains=f" {key} ")
+    return entries
+
+
+def _count_keys(entries) -> Counter:
+    """Facet-key counts over ``entries`` plus TOTAL_KEY: one grouped scan on PostgreSQL."""
+    if _postgres():
+        sql, params = entries.values("facet_keys").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH m AS MATERIALIZED ({sql})
+                SELECT k, count(*) FROM m, unnest(string_to_array(btrim(m.facet_keys), ' ')) AS k GROUP BY k
+                UNION ALL SELECT %s, count(*) FROM m
+                """,
+                [*params, TOTAL_KEY],
+            )
+            return Counter(dict(cursor.fetchall()))
+    counts: Counter = Counter()
+    for facet_keys in entries.values_list("facet_keys", flat=True):
+        counts[TOTAL_KEY] += 1
+        counts.update(facet_keys.split())
+    return counts
+
+
+def _totals(scope: str) -> Counter:
+    return Counter(dict(SearchFacetTotal.objects.filter(scope=scope).values_list("key", "count")))
+
+
+def _unfiltered_counts(user, entries) -> Counter:
+    """Counts for the page with no query and no filter, from the totals kept on write.
+
+    Everyone sees the public totals; a member adds a live count over their own
+    organisations' other datasets (few, and disjoint from the public ones); a site
+    administrator reads the totals over everything.
+    """
+    if _is_authenticated(user) and user.is_superuser:
+        return _totals(SCOPE_ALL)
+    counts = _totals(SCOPE_PUBLIC)
+    if member_organisation_ids(user):
+        counts.update(
+            _count_keys(entries.exclude(status=Dataset.Status.PUBLISHED, access_rights=Dataset.AccessRights.PUBLIC))
+        )
+    return counts
+
+
+def _ordered(entries, params: SearchParams):
+    if params.sort == "relevance":
+        query = SearchQuery(params.q, config="english", search_type="websearch")
+        if _postgres():
+            return entries.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", "-modified", "dataset_id")
+        return entries.order_by("-modified", "dataset_id")
+    if params.sort == "title":
+        return entries.order_by("title", "dataset_id")
+    if params.sort == "quality":
+        return entries.order_by(F("quality_score").desc(nulls_last=True), "dataset_id")
+    return entries.order_by("-modified", "dataset_id")
+
+
+def _highlight_python(text: str, q: str, length: int = 240) -> str:
+    words = [w for w in re.findall(r"\w+", q) if len(w) > 1]
+    start = 0
+    if words:
+        match = re.search("|".join(re.escape(w) for w in words), text, re.IGNORECASE)
+        if match:
+            start = max(0, match.start() - 60)
+    snippet = text[start : start + length]
+    escaped = html.escape(snippet)
+    if words:
+        escaped = re.sub(
+            "(" + "|".join(re.escape(html.escape(w)) for w in words) + ")",
+            r"<mark>\1</mark>",
+            escaped,
+            flags=re.IGNORECASE,
+        )
+    return ("…" if start else "") + escaped + ("…" if start + length < len(text) else "")
+
+
+# ts_headline marks matches with these control characters; the text is escaped and only
+# then are they turned into <mark>, so a description cannot inject markup.
+_START, _STOP = "\x02", "\x03"
+
+
+def _safe_headline(headline: str) -> str:
+    return html.escape(headline).replace(_START, "<mark>").replace(_STOP, "</mark>")
+
+
+def _rows(user, page_ids: list[int], q: str) -> dict[int, Dataset]:
+    """The page's datasets, loaded again through the access helper, with snippets."""
+    datasets = visible_datasets(user, Dataset.objects.filter(id__in=page_ids)).select_related("publisher")
+    datasets = datasets.only(
+        "id",
+        "slug",
+        "title",
+        "description",
+        "status",
+        "access_rights",
+        "modified",
+        "updated_at",
+        "quality_band",
+        "quality_score",
+        "publisher__name",
+        "publisher__slug",
+        "publisher__abbreviation",
+    )
+    if q and _postgres():
+        datasets = datasets.annotate(
+            headline=SearchHeadline(
+                "description",
+                SearchQuery(q, config="english", search_type="websearch"),
+                config="english",
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=40,
+                min_words=20,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+    return {d.id: d for d in datasets}
+
+
+def search(user, params: SearchParams) -> SearchPage:
+    started = time.perf_counter()
+    entries = _visible_entries(user)
+    base = entries
+    if params.q:
+        entries = _text_filter(entries, params.q)
+    keys, unknown = _filter_keys(params)
+    entries = _key_filter(entries, keys)
+
+    counts = _unfiltered_counts(user, base) if not params.q and not keys else _count_keys(entries)
+    total = counts.get(TOTAL_KEY, 0)
+
+    page = min(params.page, MAX_PAGE, max(1, -(-total // PAGE_SIZE)))
+    capped = params.page > MAX_PAGE
+    offset = (page - 1) * PAGE_SIZE
+    page_entries = list(
+        _ordered(entries, params).values_list("dataset_id", "facet_keys", "quality_band")[offset : offset + PAGE_SIZE]
+    )
+    datasets = _rows(user, [row[0] for row in page_entries], params.q)
+    vocab_by_id, _ = _vocabulary()
+    results = []
+    for dataset_id, facet_keys, band in page_entries:
+        dataset = datasets.get(dataset_id)
+        if dataset is None:  # the entry is stale and the helper says no: show nothing
+            continue
+        if params.q and hasattr(dataset, "headline"):
+            snippet = _safe_headline(dataset.headline)
+        elif params.q:
+            snippet = _highlight_python(dataset.description, params.q)
+        else:
+            snippet = html.escape(dataset.description[:240]) + ("…" if len(dataset.description) > 240 else "")
+        formats = [vocab_by_id.get(int(k[1:]), ("", "?"))[1] for k in facet_keys.split() if k.startswith("f")]
+        results.append(Result(dataset=dataset, snippet=mark_safe(snippet), formats=formats, quality_band=band))
+
+    params.page = page
+    facets, selected = _facet_results(params, counts)
+    return SearchPage(
+        q=params.q,
+        sort=params.sort,
+        page=page,
+        total=total,
+        results=results,
+        facets=facets,
+        selected=selected,
+        capped=capped,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+        unknown_filters=unknown,
+    )
+
+
+def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetResult], list[FacetValue]]:
+    """Facet values with counts, top FACET_LIMIT per facet plus anything selected."""
+    by_prefix: dict[str, list[tuple[str, int]]] = {f.prefix: [] for f in FACETS}
+    for key, n in counts.items():
+        if key != TOTAL_KEY and key[:1] in by_prefix and n > 0:
+            by_prefix[key[:1]].append((key[1:], n))
+    selected_urls = {(param, v) for param, values in params.filters.items() for v in values}
+
+    # Which ids need a label: the top values of each facet (the selected ones come from the URL).
+    shown: dict[str, list[tuple[str, int]]] = {}
+    for prefix, values in by_prefix.items():
+        values.sort(key=lambda item: (-item[1], item[0]))
+        shown[prefix] = values
+    org_ids = [int(v) for v, _ in shown["p"][: FACET_LIMIT * 3]]
+    keyword_ids = [int(v) for v, _ in shown["k"][: FACET_LIMIT * 3]]
+    selected_slugs = params.filters.get("publisher", [])
+    selected_names = params.filters.get("keyword", [])
+    orgs = {
+        pk: (slug, name)
+        for pk, slug, name in Organisation.objects.filter(Q(id__in=org_ids) | Q(slug__in=selected_slugs)).values_list(
+            "id", "slug", "name"
+        )
+    }
+    keywords = {
+        pk: (name, name)
+        for pk, name in Keyword.objects.filter(Q(id__in=keyword_ids) | Q(name__in=selected_names)).values_list(
+            "id", "name"
+        )
+    }
+    vocab_by_id, _ = _vocabulary()
+
+    def describe(prefix: str, suffix: str) -> tuple[str, str] | None:
+        """(URL value, label) for a key suffix."""
+        if prefix == "p":
+            return orgs.get(int(suffix))
+        if prefix == "k":
+            return keywords.get(int(suffix))
+        if prefix in FIXED_URL:
+            url_value = {v: k for k, v in FIXED_URL[prefix].items()}[suffix]
+            return url_value, FIXED_VALUES[prefix][suffix]
+        if prefix in FIXED_VALUES:
+            return suffix, FIXED_VALUES[prefix].get(suffix, suffix)
+        return vocab_by_id.get(int(suffix))
+
+    facets, selected = [], []
+    for facet in FACETS:
+        values, seen = [], set()
+        for suffix, n in shown[facet.prefix]:
+            described = describe(facet.prefix, suffix)
+            if described is None:
+                continue
+            url_value, label = described
+            is_selected = (facet.param, url_value) in selected_urls
+            if len(values) >= FACET_LIMIT and not is_selected:
+                continue
+            seen.add(url_value)
+            values.append(
+                FacetValue(
+                    url_value,
+                    label,
+                    n,
+                    is_selected,
+                    params.url(filters=params.toggled(facet.param, url_value), sort=params.sort),
+                )
+            )
+        for url_value in params.filters.get(facet.param, []):
+            if url_value not in seen:  # selected but matching nothing now: still offer to remove it
+                values.append(
+                    FacetValue(
+                        url_value,
+                        url_value,
+                        0,
+                        True,
+                        params.url(filters=params.toggled(facet.param, url_value), sort=params.sort),
+                    )
+                )
+        for value in values:
+            if value.selected:
+                selected.append(value)
+        more = max(0, len(shown[facet.prefix]) - len(values))
+        if values:
+            facets.append(FacetResult(facet=facet, values=values, more=more))
+    return facets, selected
+
+
+def theme_counts(user) -> list[dict]:
+    """Every theme with the number of searchable datasets the user may see in it."""
+    counts = _unfiltered_counts(user, _visible_entries(user))
+    rows = []
+    for pk, code, label, description in VocabularyTerm.objects.filter(scheme=VocabularyTerm.Scheme.THEME).values_list(
+        "id", "code", "label", "description"
+    ):
+        rows.append(
+            {
+                "code": code,
+                "label": label,
+                "description": description,
+                "count": counts.get(f"t{pk}", 0),
+                "url": SearchParams(filters={"theme": [code]}).url(),
+            }
+        )
+    return rows

@@ -14,7 +14,7 @@ The rules:
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from catalogue.models import Dataset, Membership
@@ -120,3 +120,78 @@ def dataset_for_user(user, *, slug: str, for_edit: bool = False, queryset: Query
     if for_edit and not can_edit_dataset(user, dataset):
         raise PermissionDenied("You may not change this dataset.")
     return dataset
+
+
+# Publisher: publishing, review and the organisation's quality figures.
+
+
+def can_publish_dataset(user, dataset: Dataset) -> bool:
+    """Editors and admins of the publishing organisation publish and withdraw; viewers never do."""
+    return can_edit_dataset(user, dataset)
+
+
+def can_approve_review(user, dataset: Dataset) -> bool:
+    """A publication waiting for review is approved by a different editor of the organisation."""
+    return (
+        can_publish_dataset(user, dataset)
+        and dataset.review_requested_by_id is not None
+        and dataset.review_requested_by_id != getattr(user, "pk", None)
+    )
+
+
+def editable_organisations(user) -> QuerySet:
+    """Organisations for which ``user`` may create and change datasets."""
+    from catalogue.models import Organisation
+
+    if not _is_authenticated(user):
+        return Organisation.objects.none()
+    if user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in=member_organisation_ids(user, roles=EDIT_ROLES))
+
+
+def organisation_quality(user, organisation, weakest: int = 5) -> dict:
+    """The average MQA score of the organisation's datasets ``user`` may see, and the weakest ones."""
+    from django.db.models import Avg, Count
+
+    scored = visible_datasets(user, organisation.datasets.exclude(quality_score__isnull=True))
+    figures = scored.aggregate(average=Avg("quality_score"), count=Count("id"))
+    return {
+        "average": round(figures["average"]) if figures["average"] is not None else None,
+        "count": figures["count"],
+        "weakest": list(scored.order_by("quality_score", "title")[:weakest]),
+    }
+
+
+def datasets_awaiting_score() -> QuerySet:
+    """Datasets changed since they were last scored (or never scored), oldest request first."""
+    from django.db.models import F
+
+    return Dataset.objects.filter(
+        Q(quality_scored_at__isnull=True) | Q(quality_requested_at__gt=F("quality_scored_at"))
+    ).order_by(F("quality_requested_at").asc(nulls_first=True), "pk")
+
+
+def distributions_due_for_link_check(max_age_hours: int) -> QuerySet:
+    """Ids of distributions whose links were never checked or were checked too long ago."""
+    from datetime import timedelta
+
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from catalogue.models import Distribution
+
+    cutoff = timezone.now() - timedelta(hours=max_age_hours)
+    return (
+        Distribution.objects.annotate(last=Min("link_checks__checked_at"))
+        .filter(Q(last__isnull=True) | Q(last__lt=cutoff))
+        .order_by(F("last").asc(nulls_first=True), "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def can_view_history(user, dataset: Dataset) -> bool:
+    """The change history (who changed what) is for members of the publishing organisation."""
+    if not _is_authenticated(user):
+        return False
+    return user.is_superuser or dataset.publisher_id in member_organisation_ids(user)

@@ -72,7 +72,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
@@ -181,10 +180,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "provcat"
 CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "catalogue.worker_heartbeat", "schedule": 60.0},
+    # Publisher: scores datasets changed since their last score; re-checks distribution links.
+    "quality-sweep": {"task": "catalogue.quality_sweep", "schedule": 60.0},
+    "link-check-sweep": {"task": "catalogue.link_check_sweep", "schedule": 3600.0},
     # Applies lineage rebuild requests and OpenLineage events that no nudge reached (broker down).
     "lineage-sweep": {"task": "provenance.lineage_sweep", "schedule": 30.0},
-    # Analyst: re-indexes datasets written without signals and recounts the search facet totals.
-    "search-index-sweep": {"task": "catalogue.search_index_sweep", "schedule": 600.0},
     # Analyst: re-indexes datasets written without signals and recounts the search facet totals.
     "search-index-sweep": {"task": "catalogue.search_index_sweep", "schedule": 600.0},
 }
@@ -200,12 +200,41 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
+# Publisher: the REST API's throttling (per user, per anonymous address).
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env_str("API_THROTTLE_ANON", "600/minute"),
+    "user": env_str("API_THROTTLE_USER", "3000/minute"),
+}
+
+# Publisher: link checks (MQA accessibility). Fetching from loopback is allowed only where
+# the links are served locally (tests, the demo); private and link-local never are.
+# Link checks can be switched off (the test suite does, so no test reaches out by accident).
+PROVCAT_LINK_CHECKS = env_bool("PROVCAT_LINK_CHECKS", True)
+PROVCAT_ALLOW_LOOPBACK_FETCH = env_bool("PROVCAT_ALLOW_LOOPBACK_FETCH", False)
+PROVCAT_LINK_CHECK_TIMEOUT = env_int("PROVCAT_LINK_CHECK_TIMEOUT", 10)
+PROVCAT_LINK_CHECK_MAX_AGE_HOURS = env_int("PROVCAT_LINK_CHECK_MAX_AGE_HOURS", 24 * 7)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Provcat API",
     "DESCRIPTION": "Metadata catalogue and provenance tracker for government data.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Publisher: the API docs (Swagger UI, Redoc) served from our own static files, never a CDN.
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "COMPONENT_SPLIT_REQUEST": True,
+    }
+)
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
 from catalogue.demo_views import demo_file
 from config.health import healthz
 
@@ -10,5 +12,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("demo/files/<slug:slug>.<str:extension>", demo_file, name="demo-file"),
+    # Publisher: the REST API, its OpenAPI 3 schema and docs, and the publisher's pages.
+    path("api/v1/", include("catalogue.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include("catalogue.urls_publish")),
     path("", include("catalogue.urls")),
 ]

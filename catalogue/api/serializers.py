@@ -1,0 +1,255 @@
+"""REST API serializers: parse and present; the changes themselves are catalogue.services."""
+
+from rest_framework import serializers
+
+from catalogue.models import (
+    CollectionMethod,
+    Dataset,
+    Distribution,
+    Field,
+    Membership,
+    Organisation,
+    QualityMeasurement,
+    ValidationCheck,
+    VocabularyTerm,
+)
+
+
+class VocabularyField(serializers.SlugRelatedField):
+    """A vocabulary term given by its code, e.g. "CSV" or "OGL_3_0"."""
+
+    def __init__(self, scheme: str, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(slug_field="code", queryset=VocabularyTerm.objects.filter(scheme=scheme), **kwargs)
+
+
+class KeywordsField(serializers.ListField):
+    child = serializers.CharField(max_length=100)
+
+    def to_representation(self, data):
+        return [keyword.name for keyword in data.all()]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    publisher = serializers.SlugRelatedField(slug_field="slug", queryset=Organisation.objects.all())
+    keywords = KeywordsField(required=False)
+    themes = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        required=False,
+        queryset=VocabularyTerm.objects.filter(scheme=VocabularyTerm.Scheme.THEME),
+    )
+    licence = VocabularyField(VocabularyTerm.Scheme.LICENCE)
+    frequency = VocabularyField(VocabularyTerm.Scheme.FREQUENCY)
+    language = VocabularyField(VocabularyTerm.Scheme.LANGUAGE)
+    url = serializers.HyperlinkedIdentityField(view_name="api:dataset-detail", lookup_field="slug")
+    page = serializers.CharField(source="get_absolute_url", read_only=True)
+    awaiting_review = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "url",
+            "page",
+            "slug",
+            "uri",
+            "title",
+            "description",
+            "publisher",
+            "keywords",
+            "themes",
+            "contact_name",
+            "contact_email",
+            "licence",
+            "access_rights",
+            "temporal_start",
+            "temporal_end",
+            "spatial_uri",
+            "spatial_label",
+            "frequency",
+            "language",
+            "version",
+            "version_notes",
+            "conforms_to",
+            "landing_page",
+            "issued",
+            "modified",
+            "status",
+            "awaiting_review",
+            "published_at",
+            "withdrawn_at",
+            "withdrawn_reason",
+            "quality_score",
+            "quality_band",
+            "revision",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "slug",
+            "uri",
+            "status",
+            "published_at",
+            "withdrawn_at",
+            "withdrawn_reason",
+            "quality_score",
+            "quality_band",
+            "revision",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_awaiting_review(self, dataset) -> bool:
+        return dataset.review_requested_by_id is not None
+
+    def validate(self, attrs):
+        if self.instance is not None and "publisher" in attrs and attrs["publisher"] != self.instance.publisher:
+            raise serializers.ValidationError({"publisher": "A dataset cannot move to another organisation."})
+        return attrs
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the dataset is withdrawn; readers see this notice.")
+
+
+class RestoreSerializer(serializers.Serializer):
+    history_id = serializers.IntegerField(help_text="The version to restore, from the dataset's history.")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    history_id = serializers.IntegerField()
+    history_date = serializers.DateTimeField()
+    history_type = serializers.CharField()
+    history_user = serializers.CharField(allow_null=True, source="history_user.username", default=None)
+    history_change_reason = serializers.CharField(allow_null=True)
+    revision = serializers.IntegerField()
+    status = serializers.CharField()
+    title = serializers.CharField()
+
+
+class DatasetPartSerializer(serializers.ModelSerializer):
+    """Common to the parts of a dataset: the dataset is named by its slug and fixed once set."""
+
+    dataset = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
+
+    def validate_dataset(self, dataset):
+        if self.instance is not None and dataset.pk != self.instance.dataset_id:
+            raise serializers.ValidationError("A part cannot move to another dataset.")
+        return dataset
+
+
+class DistributionSerializer(DatasetPartSerializer):
+    format = VocabularyField(VocabularyTerm.Scheme.FILE_TYPE)
+    media_type = VocabularyField(VocabularyTerm.Scheme.MEDIA_TYPE)
+    licence = VocabularyField(VocabularyTerm.Scheme.LICENCE)
+
+    class Meta:
+        model = Distribution
+        fields = [
+            "id",
+            "uri",
+            "dataset",
+            "title",
+            "description",
+            "access_url",
+            "download_url",
+            "format",
+            "media_type",
+            "byte_size",
+            "checksum",
+            "checksum_algorithm",
+            "licence",
+            "rights",
+            "conforms_to",
+            "issued",
+            "modified",
+            "position",
+        ]
+        read_only_fields = ["uri"]
+
+
+class FieldSerializer(DatasetPartSerializer):
+    class Meta:
+        model = Field
+        fields = [
+            "id",
+            "dataset",
+            "position",
+            "name",
+            "title",
+            "definition",
+            "datatype",
+            "unit",
+            "required",
+            "constraints",
+            "concept_uri",
+        ]
+        # The (dataset, name) uniqueness is checked by the model's full_clean in the service.
+        validators = []
+
+
+class CollectionMethodSerializer(DatasetPartSerializer):
+    class Meta:
+        model = CollectionMethod
+        fields = [
+            "id",
+            "dataset",
+            "method_type",
+            "description",
+            "population",
+            "sample_size",
+            "period_start",
+            "period_end",
+            "source_systems",
+        ]
+        validators = []
+
+
+class ValidationCheckSerializer(DatasetPartSerializer):
+    class Meta:
+        model = ValidationCheck
+        fields = [
+            "id",
+            "dataset",
+            "name",
+            "rule",
+            "run_at",
+            "run_by",
+            "outcome",
+            "records_checked",
+            "records_failed",
+            "notes",
+        ]
+
+
+class QualityMeasurementSerializer(DatasetPartSerializer):
+    distribution = serializers.PrimaryKeyRelatedField(
+        queryset=Distribution.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = QualityMeasurement
+        fields = ["id", "dataset", "distribution", "dimension", "metric", "value", "unit", "measured_at", "notes"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:organisation-detail", lookup_field="slug")
+
+    class Meta:
+        model = Organisation
+        fields = ["url", "slug", "uri", "name", "abbreviation", "kind", "description", "homepage", "requires_review"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", queryset=Organisation.objects.all())
+    user = serializers.SlugRelatedField(
+        slug_field="username", queryset=Membership._meta.get_field("user").related_model.objects.all()
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organisation", "user", "role", "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []

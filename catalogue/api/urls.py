@@ -1,0 +1,19 @@
+"""The REST API at /api/v1/ (publisher). Lineage routes live in provenance/api_urls.py."""
+
+from rest_framework.routers import DefaultRouter
+
+from catalogue.api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("datasets", views.DatasetViewSet, basename="dataset")
+router.register("distributions", views.DistributionViewSet, basename="distribution")
+router.register("fields", views.FieldViewSet, basename="field")
+router.register("collection-methods", views.CollectionMethodViewSet, basename="collection-method")
+router.register("checks", views.ValidationCheckViewSet, basename="check")
+router.register("measurements", views.QualityMeasurementViewSet, basename="measurement")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("memberships", views.MembershipViewSet, basename="membership")
+
+urlpatterns = router.urls

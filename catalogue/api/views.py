@@ -1,0 +1,369 @@
+"""REST API views: thin. Who may see what is catalogue.queries; every change is a service."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from catalogue import queries, services
+from catalogue.api import serializers as s
+from catalogue.models import (
+    CollectionMethod,
+    Dataset,
+    Distribution,
+    Field,
+    Membership,
+    Organisation,
+    QualityMeasurement,
+    ValidationCheck,
+)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The dataset changed since you read it: fetch it again and re-apply your change."
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = "Send If-Match with the ETag you read, so that no one else's change is overwritten."
+    default_code = "precondition_required"
+
+
+def etag_for(dataset: Dataset) -> str:
+    return f'"{dataset.uuid}-{dataset.revision}"'
+
+
+def revision_from_if_match(request, dataset: Dataset) -> int:
+    """The revision the client's change is based on; 428 without If-Match, 412 when stale."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired()
+    tags = [tag.strip() for tag in header.split(",")]
+    if "*" not in tags and etag_for(dataset) not in tags:
+        raise PreconditionFailed()
+    return dataset.revision
+
+
+def run_service(function, **kwargs):
+    """Call a service and turn its refusals into API answers."""
+    try:
+        return function(**kwargs)
+    except services.StaleRevision as exc:
+        raise PreconditionFailed(str(exc)) from None
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise serializers.ValidationError(detail) from None
+
+
+class DatasetFilter(filters.FilterSet):
+    publisher = filters.CharFilter(field_name="publisher__slug", help_text="Organisation slug")
+    theme = filters.CharFilter(field_name="themes__code", help_text="EU data theme code, e.g. HEAL")
+    keyword = filters.CharFilter(field_name="keywords__name", lookup_expr="iexact")
+    modified_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    min_quality_score = filters.NumberFilter(field_name="quality_score", lookup_expr="gte")
+
+    class Meta:
+        model = Dataset
+        fields = ["publisher", "status", "access_rights", "quality_band", "theme", "keyword", "modified_since"]
+
+
+class CanChangeDataset(permissions.BasePermission):
+    """Object permission from the one access helper: editors and admins of the publisher."""
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        dataset = obj if isinstance(obj, Dataset) else obj.dataset
+        return queries.can_edit_dataset(request.user, dataset)
+
+
+@extend_schema_view(
+    update=extend_schema(parameters=[OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, True)]),
+    partial_update=extend_schema(
+        parameters=[OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, True)]
+    ),
+)
+class DatasetViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Datasets the caller may see. Updates need If-Match with the ETag of the version read."""
+
+    serializer_class = s.DatasetSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, CanChangeDataset]
+    pagination_class = Pagination
+    filterset_class = DatasetFilter
+    lookup_field = "slug"
+    lookup_value_regex = "[a-z0-9-]+"
+
+    def get_queryset(self):
+        queryset = (
+            Dataset.objects.select_related("publisher", "licence", "frequency", "language")
+            .prefetch_related("keywords", "themes")
+            .order_by("title", "pk")
+        )
+        return queries.visible_datasets(self.request.user, queryset)
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_for(self.get_object())
+        return response
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        organisation = data.pop("publisher")
+        keywords = data.pop("keywords", [])
+        themes = data.pop("themes", [])
+        serializer.instance = run_service(
+            services.dataset_create,
+            user=self.request.user,
+            organisation=organisation,
+            data=data,
+            keywords=keywords,
+            themes=themes,
+        )
+
+    def update(self, request, *args, **kwargs):
+        dataset = self.get_object()
+        revision = revision_from_if_match(request, dataset)
+        serializer = self.get_serializer(dataset, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("publisher", None)
+        keywords = data.pop("keywords", None)
+        themes = data.pop("themes", None)
+        updated = run_service(
+            services.dataset_update,
+            dataset=dataset,
+            user=request.user,
+            data=data,
+            expected_revision=revision,
+            keywords=keywords,
+            themes=themes,
+        )
+        return self._answer(updated)
+
+    def _answer(self, dataset, code=status.HTTP_200_OK):
+        dataset = self.get_queryset().get(pk=dataset.pk)
+        response = Response(self.get_serializer(dataset).data, status=code)
+        response["ETag"] = etag_for(dataset)
+        return response
+
+    @extend_schema(request=None, responses=s.DatasetSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, slug=None):
+        """Publish (or, where the organisation requires review, ask for it / approve it)."""
+        dataset = self.get_object()
+        return self._answer(run_service(services.dataset_publish, dataset=dataset, user=request.user))
+
+    @extend_schema(request=s.WithdrawSerializer, responses=s.DatasetSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, slug=None):
+        dataset = self.get_object()
+        body = s.WithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            run_service(
+                services.dataset_withdraw, dataset=dataset, user=request.user, reason=body.validated_data["reason"]
+            )
+        )
+
+    @extend_schema(responses=s.HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, slug=None):
+        """Every recorded version of the dataset, newest first (members of the publisher only)."""
+        dataset = self.get_object()
+        if not queries.can_view_history(request.user, dataset):
+            raise PermissionDenied("Only members of the publishing organisation see the history.")
+        entries = dataset.history.select_related("history_user").order_by("-history_date", "-history_id")
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(s.HistoryEntrySerializer(page, many=True).data)
+
+    @extend_schema(request=s.RestoreSerializer, responses=s.DatasetSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, slug=None):
+        dataset = self.get_object()
+        body = s.RestoreSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        restored = run_service(
+            services.dataset_restore_version,
+            dataset=dataset,
+            user=request.user,
+            history_id=body.validated_data["history_id"],
+        )
+        return self._answer(restored)
+
+
+class DatasetPartViewSet(viewsets.ModelViewSet):
+    """Shared by the parts of a dataset: visible when the dataset is, changed through a service."""
+
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, CanChangeDataset]
+    pagination_class = Pagination
+    model = None
+    related = ("dataset",)
+    save_service = None
+    delete_service = None
+    instance_kwarg = None
+    filterset_fields = ["dataset__slug"]
+
+    def get_queryset(self):
+        condition = queries.visible_datasets_q(self.request.user, prefix="dataset__")
+        queryset = self.model.objects.select_related(*self.related).order_by("pk")
+        return queryset if condition is None else queryset.filter(condition)
+
+    def _check_dataset(self, dataset):
+        if not queries.can_view_dataset(self.request.user, dataset):
+            raise serializers.ValidationError({"dataset": "No such dataset."})
+        if not queries.can_edit_dataset(self.request.user, dataset):
+            raise PermissionDenied("You may not change this dataset.")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        dataset = data.pop("dataset")
+        self._check_dataset(dataset)
+        serializer.instance = run_service(type(self).save_service, dataset=dataset, user=self.request.user, data=data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("dataset", None)
+        instance = serializer.instance
+        serializer.instance = run_service(
+            type(self).save_service,
+            dataset=instance.dataset,
+            user=self.request.user,
+            data=data,
+            **{self.instance_kwarg: instance},
+        )
+
+    def perform_destroy(self, instance):
+        run_service(type(self).delete_service, user=self.request.user, **{self.instance_kwarg: instance})
+
+
+class DistributionViewSet(DatasetPartViewSet):
+    model = Distribution
+    serializer_class = s.DistributionSerializer
+    related = ("dataset", "format", "media_type", "licence")
+    save_service = services.distribution_save
+    delete_service = services.distribution_delete
+    instance_kwarg = "distribution"
+
+
+class FieldViewSet(DatasetPartViewSet):
+    model = Field
+    serializer_class = s.FieldSerializer
+    save_service = services.field_save
+    delete_service = services.field_delete
+    instance_kwarg = "field"
+
+
+class ValidationCheckViewSet(DatasetPartViewSet):
+    model = ValidationCheck
+    serializer_class = s.ValidationCheckSerializer
+    save_service = services.validation_check_record
+    delete_service = services.validation_check_delete
+    instance_kwarg = "check"
+
+
+class QualityMeasurementViewSet(DatasetPartViewSet):
+    model = QualityMeasurement
+    serializer_class = s.QualityMeasurementSerializer
+    save_service = services.quality_measurement_record
+    delete_service = services.quality_measurement_delete
+    instance_kwarg = "measurement"
+
+
+class CollectionMethodViewSet(DatasetPartViewSet):
+    model = CollectionMethod
+    serializer_class = s.CollectionMethodSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        dataset = data.pop("dataset")
+        self._check_dataset(dataset)
+        serializer.instance = run_service(
+            services.collection_method_save, dataset=dataset, user=self.request.user, data=data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("dataset", None)
+        serializer.instance = run_service(
+            services.collection_method_save, dataset=serializer.instance.dataset, user=self.request.user, data=data
+        )
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Organisation.objects.order_by("name", "pk")
+    serializer_class = s.OrganisationSerializer
+    pagination_class = Pagination
+    lookup_field = "slug"
+    lookup_value_regex = "[a-z0-9-]+"
+    filterset_fields = ["kind", "requires_review"]
+
+
+class CanManageMembership(permissions.BasePermission):
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return queries.can_manage_organisation(request.user, obj.organisation_id)
+
+
+class MembershipViewSet(viewsets.ModelViewSet):
+    """Members of the caller's organisations; admins of an organisation change them."""
+
+    serializer_class = s.MembershipSerializer
+    permission_classes = [permissions.IsAuthenticated, CanManageMembership]
+    pagination_class = Pagination
+    filterset_fields = ["organisation__slug", "role"]
+
+    def get_queryset(self):
+        queryset = Membership.objects.select_related("organisation", "user").order_by("organisation__name", "pk")
+        user = self.request.user
+        if user.is_superuser:
+            return queryset
+        return queryset.filter(Q(organisation_id__in=queries.member_organisation_ids(user)))
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = run_service(
+            services.membership_set,
+            organisation=data["organisation"],
+            user=self.request.user,
+            member=data["user"],
+            role=data["role"],
+        )
+
+    def perform_update(self, serializer):
+        membership = serializer.instance
+        if serializer.validated_data.get("organisation", membership.organisation) != membership.organisation or (
+            serializer.validated_data.get("user", membership.user) != membership.user
+        ):
+            raise serializers.ValidationError("Change the role only; add a new membership for another person.")
+        serializer.instance = run_service(
+            services.membership_set,
+            organisation=membership.organisation,
+            user=self.request.user,
+            member=membership.user,
+            role=serializer.validated_data.get("role", membership.role),
+        )
+
+    def perform_destroy(self, instance):
+        run_service(services.membership_remove, membership=instance, user=self.request.user)

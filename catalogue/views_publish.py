@@ -1,0 +1,1 @@
+"""The publisher's pages (publisher helper): thin views over catalogue.forms_publish and services."""

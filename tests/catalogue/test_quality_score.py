@@ -1,0 +1,250 @@
+"""The metadata-quality score: MQA points on reference datasets, hints that lead to excellent,
+score history, and link checks against a local server."""
+
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from catalogue.models import Dataset, LinkCheck, QualityAssessment
+
+
+class CommittingClient(APIClient):
+    """Runs the on-commit callbacks of each request, as a real commit would: the score is
+    computed by a task sent when the change commits."""
+
+    capture = None
+
+    def generic(self, *args, **kwargs):
+        with self.capture(execute=True):
+            return super().generic(*args, **kwargs)
+
+
+@pytest.fixture
+def api(bob, django_capture_on_commit_callbacks):
+    client = CommittingClient()
+    client.capture = staticmethod(django_capture_on_commit_callbacks)
+    client.force_authenticate(bob)
+    return client
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        code = 200 if self.path.startswith("/ok") else 404
+        self.send_response(code)
+        self.send_header("Content-Type", "text/csv")
+        self.end_headers()
+        self.wfile.write(b"a,b\n1,2\n")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_links(settings):
+    """An HTTP server on 127.0.0.1: /ok... answers 200, anything else 404. Link checks on."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.PROVCAT_LINK_CHECKS = True
+    settings.PROVCAT_ALLOW_LOOPBACK_FETCH = True
+    settings.PROVCAT_LINK_CHECK_TIMEOUT = 5
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def create(api, payload, distributions=()):
+    response = api.post("/api/v1/datasets/", {"publisher": "ohs", **payload}, format="json")
+    assert response.status_code == 201, response.content
+    slug = response.json()["slug"]
+    for distribution in distributions:
+        answer = api.post("/api/v1/distributions/", {"dataset": slug, **distribution}, format="json")
+        assert answer.status_code == 201, answer.content
+    return slug
+
+
+def stored(api, slug):
+    body = api.get(f"/api/v1/datasets/{slug}/").json()
+    return body["quality_score"], body["quality_band"]
+
+
+def latest(slug) -> QualityAssessment:
+    return QualityAssessment.objects.filter(dataset__slug=slug).order_by("-computed_at", "-pk").first()
+
+
+TYPICAL = {
+    "title": "Hospital admissions",
+    "description": "Admissions to NHS hospitals by region and month.",
+    "keywords": ["hospitals", "admissions"],
+    "themes": ["HEAL"],
+    "temporal_start": "2020-01-01",
+    "contact_email": "stats@ohs.example.gov",
+    "licence": "OGL_3_0",
+    "issued": "2021-03-01",
+}
+
+
+def typical_distributions(base):
+    return [
+        {
+            "title": "Admissions CSV",
+            "access_url": f"{base}/ok/page",
+            "download_url": f"{base}/ok/file.csv",
+            "format": "CSV",
+            "media_type": "text/csv",
+            "byte_size": 1200,
+            "rights": "Crown copyright.",
+        },
+        {"title": "Methodology", "access_url": f"{base}/ok/method", "format": "PDF"},
+    ]
+
+
+def test_minimal_draft_scores_only_what_is_always_there(api, db):
+    slug = create(api, {"title": "Bare"})
+    # Reusability: access rights 10 + from vocabulary 5 + publisher 10. Nothing else.
+    assert stored(api, slug) == (25, "bad")
+    assessment = latest(slug)
+    assert assessment.mqa_score == 25
+    assert assessment.provcat_score == 0
+
+
+def test_typical_dataset_before_link_checks_matches_hand_computed_score(api, db):
+    slug = create(api, TYPICAL, typical_distributions("http://links.invalid"))
+    # Findability 30+30+0+20=80; accessibility: links not checked 0 + download URL 1/2 of 20 = 10
+    # + 0; interoperability: best distribution (CSV) 20+10+10+20+20 + DCAT-AP 30 = 110;
+    # reusability 20+10+10+5+20+10 = 75; contextuality: rights 1/2 of 5 = 3 (halves up),
+    # byte size 3, issued 5, modified 0 = 11. Total 286.
+    assert stored(api, slug) == (286, "good")
+    by_key = {i["key"]: i for d in latest(slug).breakdown for i in d["indicators"]}
+    assert by_key["rights"]["points"] == 3
+    assert by_key["access_url_reachable"]["hint"].startswith("Access URL: waiting for the link check")
+
+
+def test_typical_dataset_with_links_answering_is_excellent(api, local_links):
+    slug = create(api, TYPICAL, typical_distributions(local_links))
+    # As above, but both access URLs answer (50) and the one download URL answers (1/2 of 30 = 15):
+    # accessibility 75, total 351: the first excellent score.
+    assert stored(api, slug) == (351, "excellent")
+    assert LinkCheck.objects.filter(distribution__dataset__slug=slug, reachable=True).count() == 3
+
+
+def test_broken_links_lose_accessibility_points(api, local_links):
+    distributions = typical_distributions(local_links)
+    distributions[0]["access_url"] = f"{local_links}/gone"
+    distributions[0]["download_url"] = f"{local_links}/gone.csv"
+    slug = create(api, TYPICAL, distributions)
+    # Accessibility: 1/2 access URLs answer (25) + download present 10 + download answers 0 = 35.
+    assert stored(api, slug) == (286 + 25 + 0, "good")
+    check = LinkCheck.objects.get(distribution__title="Admissions CSV", kind="access")
+    assert (check.reachable, check.status_code) == (False, 404)
+
+
+def test_complete_dataset_scores_full_marks(api, local_links, bob):
+    slug = create(
+        api,
+        {
+            **TYPICAL,
+            "spatial_uri": "http://publications.europa.eu/resource/authority/country/GBR",
+            "spatial_label": "United Kingdom",
+            "modified": "2024-01-01T00:00:00Z",
+        },
+        [typical_distributions(local_links)[0]],
+    )
+    assert stored(api, slug) == (405, "excellent")
+    assessment = latest(slug)
+    assert all(not i["hint"] for d in assessment.breakdown[:5] for i in d["indicators"])
+
+
+def test_hints_name_every_missing_point_and_following_them_reaches_excellent(api, local_links):
+    slug = create(api, {"title": "Bare"})
+    assessment = latest(slug)
+    gains = [int(i["hint"].rsplit("+", 1)[1]) for d in assessment.breakdown[:5] for i in d["indicators"] if i["hint"]]
+    assert sum(gains) == 405 - assessment.mqa_score
+    hints = " | ".join(i["hint"] for d in assessment.breakdown for i in d["indicators"] if i["hint"])
+    for expected in (
+        "Add keywords: +30",
+        "Pick a theme: +30",
+        "Say which place it covers: +20",
+        "Add a contact name or email: +20",
+        "Give the date of first issue: +5",
+    ):
+        assert expected in hints
+
+    # Follow the hints, one form of change at a time, through the API.
+    etag = api.get(f"/api/v1/datasets/{slug}/")["ETag"]
+    response = api.patch(
+        f"/api/v1/datasets/{slug}/",
+        {
+            "description": "Beds in use per hospital trust.",
+            "keywords": ["beds"],
+            "themes": ["HEAL"],
+            "spatial_uri": "http://publications.europa.eu/resource/authority/country/GBR",
+            "temporal_start": "2023-01-01",
+            "contact_email": "beds@ohs.example.gov",
+            "licence": "OGL_3_0",
+            "issued": "2023-02-01",
+            "modified": "2024-02-01T00:00:00Z",
+        },
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert response.status_code == 200, response.content
+    api.post(
+        "/api/v1/distributions/",
+        {
+            "dataset": slug,
+            "access_url": f"{local_links}/ok/beds",
+            "download_url": f"{local_links}/ok/beds.csv",
+            "format": "CSV",
+            "media_type": "text/csv",
+            "byte_size": 10,
+            "rights": "Crown copyright.",
+        },
+        format="json",
+    )
+    assert stored(api, slug) == (405, "excellent")
+    # The score history kept each step.
+    assert QualityAssessment.objects.filter(dataset__slug=slug).count() >= 3
+
+
+def test_provcat_dimension_counts_definitions_method_checks_and_lineage(api, db):
+    slug = create(api, TYPICAL)
+    for name, definition in (("region", "ONS region code"), ("admissions", "")):
+        api.post("/api/v1/fields/", {"dataset": slug, "name": name, "definition": definition}, format="json")
+    assert latest(slug).provcat_score == 0 + 13  # 1 of 2 fields defined: 12.5 -> 13
+    api.post(
+        "/api/v1/collection-methods/",
+        {"dataset": slug, "method_type": "administrative", "description": "Hospital episode records."},
+        format="json",
+    )
+    # Collection method 25; lineage: not derived, so nothing to declare: 25.
+    assert latest(slug).provcat_score == 13 + 25 + 25
+    api.post(
+        "/api/v1/checks/",
+        {
+            "dataset": slug,
+            "name": "No missing regions",
+            "outcome": "pass",
+            "run_at": (timezone.now() - timedelta(days=400)).isoformat(),
+        },
+        format="json",
+    )
+    assert latest(slug).provcat_score == 63  # a check from over a year ago does not count
+    api.post("/api/v1/checks/", {"dataset": slug, "name": "No missing regions", "outcome": "pass"}, format="json")
+    assert latest(slug).provcat_score == 88
+    hints = [i["hint"] for i in latest(slug).breakdown[5]["indicators"] if i["hint"]]
+    assert hints == ["Write a definition for 1 more field: +12"]
+
+
+def test_sweep_scores_datasets_whose_nudge_was_lost(db, make_dataset):
+    dataset = make_dataset("Loaded in bulk")
+    Dataset.objects.filter(pk=dataset.pk).update(quality_score=None, quality_scored_at=None)
+    from catalogue.quality_tasks import quality_sweep
+
+    assert quality_sweep() >= 1
+    dataset.refresh_from_db()
+    assert dataset.quality_score is not None and dataset.quality_scored_at is not None

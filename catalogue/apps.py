@@ -10,5 +10,8 @@ class CatalogueConfig(AppConfig):
 
         disable_remote_jsonld_contexts()
 
+        # Analyst: keep the search index current on every write.
+        import catalogue.search.signals  # noqa: F401
+
         # Publisher: recompute the quality score and re-check links on every change.
         import catalogue.quality_signals  # noqa: F401

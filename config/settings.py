@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
@@ -180,11 +181,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "provcat"
 CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "catalogue.worker_heartbeat", "schedule": 60.0},
+    # Applies lineage rebuild requests and OpenLineage events that no nudge reached (broker down).
+    "lineage-sweep": {"task": "provenance.lineage_sweep", "schedule": 30.0},
+    # Analyst: re-indexes datasets written without signals and recounts the search facet totals.
+    "search-index-sweep": {"task": "catalogue.search_index_sweep", "schedule": 600.0},
     # Publisher: scores datasets changed since their last score; re-checks distribution links.
     "quality-sweep": {"task": "catalogue.quality_sweep", "schedule": 60.0},
     "link-check-sweep": {"task": "catalogue.link_check_sweep", "schedule": 3600.0},
-    # Applies lineage rebuild requests and OpenLineage events that no nudge reached (broker down).
-    "lineage-sweep": {"task": "provenance.lineage_sweep", "schedule": 30.0},
     # Analyst: re-indexes datasets written without signals and recounts the search facet totals.
     "search-index-sweep": {"task": "catalogue.search_index_sweep", "schedule": 600.0},
 }

@@ -1,0 +1,67 @@
+"""The data dictionary as CSVW: a csvw:Schema of csvw:Columns, reached from each
+distribution through dct:conformsTo (and from a csvw:Table per distribution)."""
+
+from rdflib import URIRef
+
+from catalogue.models import Dataset, Field
+from catalogue.rdf.namespaces import CSVW, DCTERMS, RDF, XSD
+from catalogue.rdf.terms import dataset_node, plain, text
+
+GEOSPARQL_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+DATATYPES = {
+    Field.Datatype.STRING: XSD.string,
+    Field.Datatype.INTEGER: XSD.integer,
+    Field.Datatype.DECIMAL: XSD.decimal,
+    Field.Datatype.BOOLEAN: XSD.boolean,
+    Field.Datatype.DATE: XSD.date,
+    Field.Datatype.DATETIME: XSD.dateTime,
+    Field.Datatype.TIME: XSD.time,
+    Field.Datatype.YEAR: XSD.gYear,
+    Field.Datatype.DURATION: XSD.duration,
+    Field.Datatype.ANYURI: XSD.anyURI,
+    Field.Datatype.GEOMETRY: GEOSPARQL_WKT,
+}
+
+
+def schema_uri(dataset: Dataset) -> URIRef:
+    return dataset_node(dataset, "schema")
+
+
+def schema_triples(dataset: Dataset, fields: list[Field], table_urls: list[str]) -> list:
+    """The csvw:Schema (also a dct:Standard, the class DCAT-AP wants for dct:conformsTo)."""
+    schema = schema_uri(dataset)
+    triples = [
+        (schema, RDF.type, CSVW.Schema),
+        (schema, RDF.type, DCTERMS.Standard),
+        (schema, DCTERMS.title, text(f"Data dictionary of {dataset.title}")),
+    ]
+    for field in fields:
+        column = dataset_node(dataset, f"column-{field.pk}")
+        triples += [
+            (schema, CSVW.column, column),
+            (column, RDF.type, CSVW.Column),
+            (column, CSVW.name, plain(field.name)),
+            (column, CSVW.title, text(field.title or field.name)),
+            (column, CSVW.datatype, DATATYPES.get(field.datatype, XSD.string)),
+            (column, CSVW.required, plain_bool(field.required)),
+        ]
+        if field.definition:
+            triples.append((column, DCTERMS.description, text(field.definition)))
+        if field.unit:
+            triples.append((column, CSVW.note, plain(f"unit: {field.unit}")))
+        if field.concept_uri:
+            triples.append((column, DCTERMS.subject, URIRef(field.concept_uri)))
+    for index, url in enumerate(table_urls, start=1):
+        table = dataset_node(dataset, f"table-{index}")
+        triples += [
+            (table, RDF.type, CSVW.Table),
+            (table, CSVW.url, URIRef(url)),
+            (table, CSVW.tableSchema, schema),
+        ]
+    return triples
+
+
+def plain_bool(value: bool):
+    from rdflib import Literal
+
+    return Literal("true" if value else "false", datatype=XSD.boolean)

@@ -1,0 +1,303 @@
+"""DCAT-AP 3: catalogue, catalogue records, datasets, distributions, agents, contact points.
+
+Pure functions from model instances (with their relations prefetched) to triples. Every
+object of a DCAT-AP property is typed explicitly (dct:MediaType, dct:Location,
+foaf:Agent, ...) because the DCAT-AP range shapes check classes without inference.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from rdflib import Literal, URIRef
+
+from catalogue.models import Dataset, Distribution, Organisation
+from catalogue.rdf.namespaces import ADMS, DCAT, DCTERMS, FOAF, HYDRA, RDF, RDFS, SKOS, SPDX, VCARD, XSD, base_uri
+from catalogue.rdf.terms import concept, dataset_node, date_or_datetime, integer, plain, text
+
+DCAT_AP_3 = URIRef("https://semiceu.github.io/DCAT-AP/releases/3.0.1/")
+DATA_THEMES = URIRef("http://publications.europa.eu/resource/authority/data-theme")
+ADMS_STATUS_COMPLETED = "http://purl.org/adms/status/Completed"
+ADMS_STATUS_SCHEME = "http://purl.org/adms/status/1.0"
+PUBLISHER_TYPE = "http://purl.org/adms/publishertype/"
+PUBLISHER_TYPE_SCHEME = "http://purl.org/adms/publishertype/1.0"
+# rdflib 7.6 has no dcat:version in its closed DCAT namespace (it is DCAT 3).
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
+ENGLISH = "http://publications.europa.eu/resource/authority/language/ENG"
+SPDX_ALGORITHMS = {
+    "sha256": SPDX.checksumAlgorithm_sha256,
+    "sha1": SPDX.checksumAlgorithm_sha1,
+    "md5": SPDX.checksumAlgorithm_md5,
+}
+# The ADMS publisher-type term for each kind of organisation.
+PUBLISHER_TYPES = {
+    Organisation.Kind.LOCAL_AUTHORITY: ("LocalAuthority", "Local authority"),
+}
+NATIONAL_AUTHORITY = ("NationalAuthority", "National authority")
+
+
+def page_url(path: str) -> URIRef:
+    return base_uri(path)
+
+
+def catalog_uri() -> URIRef:
+    return base_uri("catalog")
+
+
+def record_uri(dataset: Dataset) -> URIRef:
+    return dataset_node(dataset, "record")
+
+
+def agent_triples(organisation: Organisation) -> list:
+    """A publisher: foaf:Organization and foaf:Agent (DCAT-AP's range shapes need the latter)."""
+    node = URIRef(organisation.uri)
+    code, label = PUBLISHER_TYPES.get(organisation.kind, NATIONAL_AUTHORITY)
+    kind = PUBLISHER_TYPE + code
+    triples = [
+        (node, RDF.type, FOAF.Organization),
+        (node, RDF.type, FOAF.Agent),
+        (node, FOAF.name, text(organisation.name)),
+        (node, DCTERMS.type, URIRef(kind)),
+        *concept(kind, label, PUBLISHER_TYPE_SCHEME),
+    ]
+    if organisation.abbreviation:
+        triples.append((node, SKOS.altLabel, text(organisation.abbreviation)))
+    if organisation.homepage:
+        triples.append((node, FOAF.homepage, URIRef(organisation.homepage)))
+    if organisation.email:
+        triples.append((node, FOAF.mbox, URIRef(f"mailto:{organisation.email}")))
+    return triples
+
+
+def catalog_publisher_triples() -> tuple[URIRef, list]:
+    """The agent that publishes the catalogue itself (settings.PROVCAT_CATALOG_PUBLISHER)."""
+    node = base_uri("id/organisation/catalogue-publisher")
+    code, label = NATIONAL_AUTHORITY
+    kind = PUBLISHER_TYPE + code
+    name = getattr(settings, "PROVCAT_CATALOG_PUBLISHER", "Provcat")
+    return node, [
+        (node, RDF.type, FOAF.Organization),
+        (node, RDF.type, FOAF.Agent),
+        (node, FOAF.name, text(name)),
+        (node, DCTERMS.type, URIRef(kind)),
+        *concept(kind, label, PUBLISHER_TYPE_SCHEME),
+    ]
+
+
+def catalog_triples(*, issued=None, modified=None) -> list:
+    """The dcat:Catalog's own description (without its dcat:dataset links)."""
+    node = catalog_uri()
+    publisher, publisher_triples = catalog_publisher_triples()
+    homepage = base_uri("")
+    spatial = getattr(
+        settings, "PROVCAT_CATALOG_SPATIAL", "http://publications.europa.eu/resource/authority/country/GBR"
+    )
+    licence = "http://publications.europa.eu/resource/authority/licence/CC0"
+    triples = [
+        (node, RDF.type, DCAT.Catalog),
+        (node, DCTERMS.title, text(getattr(settings, "PROVCAT_CATALOG_TITLE", "Provcat government data catalogue"))),
+        (
+            node,
+            DCTERMS.description,
+            text(
+                "Metadata of government datasets: definitions, collection methods, validation checks, "
+                "quality and lineage, as DCAT-AP 3 with PROV-O, DQV and CSVW."
+            ),
+        ),
+        (node, DCTERMS.publisher, publisher),
+        *publisher_triples,
+        (node, FOAF.homepage, homepage),
+        (homepage, RDF.type, FOAF.Document),
+        (node, DCTERMS.language, URIRef(ENGLISH)),
+        (URIRef(ENGLISH), RDF.type, DCTERMS.LinguisticSystem),
+        (node, DCTERMS.spatial, URIRef(spatial)),
+        (URIRef(spatial), RDF.type, DCTERMS.Location),
+        (node, DCTERMS.license, URIRef(licence)),
+        (URIRef(licence), RDF.type, DCTERMS.LicenseDocument),
+        (node, DCAT.themeTaxonomy, DATA_THEMES),
+        (DATA_THEMES, RDF.type, SKOS.ConceptScheme),
+        (DATA_THEMES, DCTERMS.title, text("Data theme")),
+    ]
+    if issued:
+        triples.append((node, DCTERMS.issued, date_or_datetime(issued)))
+    if modified:
+        triples.append((node, DCTERMS.modified, date_or_datetime(modified)))
+    return triples
+
+
+def catalog_link_triples(datasets: list[tuple[str, str]]) -> list:
+    """dcat:dataset and dcat:record links from the catalogue to (dataset URI, dataset UUID) pairs."""
+    node = catalog_uri()
+    triples = []
+    for uri, uuid in datasets:
+        triples.append((node, DCAT.dataset, URIRef(uri)))
+        triples.append((node, DCAT.record, base_uri(f"id/dataset/{uuid}#record")))
+    return triples
+
+
+def hydra_triples(
+    *, view: str, total: int, page_size: int, first: str, last: str, next_: str | None, previous: str | None
+) -> list:
+    """Hydra paging: the catalogue as a hydra:Collection and this page as its view."""
+    collection = catalog_uri()
+    page = URIRef(view)
+    triples = [
+        (collection, RDF.type, HYDRA.Collection),
+        (collection, HYDRA.totalItems, integer(total)),
+        (collection, HYDRA.view, page),
+        (page, RDF.type, HYDRA.PartialCollectionView),
+        # ckanext-dcat's harvester looks for the older hydra:PagedCollection.
+        (page, RDF.type, HYDRA.PagedCollection),
+        (page, HYDRA.totalItems, integer(total)),
+        (page, HYDRA.itemsPerPage, integer(page_size)),
+        (page, HYDRA.first, URIRef(first)),
+        (page, HYDRA.last, URIRef(last)),
+    ]
+    if next_:
+        triples.append((page, HYDRA.next, URIRef(next_)))
+    if previous:
+        triples.append((page, HYDRA.previous, URIRef(previous)))
+    return triples
+
+
+def record_triples(dataset: Dataset) -> list:
+    """The dcat:CatalogRecord: when this entry of the catalogue was made and changed."""
+    node = record_uri(dataset)
+    triples = [
+        (node, RDF.type, DCAT.CatalogRecord),
+        (node, FOAF.primaryTopic, URIRef(dataset.uri)),
+        (node, DCTERMS.modified, date_or_datetime(dataset.updated_at)),
+        (node, DCTERMS.issued, date_or_datetime(dataset.published_at or dataset.created_at)),
+        (node, DCTERMS.conformsTo, DCAT_AP_3),
+        (DCAT_AP_3, RDF.type, DCTERMS.Standard),
+        (DCAT_AP_3, DCTERMS.title, text("DCAT-AP 3.0.1")),
+        (node, ADMS.status, URIRef(ADMS_STATUS_COMPLETED)),
+        *concept(ADMS_STATUS_COMPLETED, "Completed", ADMS_STATUS_SCHEME),
+        (node, DCTERMS.language, URIRef(ENGLISH)),
+        (URIRef(ENGLISH), RDF.type, DCTERMS.LinguisticSystem),
+    ]
+    return triples
+
+
+def _vocabulary(node, predicate, term, rdf_class=None, *, is_concept=False) -> list:
+    if term is None:
+        return []
+    uri = URIRef(term.uri)
+    triples = [(node, predicate, uri)]
+    if rdf_class is not None:
+        triples.append((uri, RDF.type, rdf_class))
+    if is_concept:
+        triples += concept(term.uri, term.label)
+    return triples
+
+
+def dataset_triples(dataset: Dataset) -> list:
+    """The dcat:Dataset with its publisher, contact point, coverage and distributions."""
+    node = URIRef(dataset.uri)
+    publisher = dataset.publisher
+    triples = [
+        (node, RDF.type, DCAT.Dataset),
+        (node, DCTERMS.title, text(dataset.title)),
+        (node, DCTERMS.description, text(dataset.description or dataset.title)),
+        (node, DCTERMS.identifier, plain(dataset.uri)),
+        (node, DCTERMS.publisher, URIRef(publisher.uri)),
+        *agent_triples(publisher),
+        (node, DCTERMS.accessRights, URIRef(dataset.access_rights_uri)),
+        (URIRef(dataset.access_rights_uri), RDF.type, DCTERMS.RightsStatement),
+    ]
+    landing = URIRef(dataset.landing_page or page_url(reverse("catalogue:dataset-detail", args=[dataset.slug])))
+    triples += [(node, DCAT.landingPage, landing), (landing, RDF.type, FOAF.Document)]
+    for keyword in dataset.keywords.all():
+        triples.append((node, DCAT.keyword, text(keyword.name)))
+    for theme in dataset.themes.all():
+        triples += [(node, DCAT.theme, URIRef(theme.uri)), *concept(theme.uri, theme.label, str(DATA_THEMES))]
+    triples += _vocabulary(node, DCTERMS.accrualPeriodicity, dataset.frequency, DCTERMS.Frequency, is_concept=True)
+    triples += _vocabulary(node, DCTERMS.language, dataset.language, DCTERMS.LinguisticSystem)
+    if dataset.contact_name or dataset.contact_email:
+        contact = dataset_node(dataset, "contact-point")
+        triples += [
+            (node, DCAT.contactPoint, contact),
+            (contact, RDF.type, VCARD.Kind),
+            (contact, RDF.type, VCARD.Organization),
+            (contact, VCARD.fn, text(dataset.contact_name or publisher.name)),
+        ]
+        if dataset.contact_email:
+            triples.append((contact, VCARD.hasEmail, URIRef(f"mailto:{dataset.contact_email}")))
+    if dataset.temporal_start or dataset.temporal_end:
+        period = dataset_node(dataset, "temporal")
+        triples += [(node, DCTERMS.temporal, period), (period, RDF.type, DCTERMS.PeriodOfTime)]
+        if dataset.temporal_start:
+            triples.append((period, DCAT.startDate, date_or_datetime(dataset.temporal_start)))
+        if dataset.temporal_end:
+            triples.append((period, DCAT.endDate, date_or_datetime(dataset.temporal_end)))
+    if dataset.spatial_uri:
+        place = URIRef(dataset.spatial_uri)
+        triples += [(node, DCTERMS.spatial, place), (place, RDF.type, DCTERMS.Location)]
+        if dataset.spatial_label:
+            triples.append((place, SKOS.prefLabel, text(dataset.spatial_label)))
+    if dataset.version:
+        triples.append((node, DCAT_VERSION, plain(dataset.version)))
+    if dataset.version_notes:
+        triples.append((node, ADMS.versionNotes, text(dataset.version_notes)))
+    if dataset.conforms_to:
+        triples += [
+            (node, DCTERMS.conformsTo, URIRef(dataset.conforms_to)),
+            (URIRef(dataset.conforms_to), RDF.type, DCTERMS.Standard),
+        ]
+    if dataset.issued:
+        triples.append((node, DCTERMS.issued, date_or_datetime(dataset.issued)))
+    triples.append((node, DCTERMS.modified, date_or_datetime(dataset.modified or dataset.updated_at)))
+    return triples
+
+
+def distribution_triples(dataset: Dataset, distribution: Distribution, *, schema: URIRef | None) -> list:
+    """A dcat:Distribution; ``schema`` is the dataset's CSVW data dictionary, if any."""
+    dataset_uri = URIRef(dataset.uri)
+    node = URIRef(distribution.uri)
+    own = base_uri(f"id/distribution/{distribution.uuid}")
+    triples = [
+        (dataset_uri, DCAT.distribution, node),
+        (node, RDF.type, DCAT.Distribution),
+        (node, DCAT.accessURL, URIRef(distribution.access_url)),
+        (node, DCTERMS.title, text(distribution.title or str(distribution))),
+        (node, DCTERMS.description, text(distribution.description or f"{dataset.title}: {distribution}")),
+    ]
+    if distribution.download_url:
+        triples.append((node, DCAT.downloadURL, URIRef(distribution.download_url)))
+    triples += _vocabulary(node, DCTERMS.format, distribution.format, DCTERMS.MediaTypeOrExtent)
+    media_type = distribution.media_type
+    if media_type is None and distribution.format is not None and distribution.format.media_type:
+        media_type_uri = f"https://www.iana.org/assignments/media-types/{distribution.format.media_type}"
+        triples += [
+            (node, DCAT.mediaType, URIRef(media_type_uri)),
+            (URIRef(media_type_uri), RDF.type, DCTERMS.MediaType),
+        ]
+    else:
+        triples += _vocabulary(node, DCAT.mediaType, media_type, DCTERMS.MediaType)
+    licence = distribution.licence if distribution.licence_id else dataset.licence
+    triples += _vocabulary(node, DCTERMS.license, licence, DCTERMS.LicenseDocument)
+    if distribution.rights:
+        rights = URIRef(f"{own}#rights")
+        triples += [
+            (node, DCTERMS.rights, rights),
+            (rights, RDF.type, DCTERMS.RightsStatement),
+            (rights, RDFS.label, text(distribution.rights)),
+        ]
+    if distribution.byte_size is not None:
+        triples.append((node, DCAT.byteSize, integer(distribution.byte_size, XSD.nonNegativeInteger)))
+    if distribution.checksum and distribution.checksum_algorithm:
+        checksum = URIRef(f"{own}#checksum")
+        triples += [
+            (node, SPDX.checksum, checksum),
+            (checksum, RDF.type, SPDX.Checksum),
+            (checksum, SPDX.algorithm, SPDX_ALGORITHMS[distribution.checksum_algorithm]),
+            (checksum, SPDX.checksumValue, Literal(distribution.checksum.lower(), datatype=XSD.hexBinary)),
+        ]
+    if distribution.conforms_to:
+        standard = URIRef(distribution.conforms_to)
+        triples += [(node, DCTERMS.conformsTo, standard), (standard, RDF.type, DCTERMS.Standard)]
+    if schema is not None:
+        triples.append((node, DCTERMS.conformsTo, schema))
+    if distribution.issued:
+        triples.append((node, DCTERMS.issued, date_or_datetime(distribution.issued)))
+    if distribution.modified:
+        triples.append((node, DCTERMS.modified, date_or_datetime(distribution.modified)))
+    return triples

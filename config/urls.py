@@ -12,6 +12,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("demo/files/<slug:slug>.<str:extension>", demo_file, name="demo-file"),
+    # Lineage: OpenLineage ingestion and lineage queries under /api/v1/ (before the catalogue API),
+    # PROV-O exports /datasets/<slug>/provenance.ttl|jsonld and lineage stubs (before catalogue.urls).
+    path("api/v1/", include("provenance.api_urls")),
+    path("", include("provenance.urls")),
     # Publisher: the REST API, its OpenAPI 3 schema and docs, and the publisher's pages.
     path("api/v1/", include("catalogue.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,192 @@
+"""Lineage REST API: OpenLineage ingestion and lineage queries. Parsing here; rules in services/queries."""
+
+import json
+from datetime import UTC, datetime, time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import permissions, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ParseError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalogue import queries as catalogue_queries
+from catalogue.models import Field, Organisation
+from provenance import queries
+from provenance.openlineage import InvalidEvent, openlineage_decode_body, openlineage_events_store
+from provenance.services import dataset_stub_claim
+
+
+class BearerTokenAuthentication(TokenAuthentication):
+    """`Authorization: Bearer <token>` (what OpenLineage clients send) as well as DRF's `Token <token>`."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header.split(" ", 1)[0].lower() == "token":
+            return TokenAuthentication().authenticate(request)
+        return super().authenticate(request)
+
+
+class MayPostLineage(permissions.BasePermission):
+    message = "Posting lineage needs a token of a site administrator or of an editor of some organisation."
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return user.is_superuser or bool(
+            catalogue_queries.member_organisation_ids(user, roles=catalogue_queries.EDIT_ROLES)
+        )
+
+
+class OpenLineageIngestView(APIView):
+    """POST one OpenLineage event (RunEvent, JobEvent or DatasetEvent). 201 once stored; applied by Celery."""
+
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [MayPostLineage]
+    # Pipelines post many events; the writers are authenticated editors, so no request-rate cap here.
+    throttle_classes: list = []
+    batch = False
+
+    def post(self, request):
+        try:
+            raw = openlineage_decode_body(request.body, request.META.get("HTTP_CONTENT_ENCODING", ""))
+            try:
+                body = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InvalidEvent(f"the body is not valid JSON ({exc})") from None
+            if self.batch:
+                events = body.get("events") if isinstance(body, dict) else body
+                if not isinstance(events, list) or not events:
+                    raise InvalidEvent('a batch is a JSON array of events (or {"events": [...]})')
+                if len(events) > 1000:
+                    raise InvalidEvent("a batch holds at most 1000 events")
+            else:
+                events = [body]
+            stored = openlineage_events_store(events=events, user=request.user)
+        except InvalidEvent as exc:
+            return Response({"error": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        if self.batch:
+            return Response({"accepted": len(stored), "ids": [e.pk for e in stored]}, status=status.HTTP_201_CREATED)
+        return Response({"accepted": 1, "id": stored[0].pk}, status=status.HTTP_201_CREATED)
+
+
+class OpenLineageBatchView(OpenLineageIngestView):
+    batch = True
+
+
+def _int_param(request, name: str, default: int | None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParseError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ParseError(f"{name} must be at least 1")
+    return value
+
+
+def _as_of(request) -> datetime | None:
+    """``as_of`` as a date-time, or a date meaning the end of that day (UTC)."""
+    raw = request.query_params.get("as_of")
+    if not raw:
+        return None
+    moment = parse_datetime(raw)
+    if moment is None:
+        day = parse_date(raw)
+        if day is None:
+            raise ParseError(f"as_of must be a date (2024-05-01) or date-time (2024-05-01T12:00:00Z), not {raw!r}")
+        moment = datetime.combine(day, time.max)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+class LineageQueryView(APIView):
+    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
+    permission_classes = [permissions.AllowAny]
+    direction = "upstream"
+
+    def get(self, request, slug: str):
+        dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
+        query = queries.upstream if self.direction == "upstream" else queries.downstream
+        answer = query(
+            request.user,
+            dataset,
+            depth=_int_param(request, "depth", queries.DEFAULT_DEPTH),
+            as_of=_as_of(request),
+            page=_int_param(request, "page", 1),
+            limit=_int_param(request, "limit", queries.DEFAULT_LIMIT),
+        )
+        return Response(answer.as_dict())
+
+
+class UpstreamView(LineageQueryView):
+    direction = "upstream"
+
+
+class DownstreamView(LineageQueryView):
+    direction = "downstream"
+
+
+class LineagePathView(APIView):
+    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request):
+        origin_slug, target_slug = request.query_params.get("from"), request.query_params.get("to")
+        if not origin_slug or not target_slug:
+            raise ParseError("give both from=<dataset slug> and to=<dataset slug>")
+        origin = catalogue_queries.dataset_for_user(request.user, slug=origin_slug)
+        target = catalogue_queries.dataset_for_user(request.user, slug=target_slug)
+        answer = queries.lineage_path(request.user, origin, target)
+        return Response({"from": origin.slug, "to": target.slug, **answer})
+
+
+class FieldLineageView(APIView):
+    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
+    permission_classes = [permissions.AllowAny]
+    direction = "upstream"
+
+    def get(self, request, pk: int):
+        field = get_object_or_404(Field.objects.select_related("dataset__publisher"), pk=pk)
+        if not catalogue_queries.can_view_dataset(request.user, field.dataset):
+            return Response({"detail": "No such field."}, status=status.HTTP_404_NOT_FOUND)
+        depth = _int_param(request, "depth", queries.DEFAULT_DEPTH)
+        return Response(queries.field_lineage(request.user, field, self.direction, depth))
+
+
+class FieldUpstreamView(FieldLineageView):
+    direction = "upstream"
+
+
+class FieldDownstreamView(FieldLineageView):
+    direction = "downstream"
+
+
+class StubClaimView(APIView):
+    """POST {"organisation": "<slug>"}: a publisher takes over a lineage stub."""
+
+    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request, slug: str):
+        from catalogue.models import Dataset
+
+        dataset = get_object_or_404(Dataset.objects.select_related("publisher"), slug=slug)
+        organisation = get_object_or_404(Organisation, slug=request.data.get("organisation", ""))
+        try:
+            with transaction.atomic():
+                dataset = dataset_stub_claim(dataset=dataset, organisation=organisation, user=request.user)
+        except ValidationError as exc:
+            return Response({"error": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        except PermissionDenied as exc:
+            return Response({"error": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+        return Response({"slug": dataset.slug, "publisher": organisation.slug, "status": dataset.status})

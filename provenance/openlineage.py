@@ -1,0 +1,448 @@
+"""OpenLineage 2-0-2 ingestion: check an event's essentials, keep it raw, then apply it to the catalogue.
+
+Receiving (``openlineage_validate`` + ``openlineage_events_store``) is quick and happens in the
+request; applying (``openlineage_event_apply``) happens in a Celery task, nudged on commit and
+finished by the periodic sweep if the nudge is lost. Applying is idempotent (activities are
+keyed by run id, derivations and checks are only added when missing), so events can be
+replayed to rebuild the graph.
+
+What applying does:
+- a COMPLETE RunEvent becomes an Activity (kind openlineage-run) and a derivation from each
+  input to each output; a JobEvent does the same with one activity per job;
+- inputs and outputs are matched to catalogue datasets by DatasetAlias (namespace, name);
+  an unknown one becomes a stub: a draft, non-public dataset of the "Unclaimed lineage stubs"
+  organisation that a publisher can claim;
+- the columnLineage facet becomes FieldDerivation rows (fields are created on stubs and on
+  datasets the sender may edit);
+- dataQualityAssertions become ValidationCheck rows, dataQualityMetrics QualityMeasurement rows.
+
+Permission: anyone who may post (a superuser, or an editor/admin of some organisation) may
+feed stubs. A derivation, column lineage, check or measurement that would change a catalogued
+dataset the sender may not edit is not applied; the reason is kept in the event's ``problems``
+(shown in the admin), and the rest of the event still applies.
+"""
+
+import hashlib
+import logging
+import uuid
+import zlib
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalogue import queries as catalogue_queries
+from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
+from catalogue.models import Field as CatalogueField
+from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent, mint_uri
+from provenance.services import STUB_ORGANISATION_SLUG, dataset_stub_create, derivation_add, field_derivation_add
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 20 * 1024 * 1024  # decompressed; OpenLineage events with big schemas stay far below
+MAX_BATCH = 1000
+SCHEMA_SUFFIXES = {
+    "#/$defs/RunEvent": OpenLineageEvent.Kind.RUN,
+    "#/$defs/JobEvent": OpenLineageEvent.Kind.JOB,
+    "#/$defs/DatasetEvent": OpenLineageEvent.Kind.DATASET,
+}
+RUN_STATES = {"START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"}
+
+
+class InvalidEvent(ValueError):
+    """The event cannot be accepted; the message says why, for the sender."""
+
+
+def openlineage_decode_body(body: bytes, content_encoding: str = "") -> bytes:
+    """The request body, gunzipped when the client compressed it (capped against zip bombs)."""
+    if "gzip" not in (content_encoding or "").lower():
+        return body
+    try:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        data = inflater.decompress(body, MAX_BODY_BYTES + 1)
+    except zlib.error as exc:
+        raise InvalidEvent(f"the body says Content-Encoding: gzip but is not valid gzip ({exc})") from None
+    if len(data) > MAX_BODY_BYTES:
+        raise InvalidEvent(f"the decompressed body is larger than {MAX_BODY_BYTES} bytes")
+    return data
+
+
+def _parse_time(value, where: str) -> datetime:
+    if not isinstance(value, str) or not value:
+        raise InvalidEvent(f"{where} is required: an ISO 8601 date-time such as 2024-05-01T12:00:00Z")
+    text = value.strip().replace("z", "Z")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidEvent(f"{where} {value!r} is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:  # the spec asks for an offset; Marquez reads a bare time as UTC, so do we
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _dataset_refs(event: dict, key: str, where: str) -> list[dict]:
+    refs = event.get(key) or []
+    if not isinstance(refs, list):
+        raise InvalidEvent(f"{where}{key} must be a list of datasets")
+    for i, ref in enumerate(refs):
+        _dataset_ref(ref, f"{where}{key}[{i}]")
+    return refs
+
+
+def _dataset_ref(ref, where: str) -> None:
+    if not isinstance(ref, dict):
+        raise InvalidEvent(f"{where} must be an object with namespace and name")
+    for part in ("namespace", "name"):
+        if not isinstance(ref.get(part), str) or not ref[part].strip():
+            raise InvalidEvent(f"{where}.{part} is required (a non-empty string)")
+
+
+def _job(event: dict) -> dict:
+    job = event.get("job")
+    if not isinstance(job, dict):
+        raise InvalidEvent("job is required: an object with namespace and name")
+    for part in ("namespace", "name"):
+        if not isinstance(job.get(part), str) or not job[part].strip():
+            raise InvalidEvent(f"job.{part} is required (a non-empty string)")
+    return job
+
+
+def openlineage_validate(event) -> dict:
+    """Check the 2-0-2 essentials; returns the fields to store. Raises InvalidEvent with the reason."""
+    if not isinstance(event, dict):
+        raise InvalidEvent("an event is a JSON object")
+    schema_url = event.get("schemaURL")
+    if not isinstance(schema_url, str) or not schema_url:
+        raise InvalidEvent(
+            "schemaURL is required, e.g. https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
+        )
+    kind = next((k for suffix, k in SCHEMA_SUFFIXES.items() if schema_url.endswith(suffix)), None)
+    if kind is None:
+        raise InvalidEvent(f"schemaURL {schema_url!r} does not end in #/$defs/RunEvent, JobEvent or DatasetEvent")
+    producer = event.get("producer")
+    if not isinstance(producer, str) or not producer.strip():
+        raise InvalidEvent("producer is required: a URI naming the software that sent the event")
+    stored = {
+        "kind": kind,
+        "event_time": _parse_time(event.get("eventTime"), "eventTime"),
+        "event_type": "",
+        "run_id": "",
+        "job_namespace": "",
+        "job_name": "",
+    }
+    if kind == OpenLineageEvent.Kind.RUN:
+        run = event.get("run")
+        if not isinstance(run, dict):
+            raise InvalidEvent("run is required: an object with runId")
+        try:
+            stored["run_id"] = str(uuid.UUID(str(run.get("runId"))))
+        except ValueError:
+            raise InvalidEvent(f"run.runId must be a UUID, not {run.get('runId')!r}") from None
+        event_type = event.get("eventType")
+        if event_type is not None and event_type not in RUN_STATES:
+            raise InvalidEvent(f"eventType {event_type!r} is not one of {', '.join(sorted(RUN_STATES))}")
+        stored["event_type"] = event_type or ""
+    if kind in (OpenLineageEvent.Kind.RUN, OpenLineageEvent.Kind.JOB):
+        job = _job(event)
+        stored["job_namespace"], stored["job_name"] = job["namespace"][:500], job["name"][:500]
+        _dataset_refs(event, "inputs", "")
+        _dataset_refs(event, "outputs", "")
+    else:
+        _dataset_ref(event.get("dataset"), "dataset")
+    return stored
+
+
+def openlineage_events_store(*, events: list, user) -> list[OpenLineageEvent]:
+    """Validate every event, then keep them all (or none) and queue their application."""
+    validated = []
+    for i, event in enumerate(events):
+        try:
+            validated.append((event, openlineage_validate(event)))
+        except InvalidEvent as exc:
+            raise InvalidEvent(f"event {i}: {exc}" if len(events) > 1 else str(exc)) from None
+    with transaction.atomic():
+        stored = [
+            OpenLineageEvent.objects.create(payload=event, received_by=user, **fields) for event, fields in validated
+        ]
+        ids = [event.pk for event in stored]
+        transaction.on_commit(lambda: _nudge(ids))
+    return stored
+
+
+def _nudge(ids: list[int]) -> None:
+    from provenance.tasks import openlineage_process_event
+
+    for event_id in ids:
+        try:
+            openlineage_process_event.apply_async(args=[event_id], retry=False)
+        except Exception:  # broker down: the event row stays unprocessed and the sweep applies it
+            logger.warning("could not queue OpenLineage event %s; the sweep will apply it", event_id, exc_info=True)
+            return
+
+
+# --- applying a stored event -----------------------------------------------------------------
+
+
+class _Applier:
+    def __init__(self, event: OpenLineageEvent):
+        self.event = event
+        self.payload = event.payload
+        self.user = event.received_by
+        self.problems: list[str] = []
+        self.datasets: dict[tuple[str, str], Dataset] = {}
+
+    def dataset(self, namespace: str, name: str) -> Dataset:
+        key = (namespace, name)
+        if key not in self.datasets:
+            alias = (
+                DatasetAlias.objects.select_related("dataset__publisher").filter(namespace=namespace, name=name).first()
+            )
+            if alias is not None:
+                self.datasets[key] = alias.dataset
+            else:
+                try:
+                    with transaction.atomic():
+                        self.datasets[key] = dataset_stub_create(namespace=namespace, name=name)
+                except IntegrityError:  # another event made the same stub a moment ago
+                    self.datasets[key] = DatasetAlias.objects.get(namespace=namespace, name=name).dataset
+        return self.datasets[key]
+
+    def may_change(self, dataset: Dataset) -> bool:
+        if dataset.publisher.slug == STUB_ORGANISATION_SLUG:
+            return True
+        return self.user is not None and catalogue_queries.can_edit_dataset(self.user, dataset)
+
+    def refuse(self, dataset: Dataset, what: str) -> None:
+        self.problems.append(
+            f"not applied: {what} — the sender may not change “{dataset.title}” ({dataset.slug}); "
+            f"ask one of its publisher's editors to send it"
+        )
+
+    def agent(self) -> Agent | None:
+        producer = (self.payload.get("producer") or "").strip()
+        if not producer.startswith(("http://", "https://")):
+            return None
+        agent, _ = Agent.objects.get_or_create(
+            uri=producer[:500], defaults={"name": producer[:200], "kind": Agent.Kind.SOFTWARE}
+        )
+        return agent
+
+    def activity(self) -> Activity:
+        job = self.payload["job"]
+        facets = job.get("facets") or {}
+        if self.event.kind == OpenLineageEvent.Kind.RUN:
+            key, kind = f"openlineage-run-{self.event.run_id}", Activity.Kind.OPENLINEAGE_RUN
+            started = (
+                OpenLineageEvent.objects.filter(run_id=self.event.run_id, event_type="START")
+                .order_by("event_time")
+                .values_list("event_time", flat=True)
+                .first()
+            )
+            ended = self.event.event_time
+        else:
+            digest = hashlib.sha1(f"{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
+            key, kind, started, ended = f"openlineage-job-{digest}", Activity.Kind.TRANSFORMATION, None, None
+        description = ((facets.get("documentation") or {}).get("description") or "")[:5000]
+        source = (facets.get("sourceCodeLocation") or {}).get("url") or ""
+        activity, created = Activity.objects.get_or_create(
+            uri=mint_uri("activity", key),
+            defaults={
+                "kind": kind,
+                "name": f"{job['namespace']}/{job['name']}"[:300],
+                "description": description,
+                "code_reference": source[:500] if source.startswith(("http://", "https://")) else "",
+                "agent": self.agent(),
+                "started_at": started or ended,
+                "ended_at": ended,
+            },
+        )
+        return activity
+
+    def derivations(self, activity: Activity, inputs: list[Dataset], outputs: list[Dataset]) -> None:
+        for output in outputs:
+            if not self.may_change(output):
+                self.refuse(output, f"derivations of {output.slug}")
+                continue
+            for source in inputs:
+                if source.pk == output.pk:
+                    continue
+                if Derivation.objects.current().filter(derived=output, source=source).exists():
+                    continue
+                try:
+                    derivation_add(
+                        derived=output,
+                        source=source,
+                        activity=activity,
+                        user=self.user,
+                        description=f"Recorded from OpenLineage run {self.event.run_id or activity.name}.",
+                        valid_from=self.event.event_time,
+                    )
+                except ValidationError as exc:
+                    self.problems.append(f"not applied: {output.slug} from {source.slug}: {' '.join(exc.messages)}")
+
+    def field(self, dataset: Dataset, name: str) -> CatalogueField | None:
+        existing = CatalogueField.objects.filter(dataset=dataset, name=name).first()
+        if existing is not None or not self.may_change(dataset):
+            return existing
+        position = CatalogueField.objects.filter(dataset=dataset).count()
+        field, _ = CatalogueField.objects.get_or_create(
+            dataset=dataset, name=name[:128], defaults={"position": position}
+        )
+        return field
+
+    def column_lineage(self, output: Dataset, facet: dict, activity: Activity | None) -> None:
+        fields = facet.get("fields") or {}
+        if not isinstance(fields, dict):
+            return
+        if not self.may_change(output):
+            self.refuse(output, f"column lineage of {output.slug}")
+            return
+        for out_name, spec in fields.items():
+            if not isinstance(spec, dict):
+                continue
+            derived = self.field(output, str(out_name))
+            for source_ref in spec.get("inputFields") or []:
+                if not isinstance(source_ref, dict) or not all(
+                    source_ref.get(k) for k in ("namespace", "name", "field")
+                ):
+                    continue
+                source_dataset = self.dataset(source_ref["namespace"], source_ref["name"])
+                source = self.field(source_dataset, str(source_ref["field"]))
+                if source is None:
+                    self.problems.append(
+                        f"not applied: column {out_name} from {source_dataset.slug}.{source_ref['field']}: "
+                        f"that dataset has no such field and the sender may not add one"
+                    )
+                    continue
+                if derived is None or source.pk == derived.pk:
+                    continue
+                kind, description = _transformation(source_ref, spec)
+                field_derivation_add(
+                    derived=derived, source=source, kind=kind, description=description, activity=activity
+                )
+
+    def quality(self, dataset: Dataset, facets: dict, activity: Activity | None) -> None:
+        assertions = (facets.get("dataQualityAssertions") or {}).get("assertions") or []
+        metrics = facets.get("dataQualityMetrics") or {}
+        if not assertions and not metrics:
+            return
+        if not self.may_change(dataset):
+            self.refuse(dataset, f"quality results for {dataset.slug}")
+            return
+        run_at = self.event.event_time
+        run_by = f"{self.payload.get('producer', '')}"[:200]
+        for assertion in assertions:
+            if not isinstance(assertion, dict) or not assertion.get("assertion"):
+                continue
+            name = str(assertion["assertion"])
+            if assertion.get("column"):
+                name = f"{name} ({assertion['column']})"
+            ValidationCheck.objects.get_or_create(
+                dataset=dataset,
+                name=name[:200],
+                run_at=run_at,
+                defaults={
+                    "outcome": ValidationCheck.Outcome.PASS
+                    if assertion.get("success")
+                    else ValidationCheck.Outcome.FAIL,
+                    "rule": f"OpenLineage dataQualityAssertions: {assertion['assertion']}",
+                    "run_by": run_by,
+                    "activity": activity,
+                },
+            )
+        row_count = metrics.get("rowCount")
+        for column, values in (metrics.get("columnMetrics") or {}).items():
+            if not isinstance(values, dict) or not isinstance(row_count, int | float) or row_count <= 0:
+                continue
+            if isinstance(values.get("nullCount"), int | float):
+                self.measure(
+                    dataset,
+                    "completeness",
+                    f"Share of non-empty values in {column}",
+                    1 - values["nullCount"] / row_count,
+                    run_at,
+                )
+            if isinstance(values.get("distinctCount"), int | float):
+                self.measure(
+                    dataset,
+                    "uniqueness",
+                    f"Share of distinct values in {column}",
+                    min(1.0, values["distinctCount"] / row_count),
+                    run_at,
+                )
+
+    def measure(self, dataset: Dataset, dimension: str, metric: str, value: float, when: datetime) -> None:
+        QualityMeasurement.objects.get_or_create(
+            dataset=dataset,
+            metric=metric[:200],
+            measured_at=when,
+            defaults={
+                "dimension": dimension,
+                "value": max(0.0, min(1.0, value)),
+                "unit": "ratio",
+                "notes": "From an OpenLineage dataQualityMetrics facet.",
+            },
+        )
+
+    def apply(self) -> None:
+        kind = self.event.kind
+        if kind == OpenLineageEvent.Kind.DATASET:
+            ref = self.payload["dataset"]
+            dataset = self.dataset(ref["namespace"], ref["name"])
+            facets = ref.get("facets") or {}
+            if facets.get("columnLineage"):
+                self.column_lineage(dataset, facets["columnLineage"], None)
+            self.quality(dataset, facets, None)
+            return
+        if kind == OpenLineageEvent.Kind.RUN and self.event.event_type not in ("COMPLETE", ""):
+            return  # START/RUNNING/FAIL/ABORT are kept (START gives the activity's start) but make no lineage
+        inputs_raw = self.payload.get("inputs") or []
+        outputs_raw = self.payload.get("outputs") or []
+        inputs = [self.dataset(ref["namespace"], ref["name"]) for ref in inputs_raw]
+        outputs = [self.dataset(ref["namespace"], ref["name"]) for ref in outputs_raw]
+        activity = self.activity()
+        self.derivations(activity, inputs, outputs)
+        for ref, dataset in zip(outputs_raw, outputs, strict=True):
+            facets = ref.get("facets") or {}
+            if facets.get("columnLineage"):
+                self.column_lineage(dataset, facets["columnLineage"], activity)
+            self.quality(dataset, {**facets, **(ref.get("outputFacets") or {})}, activity)
+        for ref, dataset in zip(inputs_raw, inputs, strict=True):
+            self.quality(dataset, {**(ref.get("facets") or {}), **(ref.get("inputFacets") or {})}, activity)
+
+
+def _transformation(source_ref: dict, spec: dict) -> tuple[str, str]:
+    """Map OpenLineage's transformation type/subtype to a FieldDerivation kind."""
+    subtypes = {
+        "IDENTITY": FieldDerivation.Kind.IDENTITY,
+        "TRANSFORMATION": FieldDerivation.Kind.TRANSFORMATION,
+        "AGGREGATION": FieldDerivation.Kind.AGGREGATION,
+        "FILTER": FieldDerivation.Kind.FILTER,
+        "JOIN": FieldDerivation.Kind.JOIN,
+        "GROUP_BY": FieldDerivation.Kind.GROUP_BY,
+        "SORT": FieldDerivation.Kind.SORT,
+    }
+    transformations = [t for t in source_ref.get("transformations") or [] if isinstance(t, dict)]
+    if transformations:
+        first = transformations[0]
+        if first.get("masking"):
+            return FieldDerivation.Kind.MASKING, str(first.get("description") or "")
+        kind = subtypes.get(str(first.get("subtype") or "").upper(), FieldDerivation.Kind.OTHER)
+        return kind, str(first.get("description") or "")
+    # The older facet shape: one transformationType per output field.
+    kind = subtypes.get(str(spec.get("transformationType") or "").upper(), FieldDerivation.Kind.IDENTITY)
+    return kind, str(spec.get("transformationDescription") or "")
+
+
+def openlineage_event_apply(*, event_id: int) -> None:
+    """Apply one stored event to the catalogue (idempotent; does nothing if already applied)."""
+    with transaction.atomic():
+        event = OpenLineageEvent.objects.select_for_update().select_related("received_by").filter(pk=event_id).first()
+        if event is None or event.processed_at is not None:
+            return
+        applier = _Applier(event)
+        applier.apply()
+        event.problems = applier.problems
+        event.processed_at = timezone.now()
+        event.save(update_fields=["problems", "processed_at"])

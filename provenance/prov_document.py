@@ -1,0 +1,79 @@
+"""A dataset's upstream lineage as a PROV-O graph (served as Turtle and JSON-LD).
+
+Entities for the dataset and everything upstream of it, qualified derivations with their
+time and activity, activities with their agents. A dataset the reader may not see is a
+blank prov:Entity with no metadata, and derivations touching it carry no activity, so
+the shape of the graph is kept without leaking what the hidden dataset is.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from catalogue.models import Dataset
+from provenance import queries
+from provenance.models import Derivation
+from provenance.rdf import activity_triples
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+MAX_NODES = 500
+
+
+def _time(value: datetime) -> Literal:
+    return Literal(value.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
+
+
+def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = None) -> Graph:
+    """PROV-O for ``dataset`` (already checked visible to ``user``) and its upstream lineage."""
+    graph = Graph()
+    graph.bind("prov", PROV)
+    graph.bind("dcat", DCAT)
+    graph.bind("dcterms", DCTERMS)
+    answer = queries.upstream(user, dataset, depth=queries.DEFAULT_DEPTH, as_of=as_of, limit=MAX_NODES)
+    nodes = {}
+    ids = {dataset.pk}
+    for node in [answer.root, *answer.nodes]:
+        if node.visible:
+            subject = URIRef(node.uri)
+            graph.add((subject, RDF.type, PROV.Entity))
+            graph.add((subject, RDF.type, DCAT.Dataset))
+            graph.add((subject, DCTERMS.title, Literal(node.title)))
+            graph.add((subject, RDFS.seeAlso, URIRef(settings.PROVCAT_BASE_URI + node.url)))
+            ids.add(node.pk)
+        else:
+            subject = BNode()
+            graph.add((subject, RDF.type, PROV.Entity))
+        nodes[node.key] = subject
+    keyed_edges = set(answer.edges)
+    visible_pks = {node.pk: node.key for node in [answer.root, *answer.nodes] if node.visible}
+    derivations = Derivation.objects.current() if as_of is None else Derivation.objects.as_of(as_of)
+    # Edges are looked up by visible ids; edges touching redacted nodes come from the answer's keys.
+    rows = {
+        (visible_pks[d.source_id], visible_pks[d.derived_id]): d
+        for d in derivations.filter(source_id__in=ids, derived_id__in=ids).select_related("activity__agent")
+    }
+    for source_key, derived_key in sorted(keyed_edges):
+        source, derived = nodes.get(source_key), nodes.get(derived_key)
+        if source is None or derived is None:
+            continue
+        derivation = rows.get((source_key, derived_key))
+        qualified = URIRef(f"{settings.PROVCAT_BASE_URI}/id/derivation/{derivation.pk}") if derivation else BNode()
+        graph.add((derived, PROV.wasDerivedFrom, source))
+        graph.add((derived, PROV.qualifiedDerivation, qualified))
+        graph.add((qualified, RDF.type, PROV.Derivation))
+        graph.add((qualified, PROV.entity, source))
+        if derivation is None:
+            continue
+        graph.add((qualified, PROV.atTime, _time(derivation.valid_from)))
+        if derivation.description:
+            graph.add((qualified, RDFS.comment, Literal(derivation.description, lang="en")))
+        if derivation.activity_id:
+            activity = URIRef(derivation.activity.uri)
+            graph.add((qualified, PROV.hadActivity, activity))
+            graph.add((activity, PROV.used, source))
+            graph.add((derived, PROV.wasGeneratedBy, activity))
+            for triple in activity_triples(derivation.activity):
+                graph.add(triple)
+    return graph

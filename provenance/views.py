@@ -1,0 +1,64 @@
+"""Web routes of the provenance app: PROV-O exports and the lineage stubs publishers can claim."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from catalogue import queries as catalogue_queries
+from catalogue.models import Dataset, Organisation
+from provenance.api_views import _as_of
+from provenance.prov_document import dataset_provenance_graph
+from provenance.services import STUB_ORGANISATION_SLUG, dataset_stub_claim
+
+FORMATS = {
+    "ttl": ("turtle", "text/turtle; charset=utf-8"),
+    "jsonld": ("json-ld", "application/ld+json"),
+}
+
+
+class _QueryParams:
+    def __init__(self, request):
+        self.query_params = request.GET
+
+
+def dataset_provenance(request, slug: str, extension: str):
+    dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
+    rdf_format, content_type = FORMATS[extension]
+    graph = dataset_provenance_graph(request.user, dataset, as_of=_as_of(_QueryParams(request)))
+    response = HttpResponse(graph.serialize(format=rdf_format), content_type=content_type)
+    response["Vary"] = "Cookie"
+    return response
+
+
+@login_required
+def stub_list(request):
+    """Datasets OpenLineage events named that nobody has claimed, for editors to take over."""
+    organisations = (
+        Organisation.objects.all()
+        if request.user.is_superuser
+        else Organisation.objects.filter(
+            pk__in=catalogue_queries.member_organisation_ids(request.user, roles=catalogue_queries.EDIT_ROLES)
+        )
+    )
+    organisations = organisations.exclude(slug=STUB_ORGANISATION_SLUG)
+    if not organisations:
+        raise PermissionDenied("Only editors can claim lineage stubs.")
+    stubs = Dataset.objects.filter(publisher__slug=STUB_ORGANISATION_SLUG).prefetch_related("aliases").order_by("title")
+    return render(request, "provenance/stub_list.html", {"stubs": stubs, "organisations": organisations})
+
+
+@login_required
+@require_POST
+def stub_claim(request, slug: str):
+    dataset = get_object_or_404(Dataset.objects.select_related("publisher"), slug=slug)
+    organisation = get_object_or_404(Organisation, slug=request.POST.get("organisation", ""))
+    try:
+        dataset_stub_claim(dataset=dataset, organisation=organisation, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("provenance:stub-list")
+    messages.success(request, f"“{dataset.title}” now belongs to {organisation.name}, as a draft for you to complete.")
+    return redirect(dataset.get_absolute_url())

@@ -1,0 +1,14 @@
+import pytest
+
+from provenance.services import derivation_add
+
+
+@pytest.fixture
+def derive(django_capture_on_commit_callbacks):
+    """Record derivations through the service and let the on-commit nudge run (eager Celery)."""
+
+    def make(*pairs, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return [derivation_add(derived=derived, source=source, **extra) for source, derived in pairs]
+
+    return make

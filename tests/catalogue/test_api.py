@@ -1,0 +1,250 @@
+"""The REST API /api/v1/: reads, writes through the services, concurrency, workflow, permissions."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from catalogue.models import Dataset, Distribution, Field, Membership, QualityMeasurement, ValidationCheck
+
+
+def client_as(user):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def dft_editor(dft):
+    user = get_user_model().objects.create_user("dora", "dora@example.gov", "correct-horse-battery")
+    Membership.objects.create(user=user, organisation=dft, role=Membership.Role.EDITOR)
+    return user
+
+
+@pytest.fixture
+def draft(make_dataset):
+    dataset = make_dataset("Bed occupancy", status=Dataset.Status.DRAFT)
+    distribution = Distribution.objects.create(dataset=dataset, access_url="https://data.example.gov/beds")
+    field = Field.objects.create(dataset=dataset, name="beds", definition="Beds in use")
+    ValidationCheck.objects.create(dataset=dataset, name="No gaps", outcome="pass")
+    QualityMeasurement.objects.create(dataset=dataset, dimension="completeness", metric="rows", value=0.9)
+    return dataset, distribution, field
+
+
+def test_anonymous_writes_are_refused(db, ohs):
+    response = client_as(None).post("/api/v1/datasets/", {"title": "x", "publisher": "ohs"}, format="json")
+    assert response.status_code in (401, 403)
+    assert not Dataset.objects.filter(title="x").exists()
+
+
+def test_dataset_list_has_quality_and_honours_page_size(db, make_dataset, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(7):
+            make_dataset(f"Dataset {n}")
+    body = client_as(None).get("/api/v1/datasets/?page_size=5").json()
+    assert body["count"] == 7 and len(body["results"]) == 5
+    first = body["results"][0]
+    assert {"quality_score", "quality_band"} <= set(first)
+    assert first["quality_score"] is not None
+
+
+def test_drafts_are_listed_only_for_members(db, draft, vera, charlie):
+    slug = draft[0].slug
+    assert slug not in [d["slug"] for d in client_as(charlie).get("/api/v1/datasets/").json()["results"]]
+    assert slug in [d["slug"] for d in client_as(vera).get("/api/v1/datasets/").json()["results"]]
+    assert client_as(charlie).get(f"/api/v1/datasets/{slug}/").status_code == 404
+    assert client_as(charlie).get(f"/api/v1/distributions/{draft[1].pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/datasets/",
+        "/api/v1/distributions/",
+        "/api/v1/fields/",
+        "/api/v1/checks/",
+        "/api/v1/measurements/",
+        "/api/v1/organisations/",
+    ],
+)
+def test_list_query_count_does_not_grow_with_rows(db, make_dataset, django_assert_max_num_queries, path):
+    def add(n):
+        for i in range(n):
+            dataset = make_dataset(f"Set {Dataset.objects.count()} {i}")
+            Distribution.objects.create(dataset=dataset, access_url="https://data.example.gov/x")
+            Field.objects.create(dataset=dataset, name="a")
+            ValidationCheck.objects.create(dataset=dataset, name="c", outcome="pass")
+            QualityMeasurement.objects.create(dataset=dataset, dimension="accuracy", metric="m", value=1)
+
+    client = client_as(None)
+    add(2)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(path).status_code == 200
+    add(10)
+    with django_assert_max_num_queries(len(small)):
+        assert client.get(path).status_code == 200
+    # Pinned: count + page + (for datasets) keywords and themes prefetches.
+    assert len(small) <= 4
+
+
+def test_token_authentication_for_scripts(db, bob, ohs):
+    token = Token.objects.create(user=bob)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.post(
+        "/api/v1/datasets/", {"title": "From a script", "publisher": "ohs", "keywords": ["beds"]}, format="json"
+    )
+    assert response.status_code == 201
+    dataset = Dataset.objects.get(title="From a script")
+    assert (dataset.status, dataset.created_by, list(dataset.keywords.values_list("name", flat=True))) == (
+        "draft",
+        bob,
+        ["beds"],
+    )
+    assert dataset.history.first().history_user == bob
+
+
+def test_session_writes_need_csrf(db, bob, ohs):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(bob)
+    response = client.post("/api/v1/datasets/", {"title": "No token", "publisher": "ohs"}, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_stale_update_is_refused_with_412(db, draft, bob):
+    dataset = draft[0]
+    client = client_as(bob)
+    etag = client.get(f"/api/v1/datasets/{dataset.slug}/")["ETag"]
+    assert client.patch(f"/api/v1/datasets/{dataset.slug}/", {"title": "No tag"}, format="json").status_code == 428
+    first = client.patch(f"/api/v1/datasets/{dataset.slug}/", {"title": "First"}, format="json", HTTP_IF_MATCH=etag)
+    assert first.status_code == 200 and first["ETag"] != etag
+    second = client.patch(f"/api/v1/datasets/{dataset.slug}/", {"title": "Second"}, format="json", HTTP_IF_MATCH=etag)
+    assert second.status_code == 412
+    dataset.refresh_from_db()
+    assert dataset.title == "First"
+
+
+def test_changing_a_part_changes_the_etag(db, draft, bob):
+    dataset, distribution, _ = draft
+    client = client_as(bob)
+    etag = client.get(f"/api/v1/datasets/{dataset.slug}/")["ETag"]
+    response = client.patch(f"/api/v1/distributions/{distribution.pk}/", {"title": "Beds CSV"}, format="json")
+    assert response.status_code == 200
+    assert client.get(f"/api/v1/datasets/{dataset.slug}/")["ETag"] != etag
+    stale = client.patch(f"/api/v1/datasets/{dataset.slug}/", {"title": "X"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+
+
+def test_publish_says_what_is_missing(db, ohs, bob):
+    dataset = Dataset.objects.create(title="Empty", publisher=ohs)
+    response = client_as(bob).post(f"/api/v1/datasets/{dataset.slug}/publish/")
+    assert response.status_code == 400
+    assert "a description" in str(response.json())
+    dataset.refresh_from_db()
+    assert dataset.status == "draft"
+
+
+def test_publish_and_withdraw(db, draft, bob, anon):
+    dataset = draft[0]
+    client = client_as(bob)
+    response = client.post(f"/api/v1/datasets/{dataset.slug}/publish/")
+    assert response.status_code == 200 and response.json()["status"] == "published"
+    assert client_as(None).get(f"/api/v1/datasets/{dataset.slug}/").status_code == 200
+    assert client.post(f"/api/v1/datasets/{dataset.slug}/withdraw/", {}, format="json").status_code == 400
+    response = client.post(f"/api/v1/datasets/{dataset.slug}/withdraw/", {"reason": "Superseded"}, format="json")
+    assert response.json()["status"] == "withdrawn"
+    # Withdrawn datasets stay readable, with their notice.
+    assert client_as(None).get(f"/api/v1/datasets/{dataset.slug}/").json()["withdrawn_reason"] == "Superseded"
+
+
+def test_review_needs_a_second_editor(db, draft, ohs, alice, bob):
+    ohs.requires_review = True
+    ohs.save()
+    dataset = draft[0]
+    asked = client_as(bob).post(f"/api/v1/datasets/{dataset.slug}/publish/").json()
+    assert (asked["status"], asked["awaiting_review"]) == ("draft", True)
+    assert client_as(bob).post(f"/api/v1/datasets/{dataset.slug}/publish/").status_code == 403
+    approved = client_as(alice).post(f"/api/v1/datasets/{dataset.slug}/publish/").json()
+    assert (approved["status"], approved["awaiting_review"]) == ("published", False)
+
+
+def test_history_and_restore(db, draft, bob, charlie):
+    dataset = draft[0]
+    client = client_as(bob)
+    etag = client.get(f"/api/v1/datasets/{dataset.slug}/")["ETag"]
+    client.patch(f"/api/v1/datasets/{dataset.slug}/", {"title": "Renamed"}, format="json", HTTP_IF_MATCH=etag)
+    history = client.get(f"/api/v1/datasets/{dataset.slug}/history/").json()["results"]
+    assert history[0]["title"] == "Renamed" and history[0]["history_user"] == "bob"
+    original = next(h for h in history if h["title"] == "Bed occupancy")
+    restored = client.post(
+        f"/api/v1/datasets/{dataset.slug}/restore/", {"history_id": original["history_id"]}, format="json"
+    )
+    assert restored.status_code == 200 and restored.json()["title"] == "Bed occupancy"
+    assert client_as(charlie).get(f"/api/v1/datasets/{dataset.slug}/history/").status_code in (403, 404)
+
+
+def test_memberships_are_managed_by_organisation_admins(db, ohs, alice, bob, charlie):
+    assert (
+        client_as(bob)
+        .post("/api/v1/memberships/", {"organisation": "ohs", "user": "charlie", "role": "editor"}, format="json")
+        .status_code
+        == 403
+    )
+    response = client_as(alice).post(
+        "/api/v1/memberships/", {"organisation": "ohs", "user": "charlie", "role": "viewer"}, format="json"
+    )
+    assert response.status_code == 201
+    assert Membership.objects.get(user=charlie).role == "viewer"
+    own = Membership.objects.get(user=alice)
+    response = client_as(alice).patch(f"/api/v1/memberships/{own.pk}/", {"role": "editor"}, format="json")
+    assert response.status_code == 400 and "at least one admin" in str(response.json())
+
+
+# Every write route, tried by people who must not succeed on an ohs dataset.
+
+WRITE_ROUTES = [
+    ("patch", "/api/v1/datasets/{slug}/", {"title": "Hijacked"}),
+    ("post", "/api/v1/datasets/{slug}/publish/", {}),
+    ("post", "/api/v1/datasets/{slug}/withdraw/", {"reason": "Hijacked"}),
+    ("post", "/api/v1/datasets/{slug}/restore/", {"history_id": 1}),
+    ("post", "/api/v1/datasets/", {"title": "Hijacked", "publisher": "ohs"}),
+    ("post", "/api/v1/distributions/", {"dataset": "{slug}", "access_url": "https://x.example/h"}),
+    ("patch", "/api/v1/distributions/{distribution}/", {"title": "Hijacked"}),
+    ("delete", "/api/v1/distributions/{distribution}/", None),
+    ("post", "/api/v1/fields/", {"dataset": "{slug}", "name": "hijacked"}),
+    ("patch", "/api/v1/fields/{field}/", {"definition": "Hijacked"}),
+    ("delete", "/api/v1/fields/{field}/", None),
+    ("post", "/api/v1/checks/", {"dataset": "{slug}", "name": "Hijacked", "outcome": "fail"}),
+    ("post", "/api/v1/measurements/", {"dataset": "{slug}", "dimension": "accuracy", "metric": "h", "value": 0}),
+    ("post", "/api/v1/collection-methods/", {"dataset": "{slug}", "method_type": "survey", "description": "h"}),
+    ("post", "/api/v1/memberships/", {"organisation": "ohs", "user": "{username}", "role": "admin"}),
+]
+
+
+@pytest.mark.parametrize("who", ["charlie", "vera", "dft_editor"])
+@pytest.mark.parametrize(("method", "path", "body"), WRITE_ROUTES)
+def test_outsiders_and_viewers_cannot_change_another_organisations_data(
+    db, request, draft, who, method, path, body, make_dataset
+):
+    dataset, distribution, field = draft
+    dataset.status = Dataset.Status.PUBLISHED
+    dataset.save()
+    user = request.getfixturevalue(who)
+    values = {"slug": dataset.slug, "distribution": distribution.pk, "field": field.pk, "username": user.username}
+    url = path.format(**values)
+    payload = {k: (v.format(**values) if isinstance(v, str) else v) for k, v in (body or {}).items()}
+    before = (Dataset.objects.count(), Distribution.objects.count(), Field.objects.count(), Membership.objects.count())
+    revision = Dataset.objects.get(pk=dataset.pk).revision
+    response = getattr(client_as(user), method)(url, payload, format="json", HTTP_IF_MATCH="*")
+    assert response.status_code in (400, 403, 404), (response.status_code, response.content)
+    if response.status_code == 400:
+        assert "No such dataset" in str(response.content)
+    after = (Dataset.objects.count(), Distribution.objects.count(), Field.objects.count(), Membership.objects.count())
+    assert after == before
+    dataset.refresh_from_db()
+    assert (dataset.title, dataset.status, dataset.revision) == ("Bed occupancy", "published", revision)

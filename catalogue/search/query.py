@@ -147,14 +147,15 @@ _VOCAB_SCHEMES = (
 )
 
 
-def _vocabulary() -> tuple[dict, dict]:
+def _vocabulary(*, reload: bool = False) -> tuple[dict, dict]:
     """Term id -> (code, label) and (scheme, code) -> id for the faceted schemes.
 
     The vocabularies are loaded by migrations and change only with a deploy, so each
-    process keeps them for ten minutes instead of asking on every search.
+    process keeps them for ten minutes instead of asking on every search; a term the
+    cache does not know makes the caller reload it (``reload``).
     """
     now = time.monotonic()
-    if now - _VOCAB_CACHE["loaded"] > _VOCAB_TTL or not _VOCAB_CACHE["by_id"]:
+    if reload or now - _VOCAB_CACHE["loaded"] > _VOCAB_TTL or not _VOCAB_CACHE["by_id"]:
         by_id, by_code = {}, {}
         for pk, scheme, code, label in VocabularyTerm.objects.filter(scheme__in=_VOCAB_SCHEMES).values_list(
             "id", "scheme", "code", "label"
@@ -227,6 +228,14 @@ class SearchParams:
 def _filter_keys(params: SearchParams) -> tuple[list[str], list[str]]:
     """Translate URL filter values to facet keys; unknown values are reported, and match nothing."""
     _, by_code = _vocabulary()
+    wanted = {
+        (FACETS_BY_PARAM[p].scheme, v)
+        for p, values in params.filters.items()
+        for v in values
+        if FACETS_BY_PARAM[p].scheme
+    }
+    if wanted - set(by_code):
+        _, by_code = _vocabulary(reload=True)
     keys, unknown = [], []
     slugs = params.filters.get("publisher", [])
     org_ids = dict(Organisation.objects.filter(slug__in=slugs).values_list("slug", "id")) if slugs else {}
@@ -430,6 +439,9 @@ def search(user, params: SearchParams) -> SearchPage:
     )
     datasets = _rows(user, [row[0] for row in page_entries], params.q)
     vocab_by_id, _ = _vocabulary()
+    format_ids = {int(k[1:]) for _, facet_keys, _ in page_entries for k in facet_keys.split() if k.startswith("f")}
+    if format_ids - set(vocab_by_id):
+        vocab_by_id, _ = _vocabulary(reload=True)
     results = []
     for dataset_id, facet_keys, band in page_entries:
         dataset = datasets.get(dataset_id)
@@ -490,6 +502,9 @@ def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetRes
         )
     }
     vocab_by_id, _ = _vocabulary()
+    term_ids = {int(v) for p in "tflr" for v, _ in shown[p][: FACET_LIMIT * 3]}
+    if term_ids - set(vocab_by_id):
+        vocab_by_id, _ = _vocabulary(reload=True)
 
     def describe(prefix: str, suffix: str) -> tuple[str, str] | None:
         """(URL value, label) for a key suffix."""

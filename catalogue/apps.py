@@ -15,3 +15,6 @@ class CatalogueConfig(AppConfig):
 
         # Publisher: recompute the quality score and re-check links on every change.
         import catalogue.quality_signals  # noqa: F401
+
+        # DCAT: keep each catalogued dataset's stored RDF current on every change.
+        import catalogue.rdf.signals  # noqa: F401

@@ -664,3 +664,51 @@ class SearchFacetTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}: {self.count}"
+
+
+class RdfRecord(models.Model):
+    """A catalogued dataset's DCAT-AP description, kept ready in every format.
+
+    Rebuilt by catalogue.rdf.refresh whenever the dataset or anything its RDF shows
+    changes, so /catalog pages and dumps are stored fragments put together. The row
+    outlives the dataset's place in the catalogue (and the dataset itself): when a
+    dataset is withdrawn, made non-public or deleted, the row stays as a tombstone with
+    ``in_catalogue`` false, so the change feed can tell harvesters it went away.
+    """
+
+    dataset = models.OneToOneField(
+        Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="rdf_record"
+    )
+    dataset_pk = models.BigIntegerField(unique=True, help_text="The dataset's id, kept after it is deleted.")
+    dataset_uri = models.URLField(max_length=500)
+    slug = models.CharField(max_length=100)
+    title = models.CharField(max_length=300, help_text="The title while it was catalogued.")
+    in_catalogue = models.BooleanField(default=True)
+    created_at = models.DateTimeField(help_text="When the dataset first entered the catalogue.")
+    modified = models.DateTimeField(help_text="When the stored RDF last changed, or the dataset left the catalogue.")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    etag = models.CharField(max_length=64, blank=True)
+    turtle = models.TextField(blank=True)
+    ntriples = models.TextField(blank=True)
+    jsonld = models.TextField(blank=True)
+    rdfxml = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["modified", "id"], name="rdfrecord_modified_idx"),
+            models.Index(fields=["in_catalogue", "dataset_pk"], name="rdfrecord_catalogue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"RDF of {self.slug}"
+
+
+class RdfRefreshRequest(models.Model):
+    """A dataset whose stored RDF must be rebuilt; written in the same transaction as the
+    change, deleted by the refresh that handled it (so a lost task nudge loses nothing)."""
+
+    dataset_pk = models.BigIntegerField(db_index=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"refresh RDF of dataset {self.dataset_pk}"

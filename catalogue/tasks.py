@@ -22,3 +22,7 @@ def search_index_sweep() -> int:
         search_index_datasets(ids, update_totals=False)
     search_totals_rebuild()
     return len(ids)
+
+
+# DCAT: the stored-RDF refresh task and its sweep live with the RDF mapping.
+from catalogue.rdf.tasks import rdf_refresh, rdf_refresh_sweep  # noqa: E402,F401

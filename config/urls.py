@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # DCAT: /catalog (+ .ttl .rdf .jsonld .nt, dump, changes), /datasets/<slug>.<suffix>, CKAN /api/3/action/.
+    path("", include("catalogue.dcat_urls")),
     path("", include("catalogue.urls_publish")),
     path("", include("catalogue.urls")),
 ]

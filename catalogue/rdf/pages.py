@@ -1,0 +1,269 @@
+"""Reads for the DCAT endpoints: catalogue pages with keyset cursors, full dumps, the change feed.
+
+Every read starts from ``catalogued_datasets()`` joined to the stored records, so a
+dataset that is not published and public is never served, even while its record
+still waits for a refresh.
+"""
+
+import base64
+import binascii
+import datetime
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from catalogue.models import Dataset, RdfRecord
+from catalogue.queries import catalogued_datasets
+from catalogue.rdf import dcat
+from catalogue.rdf.formats import RdfFormat
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+DUMP_CHUNK = 1000
+
+
+class BadRequest(ValueError):
+    """A parameter the client sent cannot be understood; the message says which."""
+
+
+def parse_when(raw: str, name: str) -> datetime.datetime:
+    """An ISO 8601 date or date-time; naive values are UTC. A '+' that a query string
+    turned into a space is put back."""
+    raw = raw.strip().replace(" ", "+")
+    value = parse_datetime(raw)
+    if value is None:
+        day = parse_date(raw)
+        if day is None:
+            raise BadRequest(f"{name} must be an ISO 8601 date or date-time, e.g. 2024-01-31T00:00:00Z")
+        value = datetime.datetime.combine(day, datetime.time.min)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def encode_cursor(payload: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str) -> dict:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadRequest("cursor is not one this catalogue gave out; follow the next/previous links") from None
+    if not isinstance(payload, dict):
+        raise BadRequest("cursor is not one this catalogue gave out; follow the next/previous links")
+    return payload
+
+
+def catalogued_with_records(modified_since: datetime.datetime | None = None) -> QuerySet:
+    queryset = catalogued_datasets(Dataset.objects.filter(rdf_record__in_catalogue=True))
+    if modified_since is not None:
+        queryset = queryset.filter(rdf_record__modified__gte=modified_since)
+    return queryset
+
+
+def last_change() -> datetime.datetime | None:
+    """When anything in the catalogue last changed (a record rebuilt or withdrawn)."""
+    return RdfRecord.objects.aggregate(last=Max("modified"))["last"]
+
+
+def first_issued() -> datetime.datetime | None:
+    first = RdfRecord.objects.order_by("id").only("created_at").first()
+    return first.created_at if first else None
+
+
+@dataclass
+class PageQuery:
+    page_size: int = DEFAULT_PAGE_SIZE
+    page: int | None = None
+    after: int | None = None
+    before: int | None = None
+    modified_since: datetime.datetime | None = None
+
+    @classmethod
+    def from_params(cls, params) -> "PageQuery":
+        query = cls()
+        raw_size = params.get("page_size")
+        if raw_size:
+            try:
+                query.page_size = int(raw_size)
+            except ValueError:
+                raise BadRequest("page_size must be a whole number from 1 to 1000") from None
+            if query.page_size < 1:
+                raise BadRequest("page_size must be a whole number from 1 to 1000")
+            query.page_size = min(query.page_size, MAX_PAGE_SIZE)
+        if params.get("modified_since"):
+            query.modified_since = parse_when(params["modified_since"], "modified_since")
+        if params.get("cursor"):
+            cursor = decode_cursor(params["cursor"])
+            try:
+                if "a" in cursor:
+                    query.after = int(cursor["a"])
+                elif "b" in cursor:
+                    query.before = int(cursor["b"])
+                else:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise BadRequest("cursor is not one this catalogue gave out; follow the next/previous links") from None
+        elif params.get("page"):
+            try:
+                query.page = int(params["page"])
+            except ValueError:
+                raise BadRequest("page must be a whole number from 1") from None
+            if query.page < 1:
+                raise BadRequest("page must be a whole number from 1")
+        return query
+
+    def base_params(self) -> dict:
+        params = {}
+        if self.page_size != DEFAULT_PAGE_SIZE:
+            params["page_size"] = str(self.page_size)
+        if self.modified_since is not None:
+            params["modified_since"] = self.modified_since.isoformat().replace("+00:00", "Z")
+        return params
+
+
+@dataclass
+class Page:
+    rows: list[tuple]  # (dataset pk, uri, uuid, etag)
+    total: int
+    last_page: int
+    has_next: bool
+    has_previous: bool
+    is_first: bool
+
+    @property
+    def ids(self) -> list[int]:
+        return [row[0] for row in self.rows]
+
+
+def catalogue_page(query: PageQuery) -> Page:
+    """One page of catalogued datasets in id order. Cursors (``after``/``before``) seek by
+    id, so a deep page costs what the first costs; ``page`` numbers are an offset, kept
+    for first/last and for clients that count pages (the last page is read backwards)."""
+    base = catalogued_with_records(query.modified_since)
+    total = base.count()
+    size = query.page_size
+    last_page = max(1, -(-total // size))
+    columns = ("pk", "uri", "uuid", "rdf_record__etag")
+    if query.after is not None:
+        rows = list(base.filter(pk__gt=query.after).order_by("pk").values_list(*columns)[:size])
+    elif query.before is not None:
+        rows = list(base.filter(pk__lt=query.before).order_by("-pk").values_list(*columns)[:size])[::-1]
+    else:
+        number = query.page or 1
+        if number > last_page:
+            raise BadRequest(f"page {number} is past the last page ({last_page})")
+        if number == last_page and number > 1:
+            remainder = total - (last_page - 1) * size
+            rows = list(base.order_by("-pk").values_list(*columns)[:remainder])[::-1]
+        else:
+            rows = list(base.order_by("pk").values_list(*columns)[(number - 1) * size : number * size])
+    has_next = bool(rows) and base.filter(pk__gt=rows[-1][0]).exists()
+    has_previous = bool(rows) and base.filter(pk__lt=rows[0][0]).exists()
+    return Page(
+        rows=rows,
+        total=total,
+        last_page=last_page,
+        has_next=has_next,
+        has_previous=has_previous,
+        is_first=not has_previous,
+    )
+
+
+def page_etag(fmt: RdfFormat, page: Page, url: str) -> str:
+    digest = hashlib.sha256(f"{fmt.name}|{url}|{page.total}|".encode())
+    for row in page.rows:
+        digest.update(row[3].encode())
+    return f'"{digest.hexdigest()[:40]}"'
+
+
+def stored_fragments(fmt: RdfFormat, ids: list[int], chunk: int = 200) -> Iterator[str]:
+    """The stored fragments of these datasets in this order, read ``chunk`` at a time."""
+    for start in range(0, len(ids), chunk):
+        wanted = ids[start : start + chunk]
+        found = dict(RdfRecord.objects.filter(dataset_pk__in=wanted).values_list("dataset_pk", fmt.name))
+        for pk in wanted:
+            fragment = found.get(pk)
+            if fragment:
+                yield fragment
+
+
+def page_fragments(fmt: RdfFormat, page: Page, hydra: list) -> Iterator[str]:
+    yield fmt.fragment(
+        dcat.catalog_triples(issued=first_issued(), modified=last_change())
+        + dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in page.rows])
+        + hydra
+    )
+    yield from stored_fragments(fmt, page.ids)
+
+
+def dump_fragments(fmt: RdfFormat) -> Iterator[str]:
+    """The whole catalogue, read in id order ``DUMP_CHUNK`` records at a time: memory stays
+    flat whatever the catalogue's size."""
+    yield fmt.fragment(dcat.catalog_triples(issued=first_issued(), modified=last_change()))
+    base = catalogued_with_records()
+    after = 0
+    while True:
+        rows = list(
+            base.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", "uri", "uuid", f"rdf_record__{fmt.name}")[:DUMP_CHUNK]
+        )
+        if not rows:
+            return
+        yield fmt.fragment(dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in rows]))
+        for row in rows:
+            if row[3]:
+                yield row[3]
+        after = rows[-1][0]
+
+
+# The change feed ---------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    uri: str
+    slug: str
+    title: str
+    change: str  # created, modified or withdrawn
+    at: datetime.datetime
+
+
+def changes_since(
+    since: datetime.datetime, *, limit: int = 1000, cursor: dict | None = None
+) -> tuple[list[Change], dict | None]:
+    """Datasets that entered, changed in or left the catalogue since ``since``, oldest
+    first, with the cursor of the next batch (None when this is the last)."""
+    records = RdfRecord.objects.filter(modified__gte=since).order_by("modified", "id")
+    if cursor:
+        try:
+            at, last_id = parse_when(cursor["m"], "cursor"), int(cursor["i"])
+        except (KeyError, TypeError, ValueError):
+            raise BadRequest("cursor is not one this catalogue gave out") from None
+        records = records.filter(modified__gte=at).exclude(modified=at, id__lte=last_id)
+    rows = list(
+        records.values_list(
+            "id", "dataset_pk", "dataset_uri", "slug", "title", "in_catalogue", "created_at", "modified"
+        )[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    present = set(catalogued_datasets().filter(pk__in=[r[1] for r in rows]).values_list("pk", flat=True))
+    changes = []
+    for _, pk, uri, slug, title, in_catalogue, created_at, modified in rows:
+        if in_catalogue and pk in present:
+            kind = "created" if created_at >= since else "modified"
+        else:
+            kind = "withdrawn"
+        changes.append(Change(uri=uri, slug=slug, title=title, change=kind, at=modified))
+    next_cursor = None
+    if more and rows:
+        next_cursor = {"m": rows[-1][7].isoformat(), "i": rows[-1][0]}
+    return changes, next_cursor

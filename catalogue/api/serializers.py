@@ -1,5 +1,6 @@
 """REST API serializers: parse and present; the changes themselves are catalogue.services."""
 
+from django.db import models
 from rest_framework import serializers
 
 from catalogue.models import (
@@ -13,6 +14,32 @@ from catalogue.models import (
     ValidationCheck,
     VocabularyTerm,
 )
+
+
+class OptionalURLField(serializers.URLField):
+    """A URL that may be missing: shown as null rather than "" (which is not a URI), and
+    accepted as null, "" or a URL."""
+
+    def validate_empty_values(self, data):
+        if data is None and self.allow_null:
+            return True, ""
+        return super().validate_empty_values(data)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.URLField: OptionalURLField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.URLField) and model_field.blank:
+            kwargs["allow_null"] = True
+        return field_class, kwargs
 
 
 class VocabularyField(serializers.SlugRelatedField):
@@ -31,7 +58,7 @@ class KeywordsField(serializers.ListField):
         return [keyword.name for keyword in data.all()]
 
 
-class DatasetSerializer(serializers.ModelSerializer):
+class DatasetSerializer(ModelSerializer):
     publisher = serializers.SlugRelatedField(slug_field="slug", queryset=Organisation.objects.all())
     keywords = KeywordsField(required=False)
     themes = serializers.SlugRelatedField(
@@ -128,7 +155,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
-class DatasetPartSerializer(serializers.ModelSerializer):
+class DatasetPartSerializer(ModelSerializer):
     """Common to the parts of a dataset: the dataset is named by its slug and fixed once set."""
 
     dataset = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
@@ -233,7 +260,7 @@ class QualityMeasurementSerializer(DatasetPartSerializer):
         fields = ["id", "dataset", "distribution", "dimension", "metric", "value", "unit", "measured_at", "notes"]
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:organisation-detail", lookup_field="slug")
 
     class Meta:
@@ -242,7 +269,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", queryset=Organisation.objects.all())
     user = serializers.SlugRelatedField(
         slug_field="username", queryset=Membership._meta.get_field("user").related_model.objects.all()

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django_filters import rest_framework as filters
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -23,6 +24,35 @@ from catalogue.models import (
     QualityMeasurement,
     ValidationCheck,
 )
+
+
+class DocumentedErrorsSchema(AutoSchema):
+    """Document the error answers every endpoint can give, so clients (and schemathesis) know them."""
+
+    ERRORS = {
+        "400": "The request or a filter value is not valid; the body says which field.",
+        "401": "Not signed in (send a token or a session cookie).",
+        "403": "Signed in, but not allowed to do this.",
+        "404": "No such object, or not one you may see; or a page past the last.",
+        "412": "If-Match names an older version than the stored one.",
+        "428": "If-Match is required for this change.",
+        "429": "Too many requests; slow down.",
+    }
+    ERROR_BODY = {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "additionalProperties": True,
+    }
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in self.ERRORS.items():
+            if code in ("412", "428") and self.method not in ("PUT", "PATCH"):
+                continue
+            responses.setdefault(
+                code, {"description": description, "content": {"application/json": {"schema": self.ERROR_BODY}}}
+            )
+        return responses
 
 
 class Pagination(PageNumberPagination):
@@ -105,6 +135,8 @@ class DatasetViewSet(
     viewsets.GenericViewSet,
 ):
     """Datasets the caller may see. Updates need If-Match with the ETag of the version read."""
+
+    schema = DocumentedErrorsSchema()
 
     serializer_class = s.DatasetSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, CanChangeDataset]
@@ -214,6 +246,8 @@ class DatasetViewSet(
 class DatasetPartViewSet(viewsets.ModelViewSet):
     """Shared by the parts of a dataset: visible when the dataset is, changed through a service."""
 
+    schema = DocumentedErrorsSchema()
+
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, CanChangeDataset]
     pagination_class = Pagination
     model = None
@@ -311,6 +345,7 @@ class CollectionMethodViewSet(DatasetPartViewSet):
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    schema = DocumentedErrorsSchema()
     queryset = Organisation.objects.order_by("name", "pk")
     serializer_class = s.OrganisationSerializer
     pagination_class = Pagination
@@ -328,6 +363,8 @@ class CanManageMembership(permissions.BasePermission):
 
 class MembershipViewSet(viewsets.ModelViewSet):
     """Members of the caller's organisations; admins of an organisation change them."""
+
+    schema = DocumentedErrorsSchema()
 
     serializer_class = s.MembershipSerializer
     permission_classes = [permissions.IsAuthenticated, CanManageMembership]

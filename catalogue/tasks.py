@@ -15,9 +15,14 @@ def worker_heartbeat(hostname: str | None = None) -> str:
 @shared_task(name="catalogue.search_index_sweep")
 def search_index_sweep() -> int:
     """Analyst: re-index datasets changed without signals, and recount the facet totals."""
-    from catalogue.search.index import search_index_datasets, search_totals_rebuild, stale_dataset_ids
+    from catalogue.search.index import (
+        search_index_datasets,
+        search_totals_rebuild,
+        stale_dataset_ids,
+        upstream_failure_drift,
+    )
 
-    ids = stale_dataset_ids()
+    ids = sorted(set(stale_dataset_ids()) | set(upstream_failure_drift()))
     if ids:
         search_index_datasets(ids, update_totals=False)
     search_totals_rebuild()

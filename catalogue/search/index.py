@@ -21,7 +21,8 @@ from catalogue.models import (
     SearchFacetTotal,
     ValidationCheck,
 )
-from provenance.models import Derivation
+from provenance.models import Derivation, LineageEdge
+from provenance.queries import datasets_with_failed_upstream_ids, failing_dataset_ids
 
 # Scopes of the precomputed facet totals (see SearchFacetTotal).
 SCOPE_PUBLIC = "public"
@@ -100,6 +101,15 @@ def _entries_for(dataset_ids: list[int]) -> list[SearchEntry]:
     ):
         latest_outcome.setdefault((dataset_id, name), outcome)
     failing = {d for (d, _), outcome in latest_outcome.items() if outcome == ValidationCheck.Outcome.FAIL}
+    # Datasets fed (at any depth) by a dataset whose latest run of a check failed.
+    ancestors = defaultdict(set)
+    for ancestor_id, descendant_id in LineageEdge.objects.filter(descendant_id__in=ids).values_list(
+        "ancestor_id", "descendant_id"
+    ):
+        ancestors[descendant_id].add(ancestor_id)
+    all_ancestors = set().union(*ancestors.values()) if ancestors else set()
+    failing_ancestors = failing_dataset_ids(list(all_ancestors)) if all_ancestors else set()
+    upstream_failing = {pk for pk, found in ancestors.items() if found & failing_ancestors}
 
     entries = []
     for d in datasets:
@@ -115,6 +125,8 @@ def _entries_for(dataset_ids: list[int]) -> list[SearchEntry]:
         keys.append(f"q{d['quality_band'] or 'none'}")
         keys.append("h1" if pk in with_lineage else "h0")
         keys.append("x1" if pk in failing else "x0")
+        if pk in upstream_failing:
+            keys.append("u1")
         field_names = [" ".join(filter(None, (name.replace("_", " "), title))) for name, title, _ in fields[pk]]
         entries.append(
             SearchEntry(
@@ -288,3 +300,19 @@ def stale_dataset_ids(limit: int = BATCH_SIZE) -> list[int]:
         )
         .values_list("id", flat=True)[:limit]
     )
+
+
+def upstream_failure_drift() -> list[int]:
+    """Datasets whose "upstream failing" mark no longer matches the lineage closure.
+
+    The closure is rebuilt by lineage workers after a derivation changes, which sends no
+    signal, so a periodic sweep compares and re-indexes the difference.
+    """
+    wanted = datasets_with_failed_upstream_ids()
+    marked = set(SearchEntry.objects.filter(facet_keys__contains=" u1 ").values_list("dataset_id", flat=True))
+    return sorted(wanted ^ marked)
+
+
+def descendant_ids(dataset_id: int) -> list[int]:
+    """Every dataset fed by this one, from the lineage closure."""
+    return list(LineageEdge.objects.filter(ancestor_id=dataset_id).values_list("descendant_id", flat=True))

@@ -56,6 +56,7 @@ FACETS = [
     Facet("quality", "Metadata quality", "q"),
     Facet("lineage", "Lineage", "h"),
     Facet("checks", "Validation checks", "x"),
+    Facet("upstream", "Upstream checks", "u"),
 ]
 FACETS_BY_PARAM = {f.param: f for f in FACETS}
 FACETS_BY_PREFIX = {f.prefix: f for f in FACETS}
@@ -72,9 +73,10 @@ FIXED_VALUES = {
     "q": QUALITY_BANDS,
     "h": {"1": "Has recorded lineage", "0": "No recorded lineage"},
     "x": {"1": "A check is failing", "0": "No failing check"},
+    "u": {"1": "An upstream dataset fails a check"},
 }
 # URL value <-> key suffix for the facets with fixed values.
-FIXED_URL = {"h": {"yes": "1", "no": "0"}, "x": {"failing": "1", "passing": "0"}}
+FIXED_URL = {"h": {"yes": "1", "no": "0"}, "x": {"failing": "1", "passing": "0"}, "u": {"failing": "1"}}
 
 SORTS = {
     "relevance": "Relevance",

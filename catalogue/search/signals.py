@@ -12,7 +12,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from catalogue.models import Dataset, Distribution, Field, ValidationCheck
-from catalogue.search.index import search_forget_dataset, search_index_datasets
+from catalogue.search.index import descendant_ids, search_forget_dataset, search_index_datasets
 from provenance.models import Derivation
 
 # Datasets being deleted right now: their parts' post_delete signals must not re-create an entry.
@@ -52,11 +52,17 @@ def dataset_deleted(sender, instance, **kwargs):
 @receiver(post_delete, sender=Distribution, dispatch_uid="search_distribution_deleted")
 @receiver(post_save, sender=Field, dispatch_uid="search_field_saved")
 @receiver(post_delete, sender=Field, dispatch_uid="search_field_deleted")
-@receiver(post_save, sender=ValidationCheck, dispatch_uid="search_check_saved")
-@receiver(post_delete, sender=ValidationCheck, dispatch_uid="search_check_deleted")
 def dataset_part_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         _reindex(instance.dataset_id)
+
+
+@receiver(post_save, sender=ValidationCheck, dispatch_uid="search_check_saved")
+@receiver(post_delete, sender=ValidationCheck, dispatch_uid="search_check_deleted")
+def check_changed(sender, instance, raw=False, **kwargs):
+    # A check's outcome is also an upstream warning for every dataset this one feeds.
+    if not raw and instance.dataset_id not in _being_deleted():
+        _reindex(instance.dataset_id, *descendant_ids(instance.dataset_id))
 
 
 @receiver(post_save, sender=Derivation, dispatch_uid="search_derivation_saved")

@@ -224,3 +224,19 @@ def test_totals_rebuild_agrees_with_the_totals_kept_on_write(catalogue):
     kept = set(SearchFacetTotal.objects.filter(count__gt=0).values_list("scope", "key", "count"))
     search_totals_rebuild()
     assert set(SearchFacetTotal.objects.values_list("scope", "key", "count")) == kept
+
+
+def test_datasets_fed_by_a_failing_dataset_are_found_by_the_upstream_facet(client, catalogue):
+    from catalogue.tasks import search_index_sweep
+    from provenance.lineage import lineage_rebuild_all
+
+    Derivation.objects.create(derived=catalogue["admissions"], source=catalogue["estimates"])
+    Derivation.objects.create(derived=catalogue["roads"], source=catalogue["admissions"])
+    lineage_rebuild_all()
+    search_index_sweep()  # the closure changed without signals; the sweep catches up
+    ValidationCheck.objects.create(dataset=catalogue["estimates"], name="Totals add up", outcome="fail")
+    html = client.get("/?upstream=failing").content.decode()
+    assert set(result_slugs(html)) == {"hospital-admissions", "road-traffic-counts"}
+    assert facet_count(client.get("/").content.decode(), "upstream", "failing") == 2
+    ValidationCheck.objects.create(dataset=catalogue["estimates"], name="Totals add up", outcome="pass")
+    assert result_slugs(client.get("/?upstream=failing").content.decode()) == []

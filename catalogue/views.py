@@ -12,14 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
 from catalogue.queries import dataset_for_user, visible_datasets, visible_datasets_q
+from catalogue.rdf.negotiation import rdf_response_or_none
 from catalogue.search.query import FACETS_BY_PARAM, QUALITY_BANDS, SORTS, SearchParams, search, theme_counts
-
-try:  # the DCAT helper's content negotiation (RDF Accept headers get RDF)
-    from catalogue.rdf.negotiation import rdf_response_or_none
-except ImportError:  # pragma: no cover - until catalogue.rdf.negotiation lands
-
-    def rdf_response_or_none(request, dataset):
-        return None
 
 
 def home(request):

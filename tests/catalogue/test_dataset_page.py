@@ -165,3 +165,25 @@ def test_a_withdrawn_dataset_keeps_its_page_with_the_reason(client, make_dataset
     )
     html = client.get(f"/datasets/{dataset.slug}/").content.decode()
     assert "This dataset has been withdrawn." in html and "Replaced by the 2024 survey." in html
+
+
+def test_the_page_carries_schema_org_json_ld_and_links_to_rdf(client, full_dataset):
+    import json
+    import re
+
+    html = client.get(f"/datasets/{full_dataset.slug}/").content.decode()
+    head = html.split("</head>")[0]
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', head, re.S).group(1))
+    assert data["@type"] == "Dataset" and data["name"] == "Hospital admissions"
+    assert {v["name"] for v in data["variableMeasured"]} == {"col_0", "col_1", "col_2", "col_3"}
+    assert f'href="/datasets/{full_dataset.slug}.ttl"' in html
+
+
+def test_an_rdf_accept_header_gets_rdf_from_the_same_address(client, full_dataset):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT, RDF
+
+    response = client.get(f"/datasets/{full_dataset.slug}/", HTTP_ACCEPT="text/turtle")
+    assert response["Content-Type"].startswith("text/turtle")
+    graph = Graph().parse(data=response.content.decode(), format="turtle")
+    assert (URIRef(full_dataset.uri), RDF.type, DCAT.Dataset) in graph

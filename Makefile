@@ -28,10 +28,14 @@ run: install-dev
 
 # Runs on PostgreSQL when DATABASE_URL is set, else on SQLite. pytest exits non-zero
 # when a test fails and also when no test ran, so neither can pass unnoticed.
-test: install-dev
+test: install-dev browser-deps
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser.
+browser-deps:
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

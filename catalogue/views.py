@@ -33,7 +33,7 @@ def home(request):
 
 # Everything the dataset page shows, loaded in a fixed number of queries whatever its size.
 DATASET_PAGE_QUERYSET = Dataset.objects.select_related(
-    "publisher", "licence", "frequency", "language", "collection_method"
+    "publisher", "licence", "frequency", "language", "collection_method", "search_entry"
 ).prefetch_related(
     "keywords",
     "themes",
@@ -78,6 +78,8 @@ def dataset_detail(request, slug):
             if line.strip()
         ],
         "keywords": dataset.keywords.all(),
+        # The search entry knows, from the lineage closure, whether an upstream dataset fails a check.
+        "upstream_failing": " u1 " in getattr(getattr(dataset, "search_entry", None), "facet_keys", ""),
         "themes": dataset.themes.all(),
     }
     return render(request, "catalogue/dataset_detail.html", context)

@@ -108,6 +108,8 @@ class Result:
     snippet: SafeString
     formats: list[str]
     quality_band: str
+    failing: bool = False
+    upstream_failing: bool = False
 
 
 @dataclass
@@ -456,7 +458,16 @@ def search(user, params: SearchParams) -> SearchPage:
         else:
             snippet = html.escape(dataset.description[:240]) + ("…" if len(dataset.description) > 240 else "")
         formats = [vocab_by_id.get(int(k[1:]), ("", "?"))[1] for k in facet_keys.split() if k.startswith("f")]
-        results.append(Result(dataset=dataset, snippet=mark_safe(snippet), formats=formats, quality_band=band))
+        results.append(
+            Result(
+                dataset=dataset,
+                snippet=mark_safe(snippet),
+                formats=formats,
+                quality_band=band,
+                failing=" x1 " in facet_keys,
+                upstream_failing=" u1 " in facet_keys,
+            )
+        )
 
     params.page = page
     facets, selected = _facet_results(params, counts)

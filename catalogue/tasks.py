@@ -14,19 +14,22 @@ def worker_heartbeat(hostname: str | None = None) -> str:
 
 @shared_task(name="catalogue.search_index_sweep")
 def search_index_sweep() -> int:
-    """Analyst: re-index datasets changed without signals, and recount the facet totals."""
-    from catalogue.search.index import (
-        search_index_datasets,
-        search_totals_rebuild,
-        stale_dataset_ids,
-        upstream_failure_drift,
-    )
+    """Analyst: re-index datasets changed without signals (queryset.update(), bulk writes,
+    lineage closure rebuilds); the facet totals follow by the same deltas."""
+    from catalogue.search.index import search_index_datasets, stale_dataset_ids, upstream_failure_drift
 
     ids = sorted(set(stale_dataset_ids()) | set(upstream_failure_drift()))
     if ids:
-        search_index_datasets(ids, update_totals=False)
-    search_totals_rebuild()
+        search_index_datasets(ids)
     return len(ids)
+
+
+@shared_task(name="catalogue.search_totals_rebuild")
+def search_totals_rebuild() -> None:
+    """Analyst: recount the search facet totals from the entries, healing any drift."""
+    from catalogue.search.index import search_totals_rebuild as rebuild
+
+    rebuild()
 
 
 # DCAT: the stored-RDF refresh task and its sweep live with the RDF mapping.

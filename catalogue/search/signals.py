@@ -8,10 +8,11 @@ bulk_create) are picked up by the ``catalogue.search_index_sweep`` periodic task
 
 import threading
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from catalogue.models import Dataset, Distribution, Field, ValidationCheck
+from catalogue.models import Dataset, Distribution, Field, QualityAssessment, ValidationCheck
 from catalogue.search.index import descendant_ids, search_forget_dataset, search_index_datasets
 from provenance.models import Derivation
 
@@ -81,3 +82,12 @@ def dataset_terms_changed(sender, instance, action, reverse, pk_set, **kwargs):
         _reindex(instance.pk)
     elif pk_set:
         _reindex(*pk_set)
+
+
+@receiver(post_save, sender=QualityAssessment, dispatch_uid="search_quality_assessed")
+def quality_assessed(sender, instance, created, raw=False, **kwargs):
+    # The score service writes the dataset's new score with queryset.update() right after
+    # this row, in the same transaction: re-index once that has committed.
+    if created and not raw:
+        dataset_id = instance.dataset_id
+        transaction.on_commit(lambda: search_index_datasets([dataset_id]))

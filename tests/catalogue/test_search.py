@@ -240,3 +240,14 @@ def test_datasets_fed_by_a_failing_dataset_are_found_by_the_upstream_facet(clien
     assert facet_count(client.get("/").content.decode(), "upstream", "failing") == 2
     ValidationCheck.objects.create(dataset=catalogue["estimates"], name="Totals add up", outcome="pass")
     assert result_slugs(client.get("/?upstream=failing").content.decode()) == []
+
+
+def test_a_new_quality_score_reaches_the_quality_facet(client, make_dataset, django_capture_on_commit_callbacks):
+    from catalogue.services import quality_assess
+
+    dataset = make_dataset("Bathing water quality")
+    with django_capture_on_commit_callbacks(execute=True):
+        quality_assess(dataset_id=dataset.pk)
+    dataset.refresh_from_db()
+    assert dataset.quality_band
+    assert result_slugs(client.get(f"/?quality={dataset.quality_band}").content.decode()) == [dataset.slug]

@@ -13,19 +13,24 @@ from catalogue.models import CollectionMethod, Dataset, LinkCheck
 from catalogue.quality import DatasetFacts, DistributionFacts
 
 
-def publication_missing(dataset: Dataset) -> list[str]:
-    """The DCAT-AP mandatory properties a dataset lacks, in words a publisher understands."""
-    missing = []
+def publication_problems(dataset: Dataset) -> dict[str, str]:
+    """What the dataset lacks that DCAT-AP requires, keyed by the form field at fault, in words
+    a publisher understands."""
+    problems = {}
     if not dataset.title.strip():
-        missing.append("a title")
+        problems["title"] = "Give the dataset a title."
     if not dataset.description.strip():
-        missing.append("a description")
+        problems["description"] = "Add a description: DCAT-AP requires one before publishing."
     if not dataset.publisher_id:
-        missing.append("a publishing organisation")
+        problems["publisher"] = "Choose the publishing organisation."
     for distribution in dataset.distributions.all():
         if not distribution.access_url:
-            missing.append(f"an access URL for distribution '{distribution}'")
-    return missing
+            problems[f"distribution-{distribution.pk}"] = f"Give distribution '{distribution}' an access URL."
+    return problems
+
+
+def publication_missing(dataset: Dataset) -> list[str]:
+    return list(publication_problems(dataset).values())
 
 
 def dcat_ap_conforms(dataset: Dataset) -> bool:

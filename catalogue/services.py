@@ -24,7 +24,7 @@ from catalogue.models import (
     QualityMeasurement,
     ValidationCheck,
 )
-from catalogue.quality_facts import publication_missing
+from catalogue.quality_facts import publication_problems
 
 # Dataset attributes a form or the API may set directly.
 DATASET_FIELDS = (
@@ -61,11 +61,15 @@ class StaleRevision(Exception):
 
 
 class PublicationRefused(ValidationError):
-    """The dataset lacks what DCAT-AP requires; ``missing`` says what, in plain words."""
+    """The dataset lacks what DCAT-AP requires; ``problems`` says what, by form field."""
 
-    def __init__(self, missing: list[str]):
-        self.missing = missing
-        super().__init__("To publish, add " + "; ".join(missing) + ".")
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__(problems)
+
+    @property
+    def summary(self) -> str:
+        return "Not published yet: " + " ".join(self.problems.values())
 
 
 def _with_user(instance, user):
@@ -201,9 +205,9 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
     locked = _lock(dataset, None)
     if locked.status == Dataset.Status.PUBLISHED:
         return locked
-    missing = publication_missing(locked)
-    if missing:
-        raise PublicationRefused(missing)
+    problems = publication_problems(locked)
+    if problems:
+        raise PublicationRefused(problems)
     if locked.publisher.requires_review and locked.status == Dataset.Status.DRAFT:
         if locked.review_requested_by_id is None:
             locked.review_requested_by = user
@@ -343,6 +347,9 @@ def fields_replace(*, dataset: Dataset, user, rows: list[dict], expected_revisio
     for position, row in enumerate(rows):
         field = existing.get(row["name"]) or Field(dataset=locked)
         for name, value in row.items():
+            # An import without a definition or title keeps the one already written.
+            if name in ("title", "definition", "unit") and not value and field.pk:
+                continue
             setattr(field, name, value)
         field.position = position
         field.full_clean(exclude=["dataset"])

@@ -1,8 +1,20 @@
 """The publisher's pages: dashboard, dataset forms, workflow, history, members (publisher)."""
 
+from django.urls import path
 
-from catalogue import views_publish as views  # noqa: F401
+from catalogue import views_publish as views
 
 app_name = "publish"
 
-urlpatterns = []
+urlpatterns = [
+    path("publish/", views.dashboard, name="dashboard"),
+    path("publish/score/", views.live_score_view, name="live-score"),
+    path("publish/datasets/new/", views.dataset_create, name="dataset-create"),
+    path("publish/datasets/<slug:slug>/edit/", views.dataset_edit, name="dataset-edit"),
+    path("publish/datasets/<slug:slug>/publish/", views.dataset_publish, name="dataset-publish"),
+    path("publish/datasets/<slug:slug>/withdraw/", views.dataset_withdraw, name="dataset-withdraw"),
+    path("publish/datasets/<slug:slug>/history/", views.dataset_history, name="dataset-history"),
+    path("publish/datasets/<slug:slug>/restore/", views.dataset_restore, name="dataset-restore"),
+    path("publish/datasets/<slug:slug>/fields/import/", views.dictionary_import_view, name="dictionary-import"),
+    path("publish/organisations/<slug:slug>/members/", views.organisation_members, name="organisation-members"),
+]

@@ -1,1 +1,386 @@
-"""The publisher's pages (publisher helper): thin views over catalogue.forms_publish and services."""
+"""The publisher's pages: thin views over catalogue.forms_publish, catalogue.services and
+catalogue.queries (who may do what is decided there, never here)."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from catalogue import dictionary_import, queries, services
+from catalogue.forms_publish import (
+    CollectionMethodForm,
+    DatasetForm,
+    DerivationForm,
+    DictionaryImportForm,
+    DistributionFormSet,
+    FieldFormSet,
+    MembershipForm,
+    QualityMeasurementFormSet,
+    ValidationCheckFormSet,
+    WithdrawForm,
+)
+from catalogue.models import CollectionMethod, Dataset, Membership, Organisation
+from catalogue.publishing import (
+    dashboard_for,
+    derivation_sources_for,
+    history_versions,
+    live_score,
+    version_diff,
+)
+
+
+def _forms(request, dataset: Dataset | None):
+    """Every form of the dataset page, bound to POST data when there is some."""
+    data = request.POST if request.method == "POST" else None
+    instance = dataset or Dataset()
+    method = CollectionMethod.objects.filter(dataset=dataset).first() if dataset else None
+    sources = derivation_sources_for(request.user, dataset)
+    current_sources = []
+    if dataset is not None:
+        from provenance.models import Derivation
+
+        current = Derivation.objects.current().filter(derived=dataset)
+        current_sources = [d.source_id for d in current]
+        description = next((d.description for d in current if d.description), "")
+    else:
+        description = ""
+    return {
+        "form": DatasetForm(data, instance=instance, organisations=queries.editable_organisations(request.user)),
+        "distributions": DistributionFormSet(data, instance=instance, prefix="distributions"),
+        "fields": FieldFormSet(data, instance=instance, prefix="fields"),
+        "method": CollectionMethodForm(data, instance=method or CollectionMethod(dataset=dataset), prefix="method"),
+        "checks": ValidationCheckFormSet(data, instance=instance, prefix="checks"),
+        "measurements": QualityMeasurementFormSet(data, instance=instance, prefix="measurements"),
+        "derivation": DerivationForm(
+            data,
+            sources=sources,
+            prefix="derivation",
+            initial={"sources": current_sources, "description": description},
+        ),
+    }
+
+
+FORMSETS = ("distributions", "fields", "checks", "measurements")
+
+
+def _all_valid(forms: dict) -> bool:
+    return all([f.is_valid() for f in forms.values()])
+
+
+def _parts(forms: dict, dataset: Dataset):
+    """The part objects to save and delete, from the formsets and the collection-method form."""
+    save, delete = [], []
+    for name in FORMSETS:
+        formset = forms[name]
+        formset.instance = dataset
+        for form in formset.forms:
+            if not form.has_changed() or form in formset.deleted_forms:
+                continue
+            part = form.save(commit=False)
+            part.dataset = dataset
+            save.append(part)
+        delete.extend(f.instance for f in formset.deleted_forms if f.instance.pk)
+    for position, part in enumerate(p for p in save if p.__class__.__name__ == "Field"):
+        part.position = position
+    method_form = forms["method"]
+    if not method_form.is_blank():
+        method = method_form.save(commit=False)
+        method.dataset = dataset
+        save.append(method)
+    elif method_form.instance.pk:
+        delete.append(method_form.instance)
+    return save, delete
+
+
+def _save_derivations(forms: dict, dataset: Dataset, user) -> None:
+    from provenance.models import Derivation
+    from provenance.services import derivation_add, derivation_remove
+
+    wanted = {d.pk: d for d in forms["derivation"].cleaned_data["sources"]}
+    description = forms["derivation"].cleaned_data["description"]
+    current = {d.source_id: d for d in Derivation.objects.current().filter(derived=dataset)}
+    for source_id, derivation in current.items():
+        if source_id not in wanted:
+            derivation_remove(derivation=derivation, user=user)
+    for source_id, source in wanted.items():
+        if source_id not in current:
+            derivation_add(derived=dataset, source=source, user=user, description=description)
+        elif current[source_id].description != description:
+            derivation_remove(derivation=current[source_id], user=user)
+            derivation_add(derived=dataset, source=source, user=user, description=description)
+
+
+def _show_publication_problems(forms: dict, problems: dict) -> None:
+    """Put each missing property next to its field (on fresh forms showing what was saved)."""
+    from django.forms.utils import ErrorDict
+
+    form = forms["form"]
+    form._errors, form.cleaned_data = ErrorDict(), {}
+    for key, message in problems.items():
+        if key in forms["form"].fields:
+            forms["form"].add_error(key, message)
+        elif key.startswith("distribution-"):
+            form.add_error(None, message)
+        else:
+            forms["form"].add_error(None, message)
+
+
+def _save(request, forms: dict, dataset: Dataset | None):
+    """Save everything; returns the dataset, or None with the errors put on the forms."""
+    form = forms["form"]
+    user = request.user
+    try:
+        with transaction.atomic():
+            if dataset is None:
+                dataset = services.dataset_create(
+                    user=user,
+                    organisation=form.cleaned_data["publisher"],
+                    data=form.service_data(),
+                    keywords=form.cleaned_data["keywords"],
+                    themes=form.cleaned_data["themes"],
+                )
+                revision = dataset.revision
+            else:
+                revision = form.cleaned_data.get("revision")
+            save, delete = _parts(forms, dataset)
+            dataset = services.dataset_update(
+                dataset=dataset,
+                user=user,
+                data=form.service_data(),
+                expected_revision=revision,
+                keywords=form.cleaned_data["keywords"],
+                themes=form.cleaned_data["themes"],
+                save_parts=save,
+                delete_parts=delete,
+            )
+            _save_derivations(forms, dataset, user)
+    except services.StaleRevision as exc:
+        form.add_error(None, str(exc))
+        return None
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            forms["derivation"].add_error("sources", exc.messages)
+        return None
+    return dataset
+
+
+def _render_form(request, forms: dict, dataset: Dataset | None, status: int = 200):
+    context = {
+        **forms,
+        "dataset": dataset,
+        "can_publish": dataset is None or queries.can_publish_dataset(request.user, dataset),
+        "score_url": reverse("publish:live-score"),
+    }
+    return render(request, "catalogue/publish/dataset_form.html", context, status=status)
+
+
+def _after_save(request, forms: dict, dataset: Dataset):
+    if request.POST.get("action") == "publish":
+        try:
+            dataset = services.dataset_publish(dataset=dataset, user=request.user)
+        except services.PublicationRefused as exc:
+            refreshed = _forms_after_save(request, dataset)
+            _show_publication_problems(refreshed, exc.problems)
+            messages.error(request, "Saved as a draft. " + exc.summary)
+            return _render_form(request, refreshed, dataset, status=400)
+        if dataset.status == Dataset.Status.PUBLISHED:
+            messages.success(request, "Published. Everyone can now find this dataset.")
+            return redirect(dataset)
+        messages.success(request, "Saved. Another editor of your organisation must now approve the publication.")
+    else:
+        messages.success(request, "Draft saved." if dataset.status == Dataset.Status.DRAFT else "Changes saved.")
+    return redirect("publish:dataset-edit", slug=dataset.slug)
+
+
+def _forms_after_save(request, dataset: Dataset) -> dict:
+    # Fresh, unbound forms (with the new revision) plus the errors to show.
+    request_get = request.method
+    request.method = "GET"
+    try:
+        return _forms(request, Dataset.objects.get(pk=dataset.pk))
+    finally:
+        request.method = request_get
+
+
+@login_required
+def dataset_create(request):
+    if not queries.editable_organisations(request.user).exists():
+        raise PermissionDenied("You are not an editor of any organisation.")
+    forms = _forms(request, None)
+    if request.method == "POST" and _all_valid(forms):
+        dataset = _save(request, forms, None)
+        if dataset is not None:
+            return _after_save(request, forms, dataset)
+    status = 400 if request.method == "POST" else 200
+    return _render_form(request, forms, None, status)
+
+
+@login_required
+def dataset_edit(request, slug):
+    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    forms = _forms(request, dataset)
+    if request.method == "POST" and _all_valid(forms):
+        saved = _save(request, forms, dataset)
+        if saved is not None:
+            return _after_save(request, forms, saved)
+    status = 400 if request.method == "POST" else 200
+    return _render_form(request, forms, dataset, status)
+
+
+@login_required
+@require_POST
+def live_score_view(request):
+    """Score the unsaved form as it is being filled in (JSON for static/js/publish.js)."""
+    slug = request.POST.get("dataset") or ""
+    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True) if slug else None
+    if dataset is None and not queries.editable_organisations(request.user).exists():
+        raise PermissionDenied
+    return JsonResponse(live_score(request.POST, dataset))
+
+
+@login_required
+@require_POST
+def dataset_publish(request, slug):
+    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    try:
+        dataset = services.dataset_publish(dataset=dataset, user=request.user)
+    except services.PublicationRefused as exc:
+        messages.error(request, exc.summary)
+        return redirect("publish:dataset-edit", slug=slug)
+    if dataset.status == Dataset.Status.PUBLISHED:
+        messages.success(request, "Published.")
+    else:
+        messages.success(request, "Publication requested; another editor must approve it.")
+    return redirect(request.POST.get("next") or reverse("publish:dataset-edit", kwargs={"slug": slug}))
+
+
+@login_required
+def dataset_withdraw(request, slug):
+    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.dataset_withdraw(dataset=dataset, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, "Withdrawn. The page stays, with your notice, and lineage still shows it.")
+        return redirect(dataset)
+    return render(request, "catalogue/publish/withdraw.html", {"dataset": dataset, "form": form})
+
+
+@login_required
+def dataset_history(request, slug):
+    dataset = queries.dataset_for_user(request.user, slug=slug)
+    if not queries.can_view_history(request.user, dataset):
+        raise Http404("No such dataset.")
+    versions = history_versions(dataset)
+    ids = [v.history_id for v in versions]
+    diff = None
+    try:
+        a, b = int(request.GET.get("a", 0)), int(request.GET.get("b", 0))
+    except ValueError:
+        a = b = 0
+    if a in ids and b in ids and a != b:
+        diff = version_diff(dataset, a, b)
+    elif len(ids) >= 2 and not request.GET:
+        diff = version_diff(dataset, ids[1], ids[0])
+    return render(
+        request,
+        "catalogue/publish/history.html",
+        {
+            "dataset": dataset,
+            "versions": versions,
+            "diff": diff,
+            "can_restore": queries.can_edit_dataset(request.user, dataset),
+        },
+    )
+
+
+@login_required
+@require_POST
+def dataset_restore(request, slug):
+    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    try:
+        history_id = int(request.POST.get("history_id", ""))
+        services.dataset_restore_version(dataset=dataset, user=request.user, history_id=history_id)
+    except (ValueError, ValidationError):
+        messages.error(request, "No such version of this dataset.")
+    else:
+        messages.success(request, "Restored. The restore itself is a new version in the history.")
+    return redirect("publish:dataset-history", slug=slug)
+
+
+@login_required
+def dictionary_import_view(request, slug):
+    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    context = {"dataset": dataset}
+    if request.method == "POST" and request.POST.get("confirm"):
+        try:
+            rows = json.loads(request.POST.get("rows", "[]"))
+            services.fields_replace(
+                dataset=dataset, user=request.user, rows=rows, expected_revision=int(request.POST["revision"])
+            )
+        except services.StaleRevision as exc:
+            messages.error(request, str(exc))
+        except (ValueError, KeyError, ValidationError) as exc:
+            messages.error(request, f"The import could not be saved: {exc}")
+        else:
+            messages.success(request, f"Imported {len(rows)} fields into the data dictionary.")
+            return redirect("publish:dataset-edit", slug=slug)
+        return redirect("publish:dictionary-import", slug=slug)
+    form = DictionaryImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = dictionary_import.parse(form.cleaned_data["content"], filename=form.cleaned_data["filename"])
+        except dictionary_import.ImportProblems as exc:
+            for problem in exc.problems:
+                form.add_error(None, problem)
+        else:
+            context.update({"rows": rows, "rows_json": json.dumps(rows), "revision": dataset.revision})
+    context["form"] = form
+    return render(request, "catalogue/publish/dictionary_import.html", context)
+
+
+@login_required
+def dashboard(request):
+    return render(request, "catalogue/publish/dashboard.html", dashboard_for(request.user))
+
+
+@login_required
+def organisation_members(request, slug):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not queries.can_manage_organisation(request.user, organisation.pk):
+        raise PermissionDenied("Only admins of this organisation manage its members.")
+    form = MembershipForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if "remove" in request.POST:
+                membership = get_object_or_404(Membership, pk=request.POST["remove"], organisation=organisation)
+                services.membership_remove(membership=membership, user=request.user)
+                messages.success(request, f"{membership.user.username} removed.")
+                return redirect("publish:organisation-members", slug=slug)
+            if form.is_valid():
+                member = get_user_model().objects.filter(username=form.cleaned_data["username"]).first()
+                if member is None:
+                    form.add_error("username", "No one has that user name.")
+                else:
+                    services.membership_set(
+                        organisation=organisation, user=request.user, member=member, role=form.cleaned_data["role"]
+                    )
+                    messages.success(request, f"{member.username} is now {form.cleaned_data['role']}.")
+                    return redirect("publish:organisation-members", slug=slug)
+        except ValidationError as exc:
+            form.add_error("role" if "role" in getattr(exc, "message_dict", {}) else None, exc.messages)
+    memberships = organisation.memberships.select_related("user").order_by("user__username")
+    return render(
+        request,
+        "catalogue/publish/members.html",
+        {"organisation": organisation, "memberships": memberships, "form": form, "roles": Membership.Role.choices},
+    )

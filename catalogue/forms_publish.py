@@ -1,0 +1,357 @@
+"""The publisher's forms: a dataset with its parts on one page, help beside every field.
+
+Forms only parse and validate (the models' own clean() runs through ModelForm); the
+changes are made by catalogue.services.
+"""
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils import timezone
+
+from catalogue.models import (
+    CollectionMethod,
+    Dataset,
+    Distribution,
+    Field,
+    Membership,
+    Organisation,
+    QualityMeasurement,
+    ValidationCheck,
+    VocabularyTerm,
+)
+
+# Plain-English help shown beside each field: what it is for, then an example.
+DATASET_HELP = {
+    "publisher": "The organisation responsible for the data. You can publish for organisations where you are an editor.",
+    "title": "A short name people would search for. Example: 'Hospital admissions by region, monthly'.",
+    "description": "What the data is, what it covers and what it is useful for, in two or three sentences. "
+    "Example: 'Counts of emergency admissions to NHS hospitals in England, by region and month, since 2015.'",
+    "keywords": "Words people might search for, separated by commas. Example: 'hospitals, admissions, NHS'.",
+    "themes": "The broad subjects of the data, from the EU list, so the data shows up under those themes.",
+    "contact_name": "Who answers questions about the data: a team rather than a person, so it survives staff changes. "
+    "Example: 'Health statistics team'.",
+    "contact_email": "An address that is read. Example: 'health.stats@ohs.example.gov'.",
+    "licence": "The terms under which others may reuse the data. Most government data uses the Open Government "
+    "Licence.",
+    "access_rights": "Who may get the data: public (anyone), restricted (on conditions) or non-public.",
+    "temporal_start": "The first date the data covers. Example: 2015-01-01.",
+    "temporal_end": "The last date the data covers; leave empty if it is still growing.",
+    "spatial_uri": "A link that names the place the data covers, e.g. "
+    "http://publications.europa.eu/resource/authority/country/GBR for the United Kingdom.",
+    "spatial_label": "The name of that place. Example: 'England'.",
+    "frequency": "How often the data is updated. Provcat uses it to tell you when an update is overdue.",
+    "language": "The language of the data and its description.",
+    "version": "Your own version label, if you use one. Example: '2024.1'.",
+    "issued": "When the data was first published. Example: 2021-03-01.",
+    "modified": "When the data itself last changed (not this description).",
+    "landing_page": "A web page about the data, if there is one, e.g. on your department's site.",
+    "conforms_to": "A standard or schema the data follows, as a link. Example: a Table Schema URL.",
+}
+
+
+class DatasetForm(forms.ModelForm):
+    """The dataset's own properties. ``revision`` carries the version the form was read at."""
+
+    publisher = forms.ModelChoiceField(queryset=Organisation.objects.none(), empty_label=None)
+    keywords = forms.CharField(required=False, max_length=1000)
+    themes = forms.ModelMultipleChoiceField(
+        queryset=VocabularyTerm.objects.filter(scheme=VocabularyTerm.Scheme.THEME),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "title",
+            "description",
+            "keywords",
+            "themes",
+            "contact_name",
+            "contact_email",
+            "licence",
+            "access_rights",
+            "temporal_start",
+            "temporal_end",
+            "spatial_uri",
+            "spatial_label",
+            "frequency",
+            "language",
+            "version",
+            "issued",
+            "modified",
+            "landing_page",
+            "conforms_to",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "temporal_start": forms.DateInput(attrs={"type": "date"}),
+            "temporal_end": forms.DateInput(attrs={"type": "date"}),
+            "issued": forms.DateInput(attrs={"type": "date"}),
+            "modified": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's keywords are Keyword rows; the form shows them as comma-separated text.
+        self.initial["keywords"] = (
+            ", ".join(self.instance.keywords.values_list("name", flat=True)) if self.instance.pk else ""
+        )
+        if self.instance.pk:
+            del self.fields["publisher"]
+            self.initial["revision"] = self.instance.revision
+        else:
+            self.fields["publisher"].queryset = organisations if organisations is not None else Organisation.objects
+            del self.fields["revision"]
+        for name in ("licence", "frequency", "language"):
+            self.fields[name].empty_label = "— choose —"
+        self.fields["modified"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+        for name, field in self.fields.items():
+            if name in DATASET_HELP:
+                field.help_text = DATASET_HELP[name]
+        # Only the title is needed to save a draft; publishing checks the rest.
+        self.fields["title"].required = True
+
+    def clean_keywords(self) -> list[str]:
+        raw = self.cleaned_data.get("keywords") or ""
+        words = [w.strip() for w in raw.replace(";", ",").split(",")]
+        long = [w for w in words if len(w) > 100]
+        if long:
+            raise forms.ValidationError("Keep each keyword under 100 characters; separate keywords with commas.")
+        return [w for w in words if w]
+
+    def clean_revision(self):
+        return self.cleaned_data.get("revision")
+
+    def service_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("keywords", "themes", "publisher", "revision")}
+        return data
+
+
+DISTRIBUTION_HELP = {
+    "title": "A name for this way of getting the data. Example: 'Full table as CSV'.",
+    "access_url": "Where people can get the data: a download page or an API. Required.",
+    "download_url": "A direct link to the file itself, if there is one.",
+    "format": "The file format. Open, machine-readable formats such as CSV score best.",
+    "media_type": "The media type the server sends, e.g. text/csv.",
+    "byte_size": "The file size in bytes. Example: 204800.",
+    "licence": "Only if it differs from the dataset's licence.",
+    "rights": "Anything else about rights, e.g. 'Crown copyright 2024'.",
+}
+
+
+class DistributionForm(forms.ModelForm):
+    class Meta:
+        model = Distribution
+        fields = ["title", "access_url", "download_url", "format", "media_type", "byte_size", "licence", "rights"]
+        widgets = {"rights": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.help_text = DISTRIBUTION_HELP.get(name, "")
+        self.fields["licence"].empty_label = "Same as the dataset"
+
+
+FIELD_HELP = {
+    "name": "The column name exactly as in the file. Example: 'la_code'.",
+    "title": "A human name. Example: 'Local authority code'.",
+    "definition": "What a value means, so someone in another department reads it the same way. "
+    "Example: 'ONS code of the local authority where the patient lives.'",
+    "datatype": "The kind of value.",
+    "unit": "Unit of measure, if any. Example: 'GBP', 'people'.",
+    "required": "Tick if every row has a value.",
+}
+
+
+class FieldForm(forms.ModelForm):
+    class Meta:
+        model = Field
+        fields = ["name", "title", "definition", "datatype", "unit", "required"]
+        widgets = {"definition": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.help_text = FIELD_HELP.get(name, "")
+
+
+class BaseFieldFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = {}
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            name = form.cleaned_data.get("name")
+            if name in seen:
+                form.add_error("name", f"Row {seen[name] + 1} already uses the column name '{name}'.")
+            elif name:
+                seen[name] = self.forms.index(form)
+
+    def validate_unique(self):
+        # Duplicate names are reported next to the field by clean() above.
+        pass
+
+
+CHECK_HELP = {
+    "name": "A short name for the rule. Example: 'No missing postcodes'.",
+    "rule": "What the check tests, precisely enough for someone to repeat it.",
+    "run_at": "When the check ran.",
+    "run_by": "The person or system that ran it.",
+    "outcome": "What happened.",
+    "records_checked": "How many records were checked.",
+    "records_failed": "How many failed.",
+}
+
+
+class ValidationCheckForm(forms.ModelForm):
+    class Meta:
+        model = ValidationCheck
+        fields = ["name", "rule", "run_at", "run_by", "outcome", "records_checked", "records_failed"]
+        widgets = {
+            "run_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "rule": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["run_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+        # No moving default in a blank row (it would make the row look filled in); a check
+        # recorded without a time is taken to have run now.
+        self.fields["run_at"].initial = None
+        self.fields["run_at"].required = False
+        self.fields["run_at"].help_text = ""
+        for name, field in self.fields.items():
+            field.help_text = CHECK_HELP.get(name, "")
+
+    def clean_run_at(self):
+        return self.cleaned_data.get("run_at") or timezone.now()
+
+
+class QualityMeasurementForm(forms.ModelForm):
+    class Meta:
+        model = QualityMeasurement
+        fields = ["dimension", "metric", "value", "unit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dimension"].help_text = "Which aspect of quality was measured."
+        self.fields["metric"].help_text = "What was measured. Example: 'Share of rows with a postcode'."
+        self.fields["value"].help_text = "The measured value. Example: 0.98."
+        self.fields["unit"].help_text = "'ratio', 'percent' or another unit."
+
+
+class CollectionMethodForm(forms.ModelForm):
+    class Meta:
+        model = CollectionMethod
+        fields = ["method_type", "description", "population", "period_start", "period_end", "source_systems"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "population": forms.Textarea(attrs={"rows": 2}),
+            "source_systems": forms.Textarea(attrs={"rows": 2}),
+            "period_start": forms.DateInput(attrs={"type": "date"}),
+            "period_end": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "method_type"
+        ].help_text = "How the data comes about. Pick 'Derived' if it is made from other datasets."
+        self.fields["description"].help_text = (
+            "How the data is gathered, in plain words. Example: 'Each hospital trust submits admissions monthly "
+            "through the SUS system.'"
+        )
+        self.fields["method_type"].required = False
+        self.fields["description"].required = False
+
+    def is_blank(self) -> bool:
+        return not any(self.cleaned_data.get(name) for name in self.fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.is_blank():
+            if not cleaned.get("method_type"):
+                self.add_error("method_type", "Pick how the data is collected.")
+            if not cleaned.get("description"):
+                self.add_error("description", "Describe how the data is gathered.")
+        return cleaned
+
+    def _post_clean(self):
+        # A blank section means "not recorded yet": skip the model's own validation then.
+        if self.is_blank():
+            return
+        super()._post_clean()
+
+
+class DerivationForm(forms.Form):
+    sources = forms.ModelMultipleChoiceField(
+        queryset=Dataset.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="The datasets this one is made from. Hold Ctrl (or Cmd) to pick several.",
+    )
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="How the sources were transformed. Example: 'Joined on la_code and summed by month.'",
+    )
+
+    def __init__(self, *args, sources=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if sources is not None:
+            self.fields["sources"].queryset = sources
+
+
+DistributionFormSet = inlineformset_factory(Dataset, Distribution, form=DistributionForm, extra=1, can_delete=True)
+FieldFormSet = inlineformset_factory(Dataset, Field, form=FieldForm, formset=BaseFieldFormSet, extra=1, can_delete=True)
+ValidationCheckFormSet = inlineformset_factory(
+    Dataset, ValidationCheck, form=ValidationCheckForm, extra=1, can_delete=True
+)
+QualityMeasurementFormSet = inlineformset_factory(
+    Dataset, QualityMeasurement, form=QualityMeasurementForm, extra=1, can_delete=True
+)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Readers see this notice on the dataset's page. Example: 'Replaced by the 2025 edition.'",
+    )
+
+
+class MembershipForm(forms.Form):
+    username = forms.CharField(help_text="The person's Provcat user name.")
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class DictionaryImportForm(forms.Form):
+    file = forms.FileField(
+        required=False,
+        help_text="A CSV file (its header row and a few rows to guess types), a Frictionless Table Schema "
+        "(.json) or CSVW metadata (.json).",
+    )
+    text = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Or paste the same content here."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload:
+            raw = upload.read(5 * 1024 * 1024 + 1)
+            if len(raw) > 5 * 1024 * 1024:
+                raise forms.ValidationError("The file is larger than 5 MB; upload only its first rows.")
+            try:
+                cleaned["content"] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", "The file is not UTF-8 text.")
+            cleaned["filename"] = upload.name
+        elif cleaned.get("text", "").strip():
+            cleaned["content"] = cleaned["text"]
+            cleaned["filename"] = ""
+        else:
+            raise forms.ValidationError("Choose a file or paste its content.")
+        return cleaned

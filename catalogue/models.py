@@ -84,6 +84,10 @@ def _scheme(scheme: str) -> dict:
     return {"scheme": scheme}
 
 
+def _vocabulary_error(label: str) -> dict:
+    return {"invalid": f"%(value)r is not a term of the {label} vocabulary: choose one of its terms."}
+
+
 class Organisation(models.Model):
     """A department, agency or public body that publishes datasets (foaf:Organization)."""
 
@@ -203,6 +207,7 @@ class Dataset(models.Model):
         on_delete=models.PROTECT,
         related_name="licensed_datasets",
         limit_choices_to=_scheme("licence"),
+        error_messages=_vocabulary_error("licence"),
     )
     access_rights = models.CharField(max_length=12, choices=AccessRights.choices, default=AccessRights.PUBLIC)
     temporal_start = models.DateField(null=True, blank=True)
@@ -216,6 +221,7 @@ class Dataset(models.Model):
         on_delete=models.PROTECT,
         related_name="frequency_datasets",
         limit_choices_to=_scheme("frequency"),
+        error_messages=_vocabulary_error("update frequency"),
     )
     language = models.ForeignKey(
         VocabularyTerm,
@@ -224,6 +230,7 @@ class Dataset(models.Model):
         on_delete=models.PROTECT,
         related_name="language_datasets",
         limit_choices_to=_scheme("language"),
+        error_messages=_vocabulary_error("language"),
     )
     version = models.CharField(max_length=50, blank=True)
     version_notes = models.TextField(blank=True)
@@ -329,6 +336,7 @@ class Distribution(models.Model):
         on_delete=models.PROTECT,
         related_name="format_distributions",
         limit_choices_to=_scheme("file-type"),
+        error_messages=_vocabulary_error("file type"),
     )
     media_type = models.ForeignKey(
         VocabularyTerm,
@@ -337,6 +345,7 @@ class Distribution(models.Model):
         on_delete=models.PROTECT,
         related_name="media_type_distributions",
         limit_choices_to=_scheme("media-type"),
+        error_messages=_vocabulary_error("media type"),
     )
     byte_size = models.BigIntegerField(null=True, blank=True, validators=[MinValueValidator(0)])
     checksum = models.CharField(max_length=128, blank=True)
@@ -348,6 +357,7 @@ class Distribution(models.Model):
         on_delete=models.PROTECT,
         related_name="licensed_distributions",
         limit_choices_to=_scheme("licence"),
+        error_messages=_vocabulary_error("licence"),
         help_text="Leave blank to use the dataset's licence.",
     )
     rights = models.TextField(blank=True, help_text="Any rights statement beyond the licence.")

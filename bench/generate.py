@@ -519,7 +519,7 @@ def generate(
         # Organisations and their agents (the body itself, its pipeline software, its staff).
         orgs = vocab.ORGANISATIONS[:organisations]
         existing_orgs = dict(Organisation.objects.values_list("name", "pk"))
-        org_ids, org_emails, org_agents = [], [], []
+        org_ids, org_emails = [], []
         taken_slugs = set(Organisation.objects.values_list("slug", flat=True))
         for name, abbr, kind, _themes, subjects in orgs:
             domain = f"{slugify(abbr)}.example.gov.uk"
@@ -549,7 +549,7 @@ def generate(
                         "updated_at": EPOCH,
                     }
                 )
-        agents_of = []
+        org_agents = []
         for i, (name, abbr, _kind, _themes, _subjects) in enumerate(orgs):
             people = rng.sample(vocab.PERSON_NAMES, 3)
             specs = [(name, "organisation", org_emails[i])]
@@ -572,8 +572,7 @@ def generate(
                         "organisation_id": org_ids[i],
                     }
                 )
-            agents_of.append(ids)
-        org_agents = agents_of
+            org_agents.append(ids)
 
         # Keywords: one shared pool, so keywords work as facets.
         keyword_names = set(vocab.GENERIC_KEYWORDS) | set(vocab.STAGES) | {p for p, _ in vocab.PLACES}

@@ -57,6 +57,7 @@
       list.appendChild(li);
     });
     form.setAttribute("data-live-score", String(result.mqa_score));
+    form.setAttribute("data-live-provcat", String(result.provcat_score));
   }
 
   function score() {

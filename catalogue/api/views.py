@@ -1,8 +1,12 @@
 """REST API views: thin. Who may see what is catalogue.queries; every change is a service."""
 
+from datetime import UTC
+
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -99,11 +103,28 @@ def run_service(function, **kwargs):
         raise serializers.ValidationError(detail) from None
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, converted to UTC (PostgreSQL refuses offsets beyond +-15:59)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None or moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("The date is out of range.", code="invalid") from None
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class DatasetFilter(filters.FilterSet):
     publisher = filters.CharFilter(field_name="publisher__slug", help_text="Organisation slug")
     theme = filters.CharFilter(field_name="themes__code", help_text="EU data theme code, e.g. HEAL")
     keyword = filters.CharFilter(field_name="keywords__name", lookup_expr="iexact")
-    modified_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    modified_since = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     min_quality_score = filters.NumberFilter(field_name="quality_score", lookup_expr="gte")
 
     class Meta:

@@ -34,6 +34,28 @@ PUBLISHER_TYPES = {
 NATIONAL_AUTHORITY = ("NationalAuthority", "National authority")
 
 
+# What each licence of the vocabulary permits, as ADMS licence types (facts of the licence texts).
+LICENCE_TYPE = "http://purl.org/adms/licencetype/"
+LICENCE_TYPES = {
+    "OGL_3_0": ("Attribution",),
+    "CC_BY_4_0": ("Attribution",),
+    "ODC_BY": ("Attribution",),
+    "CC_BYSA_4_0": ("Attribution", "ShareAlike"),
+    "ODC_ODBL": ("Attribution", "ShareAlike"),
+    "CC0": ("PublicDomain",),
+    "ODC_PDDL": ("PublicDomain",),
+    "CC_BYNC_4_0": ("Attribution", "NonCommercialUseOnly"),
+}
+
+
+def licence_type_triples(licence) -> list:
+    triples = []
+    for code in LICENCE_TYPES.get(licence.code, ()):
+        kind = LICENCE_TYPE + code
+        triples += [(URIRef(licence.uri), DCTERMS.type, URIRef(kind)), *concept(kind, code, LICENCE_TYPE + "1.0")]
+    return triples
+
+
 def page_url(path: str) -> URIRef:
     return base_uri(path)
 
@@ -112,6 +134,8 @@ def catalog_triples(*, issued=None, modified=None) -> list:
         (URIRef(spatial), RDF.type, DCTERMS.Location),
         (node, DCTERMS.license, URIRef(licence)),
         (URIRef(licence), RDF.type, DCTERMS.LicenseDocument),
+        (URIRef(licence), DCTERMS.type, URIRef(LICENCE_TYPE + "PublicDomain")),
+        *concept(LICENCE_TYPE + "PublicDomain", "PublicDomain", LICENCE_TYPE + "1.0"),
         (node, DCAT.themeTaxonomy, DATA_THEMES),
         (DATA_THEMES, RDF.type, SKOS.ConceptScheme),
         (DATA_THEMES, DCTERMS.title, text("Data theme")),
@@ -274,6 +298,8 @@ def distribution_triples(dataset: Dataset, distribution: Distribution, *, schema
         triples += _vocabulary(node, DCAT.mediaType, media_type, DCTERMS.MediaType)
     licence = distribution.licence if distribution.licence_id else dataset.licence
     triples += _vocabulary(node, DCTERMS.license, licence, DCTERMS.LicenseDocument)
+    if licence is not None:
+        triples += licence_type_triples(licence)
     if distribution.rights:
         rights = URIRef(f"{own}#rights")
         triples += [

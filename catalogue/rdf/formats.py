@@ -25,20 +25,22 @@ from catalogue.rdf.namespaces import PREFIXES
 Triple = tuple[URIRef, URIRef, URIRef | Literal]
 
 _LOCAL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_NS_BY_LENGTH = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 _IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+_PREFIX_BY_NAMESPACE = {namespace: prefix for prefix, namespace in PREFIXES.items()}
+
+
 def qname(iri: str) -> str | None:
     """``dcat:Dataset`` for a IRI in one of the fixed namespaces, else None."""
-    for prefix, namespace in _NS_BY_LENGTH:
-        if iri.startswith(namespace):
-            local = iri[len(namespace) :]
-            if _LOCAL_NAME.match(local):
-                return f"{prefix}:{local}"
-            return None
-    return None
+    # Every fixed namespace ends in '#' or '/', so the namespace is the IRI up to the last one.
+    cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+    prefix = _PREFIX_BY_NAMESPACE.get(str.__str__(iri[:cut]))
+    if prefix is None:
+        return None
+    local = iri[cut:]
+    return f"{prefix}:{local}" if _LOCAL_NAME.match(local) else None
 
 
 def _iri(iri: str) -> str:

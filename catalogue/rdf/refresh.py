@@ -130,15 +130,37 @@ def refresh_pending(dataset_ids: Iterable[int] | None = None, *, batch_size: int
             return handled
 
 
-def rebuild_all(*, batch_size: int = 500, progress=None) -> int:
-    """Rebuild every dataset's record (catalogued or with a record), in batches."""
+def _rebuild_batches(batches: list[list[int]]) -> int:
+    from django.db import connections
+
+    connections.close_all()  # a forked worker must not share its parent's connection
+    return sum(rebuild_records(batch) for batch in batches)
+
+
+def rebuild_all(*, batch_size: int = 500, workers: int = 1, progress=None) -> int:
+    """Rebuild every dataset's record (catalogued or with a record), in batches, in
+    ``workers`` processes (for bulk loads that bypassed the signals)."""
     ids = set(Dataset.objects.values_list("pk", flat=True)) | set(
         RdfRecord.objects.values_list("dataset_pk", flat=True)
     )
     ordered = sorted(ids)
+    batches = [ordered[start : start + batch_size] for start in range(0, len(ordered), batch_size)]
+    if workers > 1 and len(batches) > 1:
+        import multiprocessing
+
+        from django.db import connections
+
+        connections.close_all()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            changed = 0
+            for done, count in enumerate(pool.imap_unordered(_rebuild_batches, [[b] for b in batches]), start=1):
+                changed += count
+                if progress:
+                    progress(min(done * batch_size, len(ordered)), len(ordered))
+            return changed
     changed = 0
-    for start in range(0, len(ordered), batch_size):
-        changed += rebuild_records(ordered[start : start + batch_size])
+    for done, batch in enumerate(batches, start=1):
+        changed += rebuild_records(batch)
         if progress:
-            progress(min(start + batch_size, len(ordered)), len(ordered))
+            progress(min(done * batch_size, len(ordered)), len(ordered))
     return changed

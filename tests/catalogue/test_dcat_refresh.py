@@ -1,0 +1,168 @@
+"""Stored RDF follows every change, survives a lost nudge, and the change feed tells harvesters."""
+
+import datetime
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from catalogue.models import Dataset, Field, Keyword, RdfRecord, RdfRefreshRequest
+from catalogue.rdf import tasks as rdf_tasks
+from catalogue.rdf.refresh import request_refresh
+from provenance.models import Derivation
+from tests.catalogue.dcat_data import derive, full_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+def turtle_of(client, dataset) -> str:
+    response = client.get(f"/datasets/{dataset.slug}.ttl")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_each_kind_of_change_reaches_the_served_rdf(client, ohs, dft, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset = full_dataset(ohs, "Hospital admissions")
+        source = full_dataset(dft, "Road casualties", keywords=("roads",))
+    record = RdfRecord.objects.get(dataset=dataset)
+    assert record.in_catalogue and "Hospital admissions" in record.turtle
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset.keywords.add(Keyword.objects.create(name="beds"))
+    assert '"beds"@en' in turtle_of(client, dataset)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Field.objects.create(dataset=dataset, name="bed_days", title="Bed days", datatype="integer")
+    assert '"bed_days"' in turtle_of(client, dataset)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        derive(dataset, source)
+    assert source.uri in turtle_of(client, dataset)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dft.name = "Department for Transport and Roads"
+        dft.save()
+    assert "Department for Transport and Roads" in turtle_of(client, source)
+
+    # The source leaves the catalogue: the derived dataset stops naming it.
+    with django_capture_on_commit_callbacks(execute=True):
+        source.access_rights = Dataset.AccessRights.RESTRICTED
+        source.save()
+    assert source.uri not in turtle_of(client, dataset)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Derivation.objects.filter(derived=dataset).update(valid_to=timezone.now())
+        request_refresh([dataset.pk])
+    assert "wasDerivedFrom" not in turtle_of(client, dataset)
+
+
+def test_refresh_request_commits_or_rolls_back_with_the_change(ohs):
+    dataset = Dataset.objects.create(title="Bed occupancy", description="d", publisher=ohs, status="published")
+    RdfRefreshRequest.objects.all().delete()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        dataset.title = "Bed occupancy (rolled back)"
+        dataset.save()
+        assert RdfRefreshRequest.objects.filter(dataset_pk=dataset.pk).exists()
+        raise RuntimeError("the change fails")
+    assert not RdfRefreshRequest.objects.filter(dataset_pk=dataset.pk).exists()
+
+
+def test_a_lost_nudge_is_finished_by_the_sweep(client, ohs, monkeypatch, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset = full_dataset(ohs, "Hospital admissions")
+    assert "Hospital admissions" in turtle_of(client, dataset)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(rdf_tasks.rdf_refresh, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset.title = "Hospital admissions, England"
+        dataset.save()
+    # The change is saved, the nudge was lost, the request waits in the database.
+    assert Dataset.objects.get(pk=dataset.pk).title == "Hospital admissions, England"
+    assert RdfRefreshRequest.objects.filter(dataset_pk=dataset.pk).exists()
+    assert "Hospital admissions, England" not in turtle_of(client, dataset)
+
+    assert rdf_tasks.rdf_refresh_sweep.apply().get() >= 1
+    assert "Hospital admissions, England" in turtle_of(client, dataset)
+    assert not RdfRefreshRequest.objects.exists()
+
+
+def test_rdf_refresh_command_builds_records_written_without_signals(client, ohs):
+    Dataset.objects.bulk_create(
+        [
+            Dataset(
+                title=f"Bulk {n}",
+                slug=f"bulk-{n}",
+                uri=f"http://example.gov/id/bulk-{n}",
+                description="d",
+                publisher=ohs,
+                status="published",
+            )
+            for n in range(3)
+        ]
+    )
+    assert client.get("/catalog/dump.nt").streaming_content is not None
+    assert "bulk-0" not in b"".join(client.get("/catalog/dump.nt").streaming_content).decode()
+    call_command("rdf_refresh", "--all")
+    body = b"".join(client.get("/catalog/dump.nt").streaming_content).decode()
+    assert all(f"http://example.gov/id/bulk-{n}" in body for n in range(3))
+
+
+def test_change_feed_reports_created_modified_and_withdrawn(client, ohs, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        old = Dataset.objects.create(title="Old series", description="d", publisher=ohs, status="published")
+        leaving = Dataset.objects.create(title="Leaving series", description="d", publisher=ohs, status="published")
+        deleted = Dataset.objects.create(title="Deleted series", description="d", publisher=ohs, status="published")
+        never = Dataset.objects.create(title="Never public", description="d", publisher=ohs, status="draft")
+    since = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = Dataset.objects.create(title="New series", description="d", publisher=ohs, status="published")
+        old.description = "Revised description"
+        old.save()
+        leaving.status = Dataset.Status.WITHDRAWN
+        leaving.withdrawn_reason = "Superseded"
+        leaving.save()
+        deleted_uri = deleted.uri
+        deleted.delete()
+        never.title = "Never public, renamed"
+        never.save()
+
+    feed = client.get("/catalog/changes", {"since": since.isoformat()}).json()
+    changes = {c["uri"]: c["change"] for c in feed["changes"]}
+    assert changes == {new.uri: "created", old.uri: "modified", leaving.uri: "withdrawn", deleted_uri: "withdrawn"}
+    created = next(c for c in feed["changes"] if c["uri"] == new.uri)
+    assert created["rdf"]["ttl"].endswith(f"/datasets/{new.slug}.ttl")
+
+    atom = client.get("/catalog/changes.atom", {"since": since.isoformat()})
+    assert atom["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(atom.content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
+    assert "withdrawn: Leaving series" in titles and "created: New series" in titles
+    assert not any("Never public" in t for t in titles)
+
+    negotiated = client.get("/catalog/changes", {"since": since.isoformat()}, HTTP_ACCEPT="application/atom+xml")
+    assert negotiated["Content-Type"].startswith("application/atom+xml")
+    assert client.get("/catalog/changes").status_code == 400
+    assert client.get("/catalog/changes", {"since": "last tuesday"}).status_code == 400
+
+
+def test_change_feed_pages_with_a_cursor(client, ohs, django_capture_on_commit_callbacks):
+    since = timezone.now() - datetime.timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = {
+            Dataset.objects.create(title=f"Item {n}", description="d", publisher=ohs, status="published").uri
+            for n in range(7)
+        }
+    seen, url, params = set(), "/catalog/changes", {"since": since.isoformat(), "limit": 3}
+    while url:
+        feed = client.get(url, params).json()
+        seen |= {c["uri"] for c in feed["changes"]}
+        url, params = (feed["next"].replace("http://testserver", ""), None) if feed["next"] else (None, None)
+    assert seen == made

@@ -335,7 +335,7 @@ class _Applier:
         for assertion in assertions:
             if not isinstance(assertion, dict) or not assertion.get("assertion"):
                 continue
-            name = str(assertion["assertion"])
+            name = str(assertion.get("name") or assertion["assertion"])
             if assertion.get("column"):
                 name = f"{name} ({assertion['column']})"
             ValidationCheck.objects.get_or_create(
@@ -346,7 +346,7 @@ class _Applier:
                     "outcome": ValidationCheck.Outcome.PASS
                     if assertion.get("success")
                     else ValidationCheck.Outcome.FAIL,
-                    "rule": f"OpenLineage dataQualityAssertions: {assertion['assertion']}",
+                    "rule": str(assertion.get("description") or assertion.get("content") or assertion["assertion"]),
                     "run_by": run_by,
                     "activity": activity,
                 },
@@ -438,7 +438,7 @@ def _transformation(source_ref: dict, spec: dict) -> tuple[str, str]:
 def openlineage_event_apply(*, event_id: int) -> None:
     """Apply one stored event to the catalogue (idempotent; does nothing if already applied)."""
     with transaction.atomic():
-        event = OpenLineageEvent.objects.select_for_update().select_related("received_by").filter(pk=event_id).first()
+        event = OpenLineageEvent.objects.select_for_update(of=("self",)).select_related("received_by").filter(pk=event_id).first()
         if event is None or event.processed_at is not None:
             return
         applier = _Applier(event)

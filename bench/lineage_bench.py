@@ -1,0 +1,323 @@
+"""Lineage bench: closure rebuild, incremental updates, queries vs a recursive CTE, OpenLineage ingestion.
+
+Run on a copy of the 100k synthetic catalogue (never on provcat_bench itself):
+
+    createdb -h 127.0.0.1 -U postgres -T provcat_bench provcat_bench_lineage
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/provcat_bench_lineage .venv/bin/python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/provcat_bench_lineage .venv/bin/python bench/lineage_bench.py
+
+With no CELERY_BROKER_URL, Celery is eager: a derivation's on-commit nudge applies the
+closure update in the same process before derivation_add returns, so "incremental update"
+is the whole path from the service call to the graph being updated. The OpenLineage figure
+is the same in-process path: the view (Django test client), the raw event stored, the task
+run eagerly on commit, the derivation added and the closure updated.
+
+The bench adds derivations and events to the copy it runs on and ends the derivations it
+added (valid_to), so the current graph is as it found it.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from catalogue.models import Dataset  # noqa: E402
+from provenance import queries  # noqa: E402
+from provenance.lineage import DERIVATION, EDGE, lineage_process_pending, lineage_rebuild_all  # noqa: E402
+from provenance.models import Derivation, LineageEdge  # noqa: E402
+from provenance.services import derivation_add, derivation_remove  # noqa: E402
+
+
+class Report(list):
+    """Lines of the report, printed as they come so a long run shows progress."""
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+CLOSURE_DOWN = (
+    f"SELECT descendant_id, depth FROM {EDGE} WHERE ancestor_id = %s AND depth <= %s "
+    f"ORDER BY depth, descendant_id LIMIT 501"
+)
+CLOSURE_UP = (
+    f"SELECT ancestor_id, depth FROM {EDGE} WHERE descendant_id = %s AND depth <= %s "
+    f"ORDER BY depth, ancestor_id LIMIT 501"
+)
+CTE_DOWN = (
+    f"WITH RECURSIVE walk(node, depth) AS ("
+    f" SELECT derived_id, 1 FROM {DERIVATION} WHERE source_id = %s AND valid_to IS NULL"
+    f" UNION"
+    f" SELECT d.derived_id, w.depth + 1 FROM walk w JOIN {DERIVATION} d"
+    f"   ON d.source_id = w.node AND d.valid_to IS NULL WHERE w.depth < %s"
+    f") SELECT node, MIN(depth) FROM walk GROUP BY node ORDER BY 2, 1 LIMIT 501"
+)
+CTE_UP = (
+    f"WITH RECURSIVE walk(node, depth) AS ("
+    f" SELECT source_id, 1 FROM {DERIVATION} WHERE derived_id = %s AND valid_to IS NULL"
+    f" UNION"
+    f" SELECT d.source_id, w.depth + 1 FROM walk w JOIN {DERIVATION} d"
+    f"   ON d.derived_id = w.node AND d.valid_to IS NULL WHERE w.depth < %s"
+    f") SELECT node, MIN(depth) FROM walk GROUP BY node ORDER BY 2, 1 LIMIT 501"
+)
+
+
+def run_sql(sql: str, params: list) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def sample_datasets(rng: random.Random, direction: str, count: int) -> list[int]:
+    """Datasets with a non-empty answer of at most 500 datasets at depth 20 in ``direction``."""
+    column, other = ("ancestor_id", "descendant_id") if direction == "down" else ("descendant_id", "ancestor_id")
+    rows = run_sql(
+        f"SELECT {column} FROM {EDGE} WHERE depth <= 20 GROUP BY {column} HAVING COUNT(*) BETWEEN 1 AND 500", []
+    )
+    ids = [row[0] for row in rows]
+    rng.shuffle(ids)
+    return ids[:count]
+
+
+def bench_queries(rng: random.Random, samples: int, lines: list[str]) -> None:
+    lines.append("")
+    lines.append(f"Queries ({samples} random datasets per direction with answers of 1-500 datasets at depth 20;")
+    lines.append("closure = one index scan of the closure table; CTE = recursive SQL over derivations per request;")
+    lines.append(
+        "answer = provenance.queries.downstream()/upstream(): closure + access filter + failed checks + edges,"
+    )
+    lines.append("as the API and pages use it, for an anonymous user). Times in ms.")
+    lines.append("")
+    lines.append(
+        "| direction | depth | closure p50 | closure p95 | CTE p50 | CTE p95 | ratio p50 | ratio p95 | answer p50 | answer p95 |"
+    )
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    anon = AnonymousUser()
+    for direction in ("down", "up"):
+        ids = sample_datasets(rng, direction, samples)
+        closure_sql, cte_sql = (CLOSURE_DOWN, CTE_DOWN) if direction == "down" else (CLOSURE_UP, CTE_UP)
+        query = queries.downstream if direction == "down" else queries.upstream
+        datasets = {d.pk: d for d in Dataset.objects.filter(pk__in=ids).select_related("publisher")}
+        for depth in (1, 3, 20):
+            closure_t, cte_t, answer_t = [], [], []
+            for pk in ids:
+                t1, closure_rows = timed(run_sql, closure_sql, [pk, depth])
+                t2, cte_rows = timed(run_sql, cte_sql, [pk, depth])
+                if sorted(closure_rows) != sorted(cte_rows):
+                    raise SystemExit(f"closure and CTE disagree for dataset {pk} at depth {depth}")
+                t3, _ = timed(query, anon, datasets[pk], depth=depth, limit=500)
+                closure_t.append(t1)
+                cte_t.append(t2)
+                answer_t.append(t3)
+            lines.append(
+                f"| {direction}stream | {depth} | {ms(pct(closure_t, 50)):.2f} | {ms(pct(closure_t, 95)):.2f} | "
+                f"{ms(pct(cte_t, 50)):.2f} | {ms(pct(cte_t, 95)):.2f} | "
+                f"{pct(cte_t, 50) / pct(closure_t, 50):.0f}x | {pct(cte_t, 95) / pct(closure_t, 95):.0f}x | "
+                f"{ms(pct(answer_t, 50)):.2f} | {ms(pct(answer_t, 95)):.2f} |"
+            )
+    # The biggest hub: the answer is paged (500 per page), the CTE must still walk everything.
+    hub_id, hub_count = run_sql(
+        f"SELECT ancestor_id, COUNT(*) FROM {EDGE} GROUP BY ancestor_id ORDER BY COUNT(*) DESC LIMIT 1", []
+    )[0]
+    hub = Dataset.objects.select_related("publisher").get(pk=hub_id)
+    closure_t, cte_t, answer_t = [], [], []
+    for _ in range(20):
+        closure_t.append(timed(run_sql, CLOSURE_DOWN, [hub_id, 20])[0])
+        cte_t.append(timed(run_sql, CTE_DOWN, [hub_id, 20])[0])
+        answer_t.append(timed(queries.downstream, anon, hub, depth=20, limit=500)[0])
+    lines.append(
+        f"| downstream of the biggest hub ({hub_count:,} datasets; first page of 500) | 20 | "
+        f"{ms(pct(closure_t, 50)):.2f} | {ms(pct(closure_t, 95)):.2f} | {ms(pct(cte_t, 50)):.2f} | "
+        f"{ms(pct(cte_t, 95)):.2f} | {pct(cte_t, 50) / pct(closure_t, 50):.0f}x | "
+        f"{pct(cte_t, 95) / pct(closure_t, 95):.0f}x | {ms(pct(answer_t, 50)):.2f} | {ms(pct(answer_t, 95)):.2f} |"
+    )
+
+
+def add_and_apply(source_id: int, derived_id: int) -> tuple[float, float, Derivation]:
+    """derivation_add (the service: cycle check, request row, commit), then the worker's closure update."""
+    t_service, derivation = timed(
+        derivation_add,
+        derived=Dataset(pk=derived_id, title=str(derived_id)),
+        source=Dataset(pk=source_id, title=str(source_id)),
+    )
+    t_graph, applied = timed(lineage_process_pending)
+    if not applied or not LineageEdge.objects.filter(ancestor_id=source_id, descendant_id=derived_id, depth=1).exists():
+        raise SystemExit("the derivation is not in the closure after the update")
+    return t_service, t_graph, derivation
+
+
+def bench_incremental(rng: random.Random, count: int, lines: list[str]) -> None:
+    import provenance.lineage
+
+    # Apply the closure update ourselves, right after the service call, to time the two parts.
+    nudge = provenance.lineage._nudge
+    provenance.lineage._nudge = lambda: None
+    ids = list(Dataset.objects.values_list("pk", flat=True))
+    added: list[Derivation] = []
+    service, graph = [], []
+    while len(graph) < count:
+        source_id, derived_id = rng.sample(ids, 2)
+        try:
+            t_service, t_graph, derivation = add_and_apply(source_id, derived_id)
+        except Exception:  # a cycle or an existing derivation: refused, try another pair
+            continue
+        service.append(t_service)
+        graph.append(t_graph)
+        added.append(derivation)
+    total = [a + b for a, b in zip(service, graph, strict=True)]
+    lines.append("")
+    lines.append(f"Incremental update, {count} random new derivations (ms):")
+    lines.append("")
+    lines.append("| case | closure update median | p95 | max | service + update median | p95 | max |")
+    lines.append("|---|---|---|---|---|---|---|")
+
+    def row(name, graph_t, total_t):
+        lines.append(
+            f"| {name} | {ms(statistics.median(graph_t)):.1f} | {ms(pct(graph_t, 95)):.1f} | {ms(max(graph_t)):.1f} | "
+            f"{ms(statistics.median(total_t)):.1f} | {ms(pct(total_t, 95)):.1f} | {ms(max(total_t)):.1f} |"
+        )
+
+    row("random pair", graph, total)
+
+    hub_id, hub_count = run_sql(
+        f"SELECT ancestor_id, COUNT(*) FROM {EDGE} GROUP BY ancestor_id ORDER BY COUNT(*) DESC LIMIT 1", []
+    )[0]
+    hub_descendants = set(LineageEdge.objects.filter(ancestor_id=hub_id).values_list("descendant_id", flat=True))
+    hub_ancestors = set(LineageEdge.objects.filter(descendant_id=hub_id).values_list("ancestor_id", flat=True))
+    outsiders = [pk for pk in ids if pk not in hub_descendants and pk not in hub_ancestors and pk != hub_id]
+    rng.shuffle(outsiders)
+    below_g, below_t, above_g, above_t = [], [], [], []
+    for _ in range(20):
+        # below: the hub (feeding hub_count datasets) gets one more derived dataset
+        t_service, t_graph, derivation = add_and_apply(hub_id, outsiders.pop())
+        below_g.append(t_graph)
+        below_t.append(t_service + t_graph)
+        added.append(derivation)
+        # above: a new source for the hub, so every one of its descendants gains an ancestor
+        t_service, t_graph, derivation = add_and_apply(outsiders.pop(), hub_id)
+        above_g.append(t_graph)
+        above_t.append(t_service + t_graph)
+        added.append(derivation)
+    row(f"below the biggest hub (feeds {hub_count:,}): hub -> new dataset", below_g, below_t)
+    row(f"above the biggest hub: new source -> hub ({hub_count:,}+ new pairs)", above_g, above_t)
+
+    removal = []
+    for derivation in reversed(added):
+        t_service, _ = timed(derivation_remove, derivation=derivation)
+        t_graph, _ = timed(lineage_process_pending)
+        removal.append(t_graph)
+    lines.append(
+        f"| removal of the {len(added)} bench derivations (region recompute) | {ms(statistics.median(removal)):.1f} | "
+        f"{ms(pct(removal, 95)):.1f} | {ms(max(removal)):.1f} | | | |"
+    )
+    lines.append("")
+    lines.append(
+        "Service = derivation_add in the web process (cycle check over derivations, request row, commit; "
+        "with eager Celery it also runs the other apps' on-commit work, e.g. RDF and quality refresh). "
+        "Closure update = lineage_process_pending(), what the worker runs on the nudge."
+    )
+    provenance.lineage._nudge = nudge
+
+
+def bench_openlineage(rng: random.Random, count: int, lines: list[str]) -> None:
+    user, _ = get_user_model().objects.get_or_create(
+        username="lineage-bench", defaults={"is_superuser": True, "is_staff": True}
+    )
+    token = Token.objects.get_or_create(user=user)[0].key
+    client = Client()
+    run = uuid.uuid4().hex[:8]
+    started = time.perf_counter()
+    for i in range(count):
+        event = {
+            "eventType": "COMPLETE",
+            "eventTime": datetime.now(UTC).isoformat(),
+            "producer": "https://example.gov/lineage-bench",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": str(uuid.uuid4())},
+            "job": {"namespace": f"bench-{run}", "name": f"job-{i}"},
+            "inputs": [{"namespace": f"bench-{run}", "name": f"table-{i}"}],
+            "outputs": [{"namespace": f"bench-{run}", "name": f"table-{i + 1}"}],
+        }
+        response = client.post(
+            "/api/v1/lineage", json.dumps(event), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        if response.status_code != 201:
+            raise SystemExit(f"event refused: {response.status_code} {response.content[:300]!r}")
+    elapsed = time.perf_counter() - started
+    depth = (
+        LineageEdge.objects.filter(ancestor__aliases__namespace=f"bench-{run}", ancestor__aliases__name="table-0")
+        .order_by("-depth")
+        .values_list("depth", flat=True)
+        .first()
+    )
+    if depth != count:
+        raise SystemExit(f"after {count} chained events the graph is {depth} deep, not {count}")
+    lines.append("")
+    lines.append(
+        f"OpenLineage ingestion end to end (in process, eager Celery; each event makes two stub datasets' "
+        f"link and a derivation): {count} events in {elapsed:.1f} s = {count / elapsed:.0f} events/s "
+        f"(the chain of {count} is {depth} deep in the closure afterwards)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--adds", type=int, default=200)
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--skip-rebuild", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        raise SystemExit("run the bench on PostgreSQL (DATABASE_URL=postgres://...)")
+    rng = random.Random(args.seed)
+    n_datasets = Dataset.objects.count()
+    n_derivations = Derivation.objects.current().count()
+    lines = Report()
+    lines.append(f"{n_datasets:,} datasets, {n_derivations:,} current derivations, PostgreSQL, seed {args.seed}.")
+    if not args.skip_rebuild:
+        t, pairs = timed(lineage_rebuild_all)
+        lines.append(f"Full rebuild (manage.py rebuild_lineage): {pairs:,} closure pairs in {t:.1f} s")
+    else:
+        lines.append(f"Closure: {LineageEdge.objects.count():,} pairs (rebuild skipped)")
+    bench_queries(rng, args.samples, lines)
+    bench_incremental(rng, args.adds, lines)
+    bench_openlineage(rng, args.events, lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -500,6 +500,11 @@ def quality_assess(*, dataset_id: int):
         Dataset.objects.filter(pk=dataset_id).update(
             quality_score=result.mqa_score, quality_band=result.band, quality_scored_at=started
         )
+        if (dataset.quality_score, dataset.quality_band) != (result.mqa_score, result.band):
+            # The stored DCAT-AP record shows the score (dqv): ask for it to be rebuilt.
+            from catalogue.rdf.refresh import request_refresh
+
+            request_refresh([dataset_id])
     return latest
 
 

@@ -248,3 +248,26 @@ def test_sweep_scores_datasets_whose_nudge_was_lost(db, make_dataset):
     assert quality_sweep() >= 1
     dataset.refresh_from_db()
     assert dataset.quality_score is not None and dataset.quality_scored_at is not None
+
+
+def test_the_served_dcat_record_follows_a_score_change_that_no_edit_caused(
+    api, local_links, settings, django_capture_on_commit_callbacks
+):
+    from rdflib import Graph, Literal, Namespace, URIRef
+
+    from catalogue.quality_tasks import link_check_sweep
+
+    dqv = Namespace("http://www.w3.org/ns/dqv#")
+    settings.PROVCAT_LINK_CHECKS = False
+    slug = create(api, TYPICAL, typical_distributions(local_links))
+    assert api.post(f"/api/v1/datasets/{slug}/publish/").status_code == 200
+    assert stored(api, slug) == (286, "good")
+    # The periodic link check finds the links answering: the score rises without any edit.
+    settings.PROVCAT_LINK_CHECKS = True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert link_check_sweep() == 2
+    assert stored(api, slug) == (351, "excellent")
+    graph = Graph().parse(data=api.get(f"/datasets/{slug}.ttl").content, format="turtle")
+    dataset = URIRef(Dataset.objects.get(slug=slug).uri)
+    values = {graph.value(m, dqv.value) for m in graph.objects(dataset, dqv.hasQualityMeasurement)}
+    assert Literal(351) in values

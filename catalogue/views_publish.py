@@ -180,6 +180,12 @@ def _render_form(request, forms: dict, dataset: Dataset | None, status: int = 20
         "dataset": dataset,
         "can_publish": dataset is None or queries.can_publish_dataset(request.user, dataset),
         "score_url": reverse("publish:live-score"),
+        "formsets_for_summary": [
+            (forms["distributions"], "distribution"),
+            (forms["fields"], "field"),
+            (forms["checks"], "check"),
+            (forms["measurements"], "measurement"),
+        ],
     }
     return render(request, "catalogue/publish/dataset_form.html", context, status=status)
 

@@ -171,6 +171,10 @@ def test_every_error_is_shown_next_to_its_field(db, ohs, bob, client_for):
     assert "required" in error_beside(html, "id_distributions-0-access_url")
     assert "greater than or equal to 0" in error_beside(html, "id_distributions-0-byte_size")
     assert "required" in error_beside(html, "id_fields-0-name")
+    # The summary at the top links to each field at fault.
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    for field_id in ("id_title", "id_contact_email", "id_distributions-0-access_url", "id_fields-0-name"):
+        assert f'href="#{field_id}"' in summary
     assert not Dataset.objects.exists()
 
 
@@ -384,3 +388,16 @@ def test_outsiders_and_viewers_cannot_change_through_any_page(
     assert after == before
     dataset.refresh_from_db()
     assert (dataset.title, dataset.status) == ("Bed occupancy", "published")
+
+
+def test_hints_on_the_dataset_page_are_for_its_editors_only(
+    db, make_dataset, bob, charlie, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset = make_dataset("Bed occupancy")
+    dataset.refresh_from_db()
+    for user, sees_hints in ((bob, True), (charlie, False), (None, False)):
+        page = client_for(user).get(dataset.get_absolute_url()).content.decode()
+        assert f'<span data-score="mqa">{dataset.quality_score}</span> / 405' in page
+        assert ("What would raise the score" in page) is sees_hints
+        assert ("Add keywords: +30" in page) is sees_hints

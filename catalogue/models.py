@@ -643,6 +643,9 @@ class SearchEntry(models.Model):
     quality_band = models.CharField(max_length=12, blank=True)
     modified = models.DateTimeField()
     document = SearchVectorField(null=True)
+    # Title (A) and keywords and field names (B) only: small enough to stay in the row, so
+    # ranking many matches does not read each full document back from TOAST storage.
+    rank_document = SearchVectorField(null=True)
     indexed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -28,6 +28,7 @@ from provenance.queries import datasets_with_failed_upstream_ids, failing_datase
 SCOPE_PUBLIC = "public"
 SCOPE_ALL = "all"
 TOTAL_KEY = "*"
+SAMPLE_BUCKETS = 64
 BATCH_SIZE = 2000
 
 
@@ -127,6 +128,8 @@ def _entries_for(dataset_ids: list[int]) -> list[SearchEntry]:
         keys.append("x1" if pk in failing else "x0")
         if pk in upstream_failing:
             keys.append("u1")
+        # A fixed 1-in-64 bucket, so a very broad search can count facets over a sample.
+        keys.append(f"b{pk % SAMPLE_BUCKETS}")
         field_names = [" ".join(filter(None, (name.replace("_", " "), title))) for name, title, _ in fields[pk]]
         entries.append(
             SearchEntry(
@@ -178,7 +181,9 @@ def _update_documents(dataset_ids: list[int]) -> None:
     SearchEntry.objects.filter(dataset_id__in=dataset_ids).update(
         document=SearchVector("title", weight="A", config="english")
         + SearchVector("keywords_text", weight="B", config="english")
-        + SearchVector("description", "fields_text", weight="C", config="english")
+        + SearchVector("description", "fields_text", weight="C", config="english"),
+        rank_document=SearchVector("title", weight="A", config="english")
+        + SearchVector("keywords_text", weight="B", config="english"),
     )
 
 

@@ -130,12 +130,13 @@ def test_the_page_is_built_in_the_same_number_of_queries_whatever_its_size(
         assert client.get(f"/datasets/{full_dataset.slug}/").status_code == 200
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(f"/datasets/{big.slug}/").status_code == 200
-    assert len(small.captured_queries) == PINNED_QUERIES
+    assert len(small.captured_queries) <= PINNED_QUERIES
 
 
 # The page's own: dataset, keywords, themes, distributions, fields, checks, measurements (7);
 # the quality panel's latest assessment (1); the rest are the lineage panel's (with neighbours
-# both ways). Raise this only for a new part of the page.
+# both ways, about 14). The count is the same for any size (asserted exactly above); this
+# ceiling catches a panel that starts querying more. Raise it only for a new part of the page.
 PINNED_QUERIES = 23
 
 

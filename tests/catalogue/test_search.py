@@ -251,3 +251,28 @@ def test_a_new_quality_score_reaches_the_quality_facet(client, make_dataset, dja
     dataset.refresh_from_db()
     assert dataset.quality_band
     assert result_slugs(client.get(f"/?quality={dataset.quality_band}").content.decode()) == [dataset.slug]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="sampled counting is PostgreSQL's")
+def test_a_very_broad_search_estimates_its_counts_from_a_sample_and_says_so(client, ohs, monkeypatch):
+    from catalogue.search import query
+
+    monkeypatch.setattr(query, "EXACT_LIMIT", 20)
+    monkeypatch.setattr(query, "RANK_LIMIT", 20)
+    Dataset.objects.bulk_create(
+        [
+            Dataset(
+                title=f"Rainfall gauge {i}", slug=f"rain-{i}", uri=f"http://x/rain/{i}", publisher=ohs, status=PUBLISHED
+            )
+            for i in range(640)
+        ]
+    )
+    call_command("search_reindex", verbosity=0)
+    page = search(None, SearchParams(q="rainfall", sort="relevance"))
+    assert page.approximate and not page.ranked
+    assert 400 <= page.total <= 900  # 640, estimated from a 1-in-4 sample of the matches
+    html = client.get("/?q=rainfall").content.decode()
+    assert "About " in html and "counts are estimated from a sample" in html
+    assert len(result_slugs(html)) == 20
+    exact = search(None, SearchParams(q="rainfall gauge 7", sort="relevance"))
+    assert not exact.approximate and exact.total == 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from catalogue.models import (
     QualityMeasurement,
     ValidationCheck,
 )
-from catalogue.quality_facts import publication_problems
+from catalogue.quality_facts import dcat_ap_violations, publication_problems
 
 # Dataset attributes a form or the API may set directly.
 DATASET_FIELDS = (
@@ -206,6 +206,11 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
     if locked.status == Dataset.Status.PUBLISHED:
         return locked
     problems = publication_problems(locked)
+    if not problems:
+        # Everything a form can check is there; the record must also pass the DCAT-AP SHACL gate.
+        violations = dcat_ap_violations(locked)
+        if violations:
+            problems = {NON_FIELD_ERRORS: "The DCAT-AP record does not conform: " + "; ".join(violations)}
     if problems:
         raise PublicationRefused(problems)
     if locked.publisher.requires_review and locked.status == Dataset.Status.DRAFT:

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from catalogue.models import Dataset, LinkCheck, QualityAssessment
+from catalogue.models import Dataset, Distribution, LinkCheck, QualityAssessment
 
 
 class CommittingClient(APIClient):
@@ -271,3 +271,22 @@ def test_the_served_dcat_record_follows_a_score_change_that_no_edit_caused(
     dataset = URIRef(Dataset.objects.get(slug=slug).uri)
     values = {graph.value(m, dqv.value) for m in graph.objects(dataset, dqv.hasQualityMeasurement)}
     assert Literal(351) in values
+
+
+def test_a_record_that_fails_dcat_ap_shacl_loses_the_points_and_is_not_published(api, db):
+    slug = create(api, TYPICAL, typical_distributions("http://links.invalid"))
+    assert stored(api, slug) == (286, "good")
+    # Data written around the forms (a bulk load) with a checksum that is not hexadecimal:
+    # the record's spdx:checksumValue breaks the DCAT-AP range shapes.
+    Distribution.objects.filter(dataset__slug=slug, title="Admissions CSV").update(
+        checksum="not-hex!", checksum_algorithm="sha256"
+    )
+    from catalogue.quality_tasks import quality_sweep
+
+    Dataset.objects.filter(slug=slug).update(quality_requested_at=timezone.now())
+    quality_sweep()
+    assert stored(api, slug) == (286 - 30, "good")
+    response = api.post(f"/api/v1/datasets/{slug}/publish/")
+    assert response.status_code == 400
+    assert "spdx:checksumValue" in str(response.json())
+    assert Dataset.objects.get(slug=slug).status == "draft"

@@ -2,7 +2,7 @@
 
 Entities for the dataset and everything upstream of it, qualified derivations with their
 time and activity, activities with their agents. A dataset the reader may not see is a
-blank prov:Entity with no metadata, and derivations touching it carry no activity, so
+blank prov:Entity with no metadata (skolemised, see _blank), and derivations touching it carry no activity, so
 the shape of the graph is kept without leaking what the hidden dataset is.
 """
 
@@ -19,6 +19,12 @@ from provenance.rdf import activity_triples
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 MAX_NODES = 500
+
+
+def _blank() -> URIRef:
+    """A fresh blank node, skolemised (RDF 1.1 /.well-known/genid/) because the prov package cannot read
+    blank nodes as entities; it is new on every export, so it cannot be used to follow a hidden dataset."""
+    return BNode().skolemize(authority=settings.PROVCAT_BASE_URI, basepath="/.well-known/genid/")
 
 
 def _time(value: datetime) -> Literal:
@@ -43,7 +49,7 @@ def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = No
             graph.add((subject, RDFS.seeAlso, URIRef(settings.PROVCAT_BASE_URI + node.url)))
             ids.add(node.pk)
         else:
-            subject = BNode()
+            subject = _blank()
             graph.add((subject, RDF.type, PROV.Entity))
         nodes[node.key] = subject
     keyed_edges = set(answer.edges)
@@ -59,7 +65,7 @@ def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = No
         if source is None or derived is None:
             continue
         derivation = rows.get((source_key, derived_key))
-        qualified = URIRef(f"{settings.PROVCAT_BASE_URI}/id/derivation/{derivation.pk}") if derivation else BNode()
+        qualified = URIRef(f"{settings.PROVCAT_BASE_URI}/id/derivation/{derivation.pk}") if derivation else _blank()
         graph.add((derived, PROV.wasDerivedFrom, source))
         graph.add((derived, PROV.qualifiedDerivation, qualified))
         graph.add((qualified, RDF.type, PROV.Derivation))

@@ -6,7 +6,7 @@ import prov
 import pytest
 from django.utils import timezone
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.namespace import PROV, RDF
 
 from catalogue.models import Dataset, Field, ValidationCheck
 from provenance import queries
@@ -162,7 +162,9 @@ def test_prov_o_export_is_read_by_the_prov_package(chain, client_for, anon, tmp_
     assert len(list(graph.subjects(RDF.type, PROV.Derivation))) == 4
 
 
-def test_prov_o_export_keeps_hidden_datasets_as_blank_entities(make_dataset, dft, derive, client_for, charlie):
+def test_prov_o_export_keeps_hidden_datasets_as_blank_entities(
+    make_dataset, dft, derive, client_for, charlie, tmp_path
+):
     hidden = make_dataset("Secret enforcement list", publisher=dft, access_rights=Dataset.AccessRights.RESTRICTED)
     derived = make_dataset("Casualty rates")
     derive((hidden, derived))
@@ -170,8 +172,20 @@ def test_prov_o_export_keeps_hidden_datasets_as_blank_entities(make_dataset, dft
     assert "Secret enforcement" not in turtle and hidden.uri not in turtle
     graph = Graph().parse(data=turtle, format="turtle")
     (source,) = graph.objects(URIRef(derived.uri), PROV.wasDerivedFrom)
-    assert not isinstance(source, URIRef)
-    assert (source, DCTERMS.title, None) not in graph
+    assert "/.well-known/genid/" in str(source)  # a (skolemised) blank node
+    assert set(graph.predicate_objects(source)) == {(RDF.type, PROV.Entity)}
+    (qualified,) = graph.objects(URIRef(derived.uri), PROV.qualifiedDerivation)
+    assert (qualified, PROV.hadActivity, None) not in graph and (qualified, PROV.atTime, None) not in graph
+    # a fresh one on each export, so two exports cannot be joined on it
+    again = Graph().parse(
+        data=client_for(charlie).get(f"/datasets/{derived.slug}/provenance.ttl").content, format="turtle"
+    )
+    assert source not in set(again.objects(URIRef(derived.uri), PROV.wasDerivedFrom))
+    # and the prov package reads it
+    path = tmp_path / "prov.ttl"
+    path.write_text(turtle)
+    document = prov.read(str(path), format="rdf", rdf_format="turtle")
+    assert any(r.get_type().localpart == "Derivation" for r in document.get_records())
 
 
 def fail_check(dataset, outcome="fail", minutes_ago=0):

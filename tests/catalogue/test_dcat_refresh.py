@@ -166,3 +166,18 @@ def test_change_feed_pages_with_a_cursor(client, ohs, django_capture_on_commit_c
         seen |= {c["uri"] for c in feed["changes"]}
         url, params = (feed["next"].replace("http://testserver", ""), None) if feed["next"] else (None, None)
     assert seen == made
+
+
+@pytest.mark.worker
+def test_a_real_worker_refreshes_the_stored_rdf_after_commit(celery_worker_process, ohs):
+    from tests.conftest import wait_for
+
+    dataset = Dataset.objects.create(
+        title="Ambulance response times", description="d", publisher=ohs, status="published"
+    )
+    record = wait_for(lambda: RdfRecord.objects.filter(dataset_pk=dataset.pk, in_catalogue=True).first())
+    assert "Ambulance response times" in record.turtle
+    dataset.title = "Ambulance response times, monthly"
+    dataset.save()
+    wait_for(lambda: "monthly" in RdfRecord.objects.get(dataset_pk=dataset.pk).turtle)
+    wait_for(lambda: not RdfRefreshRequest.objects.exists())

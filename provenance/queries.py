@@ -93,7 +93,7 @@ class _Redactor:
         self.keys: dict[int, str] = {}
         self.count = 0
 
-    def nodes(self, id_depths: list[tuple[int, int]], root: Dataset | None = None) -> list[LineageNode]:
+    def nodes(self, id_depths: list[tuple[int, int]], failing: set[int] | None = None) -> list[LineageNode]:
         ids = [pk for pk, _ in id_depths]
         rows = {
             row["pk"]: row
@@ -101,7 +101,8 @@ class _Redactor:
                 "pk", "slug", "title", "uri", "status", "publisher__name"
             )
         }
-        failing = failing_dataset_ids(ids)
+        if failing is None:
+            failing = failing_dataset_ids(ids)
         result = []
         for pk, depth in id_depths:
             row = rows.get(pk)
@@ -127,7 +128,7 @@ class _Redactor:
             failed_check=failed,
         )
 
-    def root(self, dataset: Dataset) -> LineageNode:
+    def root(self, dataset: Dataset, failing: set[int] | None = None) -> LineageNode:
         row = {
             "pk": dataset.pk,
             "slug": dataset.slug,
@@ -136,7 +137,9 @@ class _Redactor:
             "status": dataset.status,
             "publisher__name": dataset.publisher.name,
         }
-        return self._visible(row, 0, dataset.pk in failing_dataset_ids([dataset.pk]))
+        if failing is None:
+            failing = failing_dataset_ids([dataset.pk])
+        return self._visible(row, 0, dataset.pk in failing)
 
     def key_for(self, pk: int) -> str:
         if pk not in self.keys:
@@ -181,12 +184,14 @@ def _lineage(user, dataset: Dataset, direction: str, depth, as_of, page, limit, 
         else:
             base = LineageEdge.objects.filter(ancestor_id=dataset.pk)
             other = "descendant_id"
-        rows = list(
-            base.filter(depth__lte=depth)
+        # One index scan: rows one step deeper than asked sort last and only tell that the depth cut something.
+        fetched = list(
+            base.filter(depth__lte=depth + 1)
             .order_by("depth", other)
             .values_list(other, "depth")[offset : offset + limit + 1]
         )
-        deeper = base.filter(depth=depth + 1).exists()
+        rows = [row for row in fetched if row[1] <= depth]
+        deeper = len(rows) < len(fetched)
     else:
         everything = _walk_as_of(dataset.pk, direction, depth, as_of)
         deeper = any(d > depth for _, d in everything)
@@ -195,8 +200,9 @@ def _lineage(user, dataset: Dataset, direction: str, depth, as_of, page, limit, 
     has_next = len(rows) > limit
     rows = rows[:limit]
     redactor = _Redactor(user)
+    failing = failing_dataset_ids([dataset.pk] + [pk for pk, _ in rows])
     answer = LineageAnswer(
-        root=redactor.root(dataset),
+        root=redactor.root(dataset, failing),
         direction=direction,
         depth=depth,
         as_of=as_of,
@@ -205,7 +211,7 @@ def _lineage(user, dataset: Dataset, direction: str, depth, as_of, page, limit, 
         truncated=has_next or deeper,
         has_next_page=has_next,
     )
-    answer.nodes = redactor.nodes(rows)
+    answer.nodes = redactor.nodes(rows, failing)
     if with_edges:
         answer.edges = _edges_between(redactor, [dataset.pk] + [pk for pk, _ in rows], as_of)
     return answer
@@ -213,7 +219,8 @@ def _lineage(user, dataset: Dataset, direction: str, depth, as_of, page, limit, 
 
 def _edges_between(redactor: _Redactor, ids: list[int], as_of: datetime | None) -> list[tuple[str, str]]:
     derivations = Derivation.objects.current() if as_of is None else Derivation.objects.as_of(as_of)
-    pairs = derivations.filter(source_id__in=ids, derived_id__in=ids).values_list("source_id", "derived_id")
+    # order_by(): the model's default ordering would join the datasets just to sort by title.
+    pairs = derivations.filter(source_id__in=ids, derived_id__in=ids).order_by().values_list("source_id", "derived_id")
     return sorted({(redactor.key_for(source), redactor.key_for(derived)) for source, derived in pairs})
 
 
@@ -290,7 +297,7 @@ def failing_dataset_ids(ids: list[int] | None = None) -> set[int]:
     if ids is not None:
         checks = checks.filter(dataset_id__in=ids)
     checks = checks.filter(pk=Subquery(latest.values("pk")[:1]))
-    return set(checks.values_list("dataset_id", flat=True))
+    return set(checks.order_by().values_list("dataset_id", flat=True))
 
 
 def datasets_with_failed_upstream_ids() -> set[int]:

@@ -4,6 +4,8 @@ from datetime import UTC
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
@@ -13,7 +15,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
 from catalogue import queries, services
@@ -65,6 +68,16 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+class PartsPagination(CursorPagination):
+    """Parts (distributions, fields, checks, measurements) number in millions on a large
+    catalogue: cursor pages cost the same at any depth and need no count of every row."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "pk"
+
+
 class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The dataset changed since you read it: fetch it again and re-apply your change."
@@ -103,6 +116,35 @@ def run_service(function, **kwargs):
         raise serializers.ValidationError(detail) from None
 
 
+class TolerantCharField(forms.CharField):
+    """A filter value as text; NUL characters (which PostgreSQL cannot store or compare, and
+    no stored value contains) are dropped instead of refused, so any string matches or not."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class TolerantCharFilter(filters.CharFilter):
+    field_class = TolerantCharField
+
+
+class CatalogueFilterSet(filters.FilterSet):
+    FILTER_DEFAULTS = {
+        **filters.FilterSet.FILTER_DEFAULTS,
+        models.CharField: {"filter_class": TolerantCharFilter},
+        models.SlugField: {"filter_class": TolerantCharFilter},
+    }
+
+
+class FilterBackend(filters.DjangoFilterBackend):
+    filterset_base = CatalogueFilterSet
+
+
 class UTCDateTimeField(IsoDateTimeField):
     """An ISO 8601 moment, converted to UTC (PostgreSQL refuses offsets beyond +-15:59)."""
 
@@ -120,10 +162,10 @@ class UTCDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
 
 
-class DatasetFilter(filters.FilterSet):
-    publisher = filters.CharFilter(field_name="publisher__slug", help_text="Organisation slug")
-    theme = filters.CharFilter(field_name="themes__code", help_text="EU data theme code, e.g. HEAL")
-    keyword = filters.CharFilter(field_name="keywords__name", lookup_expr="iexact")
+class DatasetFilter(CatalogueFilterSet):
+    publisher = TolerantCharFilter(field_name="publisher__slug", help_text="Organisation slug")
+    theme = TolerantCharFilter(field_name="themes__code", help_text="EU data theme code, e.g. HEAL")
+    keyword = TolerantCharFilter(field_name="keywords__name", lookup_expr="iexact")
     modified_since = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     min_quality_score = filters.NumberFilter(field_name="quality_score", lookup_expr="gte")
 
@@ -165,12 +207,15 @@ class DatasetViewSet(
     filterset_class = DatasetFilter
     lookup_field = "slug"
     lookup_value_regex = "[a-z0-9-]+"
+    filter_backends = [FilterBackend, OrderingFilter]
+    # Newest change first by default: the index on updated_at serves it on a large catalogue.
+    ordering_fields = ["updated_at", "title", "quality_score"]
 
     def get_queryset(self):
         queryset = (
             Dataset.objects.select_related("publisher", "licence", "frequency", "language")
             .prefetch_related("keywords", "themes")
-            .order_by("title", "pk")
+            .order_by("-updated_at", "-pk")
         )
         return queries.visible_datasets(self.request.user, queryset)
 
@@ -268,9 +313,10 @@ class DatasetPartViewSet(viewsets.ModelViewSet):
     """Shared by the parts of a dataset: visible when the dataset is, changed through a service."""
 
     schema = DocumentedErrorsSchema()
+    filter_backends = [FilterBackend]
 
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, CanChangeDataset]
-    pagination_class = Pagination
+    pagination_class = PartsPagination
     model = None
     related = ("dataset",)
     save_service = None
@@ -367,6 +413,7 @@ class CollectionMethodViewSet(DatasetPartViewSet):
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     schema = DocumentedErrorsSchema()
+    filter_backends = [FilterBackend]
     queryset = Organisation.objects.order_by("name", "pk")
     serializer_class = s.OrganisationSerializer
     pagination_class = Pagination
@@ -386,6 +433,7 @@ class MembershipViewSet(viewsets.ModelViewSet):
     """Members of the caller's organisations; admins of an organisation change them."""
 
     schema = DocumentedErrorsSchema()
+    filter_backends = [FilterBackend]
 
     serializer_class = s.MembershipSerializer
     permission_classes = [permissions.IsAuthenticated, CanManageMembership]

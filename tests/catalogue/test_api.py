@@ -260,3 +260,15 @@ def test_outsiders_and_viewers_cannot_change_another_organisations_data(
     assert after == before
     dataset.refresh_from_db()
     assert (dataset.title, dataset.status, dataset.revision) == ("Bed occupancy", "published", revision)
+
+
+def test_anonymous_clients_are_throttled(db, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "1000/minute"})
+    client = client_as(None)
+    codes = [client.get("/api/v1/organisations/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    cache.clear()

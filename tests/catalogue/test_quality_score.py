@@ -290,3 +290,18 @@ def test_a_record_that_fails_dcat_ap_shacl_loses_the_points_and_is_not_published
     assert response.status_code == 400
     assert "spdx:checksumValue" in str(response.json())
     assert Dataset.objects.get(slug=slug).status == "draft"
+
+
+@pytest.mark.worker
+def test_a_real_worker_scores_a_dataset_after_each_change(celery_worker_process, ohs):
+    from tests.conftest import wait_for
+
+    dataset = Dataset.objects.create(title="Ambulance response times", publisher=ohs)
+    first = wait_for(lambda: Dataset.objects.filter(pk=dataset.pk, quality_score__isnull=False).first())
+    assert first.quality_score == 25
+    dataset.description = "Minutes from call to arrival, by ambulance service and month."
+    dataset.contact_email = "ambulance.stats@ohs.example.gov"
+    dataset.save()
+    # Contact point +20; the record now conforms to DCAT-AP with a real description: +30.
+    wait_for(lambda: Dataset.objects.get(pk=dataset.pk).quality_score == 25 + 20 + 30)
+    assert QualityAssessment.objects.filter(dataset=dataset).count() == 2

@@ -164,7 +164,9 @@ def _walk_as_of(dataset_id: int, direction: str, depth: int, moment: datetime) -
     level = 0
     while frontier and level < depth + 1:
         level += 1
-        rows = Derivation.objects.as_of(moment).filter(**{f"{back}__in": frontier}).values_list(step, flat=True)
+        rows = (
+            Derivation.objects.as_of(moment).filter(**{f"{back}__in": frontier}).order_by().values_list(step, flat=True)
+        )
         frontier = []
         for pk in sorted(set(rows)):
             if pk not in seen:
@@ -354,7 +356,12 @@ def field_lineage(user, field_obj: CatalogueField, direction: str, depth: int | 
     truncated = False
     while queue:
         pk = queue.popleft()
-        rows = FieldDerivation.objects.current().filter(**{back: pk}).values_list(step, "kind", "description")
+        rows = (
+            FieldDerivation.objects.current()
+            .filter(**{back: pk})
+            .order_by(step)
+            .values_list(step, "kind", "description")
+        )
         for other, kind, description in rows:
             if seen[pk] + 1 > depth:
                 truncated = True

@@ -273,3 +273,63 @@ def test_stub_is_hidden_and_can_be_claimed_by_a_publisher(
     other_stub = DatasetAlias.objects.get(name="in").dataset  # the event's input is still unclaimed
     assert f"/lineage/stubs/{other_stub.slug}/claim" in html
     assert f"/lineage/stubs/{stub.slug}/claim" not in html
+
+
+def test_job_event_records_static_lineage_with_a_job_activity(client, token, django_capture_on_commit_callbacks):
+    event = good_event(schemaURL="https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent")
+    del event["run"], event["eventType"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, json.dumps(event), token).status_code == 201
+    derived = DatasetAlias.objects.get(name="out").dataset
+    derivation = Derivation.objects.current().get(derived=derived)
+    assert derivation.source == DatasetAlias.objects.get(name="in").dataset
+    assert derivation.activity.kind == Activity.Kind.TRANSFORMATION and derivation.activity.name == "ns/job"
+
+
+def test_dataset_event_with_column_lineage_creates_the_stub_and_its_fields(
+    client, token, django_capture_on_commit_callbacks
+):
+    event = {
+        "eventTime": now(),
+        "producer": "https://example.gov/catalogue-sync",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent",
+        "dataset": {
+            "namespace": "warehouse",
+            "name": "marts.rates",
+            "facets": {
+                "columnLineage": {
+                    "fields": {
+                        "rate": {
+                            "inputFields": [
+                                {
+                                    "namespace": "warehouse",
+                                    "name": "staging.counts",
+                                    "field": "n",
+                                    "transformations": [{"type": "DIRECT", "subtype": "TRANSFORMATION"}],
+                                }
+                            ]
+                        }
+                    }
+                }
+            },
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, json.dumps(event), token).status_code == 201
+    rate = Field.objects.get(dataset__aliases__name="marts.rates", name="rate")
+    (link,) = FieldDerivation.objects.filter(derived=rate)
+    assert link.source.name == "n" and link.source.dataset.aliases.get().name == "staging.counts"
+    assert link.kind == "transformation"
+
+
+def test_start_event_makes_no_lineage_but_gives_the_run_its_start(client, token, django_capture_on_commit_callbacks):
+    run_id = str(uuid.uuid4())
+    started = "2025-01-01T10:00:00Z"
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, json.dumps(good_event(eventType="START", eventTime=started, run={"runId": run_id})), token)
+    assert not Derivation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, json.dumps(good_event(run={"runId": run_id})), token)
+    activity = Activity.objects.get(kind=Activity.Kind.OPENLINEAGE_RUN)
+    assert activity.started_at.isoformat().startswith("2025-01-01T10:00:00")
+    assert Derivation.objects.current().filter(activity=activity).count() == 1

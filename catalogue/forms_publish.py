@@ -286,12 +286,42 @@ class CollectionMethodForm(forms.ModelForm):
         super()._post_clean()
 
 
+class DatasetListField(forms.CharField):
+    """Datasets named by their slug or their page address, separated by commas or new lines.
+
+    A text field rather than a list of every dataset: a catalogue of 100,000 datasets
+    cannot be a select box. Names the user may not see are reported as unknown.
+    """
+
+    def __init__(self, *, queryset=None, **kwargs):
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value) or ""
+        names = []
+        for part in text.replace("\n", ",").split(","):
+            part = part.strip().rstrip("/")
+            if part:
+                names.append(part.rsplit("/datasets/", 1)[-1].strip("/"))
+        if not names:
+            return []
+        found = {d.slug: d for d in self.queryset.filter(slug__in=names)}
+        unknown = [n for n in names if n not in found]
+        if unknown:
+            raise forms.ValidationError(
+                "No dataset you can see is called: " + ", ".join(unknown) + ". Use the name at the end of the "
+                "dataset's address, e.g. 'hospital-admissions' for /datasets/hospital-admissions/."
+            )
+        return list(dict.fromkeys(found[n] for n in names))
+
+
 class DerivationForm(forms.Form):
-    sources = forms.ModelMultipleChoiceField(
-        queryset=Dataset.objects.none(),
+    sources = DatasetListField(
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="The datasets this one is made from. Hold Ctrl (or Cmd) to pick several.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The datasets this one is made from: their names as in their addresses, separated by commas. "
+        "Example: 'mid-year-population-estimates, hospital-episode-statistics'.",
     )
     description = forms.CharField(
         required=False,
@@ -301,8 +331,7 @@ class DerivationForm(forms.Form):
 
     def __init__(self, *args, sources=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if sources is not None:
-            self.fields["sources"].queryset = sources
+        self.fields["sources"].queryset = sources if sources is not None else Dataset.objects.none()
 
 
 DistributionFormSet = inlineformset_factory(Dataset, Distribution, form=DistributionForm, extra=1, can_delete=True)

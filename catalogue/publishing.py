@@ -253,9 +253,7 @@ def live_score(data, dataset: Dataset | None) -> dict:
         latest_check = dataset.validation_checks.aggregate(latest=Max("run_at"))["latest"]
     method_type = data.get("method-method_type") or ""
     has_method = bool(method_type and (data.get("method-description") or "").strip())
-    has_sources = bool(
-        data.getlist("derivation-sources") if hasattr(data, "getlist") else data.get("derivation-sources")
-    )
+    has_sources = bool((data.get("derivation-sources") or "").strip())
     frequency = None
     if (data.get("frequency") or "").isdigit():
         frequency = VocabularyTerm.objects.filter(pk=int(data["frequency"])).values_list("code", flat=True).first()

@@ -42,12 +42,12 @@ def _forms(request, dataset: Dataset | None):
     instance = dataset or Dataset()
     method = CollectionMethod.objects.filter(dataset=dataset).first() if dataset else None
     sources = derivation_sources_for(request.user, dataset)
-    current_sources = []
+    current_sources = ""
     if dataset is not None:
         from provenance.models import Derivation
 
-        current = Derivation.objects.current().filter(derived=dataset)
-        current_sources = [d.source_id for d in current]
+        current = list(Derivation.objects.current().filter(derived=dataset).select_related("source"))
+        current_sources = ", ".join(d.source.slug for d in current)
         description = next((d.description for d in current if d.description), "")
     else:
         description = ""

@@ -401,3 +401,35 @@ def test_hints_on_the_dataset_page_are_for_its_editors_only(
         assert f'<span data-score="mqa">{dataset.quality_score}</span> / 405' in page
         assert ("What would raise the score" in page) is sees_hints
         assert ("Add keywords: +30" in page) is sees_hints
+
+
+def test_derivations_are_named_by_dataset_address_and_recorded_in_lineage(db, make_dataset, dft, bob, client_for):
+    from provenance.models import Derivation
+
+    census = make_dataset("Census population counts", publisher=dft)
+    hidden = make_dataset("Unpublished register", publisher=dft, status=Dataset.Status.DRAFT)
+    rates = make_dataset("Admission rates", status=Dataset.Status.DRAFT)
+    client = client_for(bob)
+    url = f"/publish/datasets/{rates.slug}/edit/"
+    page = client.get(url).content.decode()
+    response = client.post(url, form_data(page, derivation__sources=f"{census.slug}, {hidden.slug}"))
+    assert response.status_code == 400
+    assert hidden.slug in error_beside(response.content.decode(), "id_derivation-sources")
+    assert not Derivation.objects.exists()
+    response = client.post(
+        url,
+        form_data(
+            page,
+            derivation__sources=f"http://testserver/datasets/{census.slug}/",
+            derivation__description="Admissions divided by the census count.",
+        ),
+    )
+    assert response.status_code == 302
+    derivation = Derivation.objects.current().get(derived=rates)
+    assert (derivation.source, derivation.description) == (census, "Admissions divided by the census count.")
+    # Clearing the field ends the derivation (kept for "as of" questions).
+    page = client.get(url).content.decode()
+    assert census.slug in page
+    assert client.post(url, form_data(page, derivation__sources="")).status_code == 302
+    assert not Derivation.objects.current().filter(derived=rates).exists()
+    assert Derivation.objects.filter(derived=rates).count() == 1

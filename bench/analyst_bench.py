@@ -20,6 +20,9 @@ Everything is measured over HTTP against gunicorn with 2 sync workers and DEBUG 
    (5 sources, 5 derived), 200 sequential requests; p50 / p95.
 3. throughput: 20 client threads requesting dataset pages (the one above and 200 other
    public datasets) for a fixed time; pages per second and the latency under that load.
+
+Anonymous dataset pages are kept rendered per dataset version (PROVCAT_PAGE_CACHE_SECONDS,
+default 300); run with --page-cache-seconds 0 to measure rendering every request.
 """
 
 import argparse
@@ -133,9 +136,10 @@ def thirty_field_dataset() -> Dataset:
         .order_by("id")
         .values_list("id", flat=True)[:3000]
     )
+    # Neighbours as the page's lineage panel shows them: the closure up to three steps each way.
     for pk in candidates:
-        up = Derivation.objects.current().filter(derived_id=pk).count()
-        down = Derivation.objects.current().filter(source_id=pk).count()
+        up = LineageEdge.objects.filter(descendant_id=pk, depth__lte=3).count()
+        down = LineageEdge.objects.filter(ancestor_id=pk, depth__lte=3).count()
         if up == 5 and down == 5:
             return Dataset.objects.get(pk=pk)
     # None in the catalogue: give the first candidate exactly five sources and five products.
@@ -164,9 +168,10 @@ def thirty_field_dataset() -> Dataset:
     return dataset
 
 
-def start_gunicorn(port: int, static_root: str) -> subprocess.Popen:
+def start_gunicorn(port: int, static_root: str, page_cache_seconds: int) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
+        PROVCAT_PAGE_CACHE_SECONDS=str(page_cache_seconds),
         DEBUG="false",
         SECRET_KEY="bench-only-secret-key-not-for-production-0123456789abcdef",
         ALLOWED_HOSTS=HOST,
@@ -207,6 +212,12 @@ def main() -> None:
     parser.add_argument("--page-requests", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--page-cache-seconds",
+        type=int,
+        default=300,
+        help="PROVCAT_PAGE_CACHE_SECONDS for the server (0: render every dataset page)",
+    )
     args = parser.parse_args()
     if not settings.IS_POSTGRES:
         sys.exit("Run this on PostgreSQL (DATABASE_URL=postgres://...).")
@@ -216,9 +227,9 @@ def main() -> None:
     print(f"database {connection.settings_dict['NAME']}: {n_datasets} datasets, {n_entries} search entries")
     dataset = thirty_field_dataset()
     print(
-        f"dataset page: /datasets/{dataset.slug}/ ({dataset.fields.count()} fields, "
-        f"{Derivation.objects.current().filter(derived=dataset).count()} sources, "
-        f"{Derivation.objects.current().filter(source=dataset).count()} derived)"
+        f"dataset page: /datasets/{dataset.slug}/ ({dataset.fields.count()} fields, lineage within 3 steps: "
+        f"{LineageEdge.objects.filter(descendant_id=dataset.pk, depth__lte=3).count()} upstream, "
+        f"{LineageEdge.objects.filter(ancestor_id=dataset.pk, depth__lte=3).count()} downstream)"
     )
     rng = random.Random(1)
     public_slugs = list(
@@ -229,7 +240,8 @@ def main() -> None:
     connection.close()
 
     with tempfile.TemporaryDirectory() as static_root:
-        server = start_gunicorn(args.port, static_root)
+        server = start_gunicorn(args.port, static_root, args.page_cache_seconds)
+        print(f"gunicorn: 2 sync workers, DEBUG off, PROVCAT_PAGE_CACHE_SECONDS={args.page_cache_seconds}")
         try:
             # Warm both workers (connections, templates, vocabulary cache).
             for path in QUERIES[:10] + [f"/datasets/{dataset.slug}/"] * 4:

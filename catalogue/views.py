@@ -6,9 +6,14 @@ about access themselves.
 
 from collections import OrderedDict
 
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
 from catalogue.queries import dataset_for_user, visible_datasets, visible_datasets_q
@@ -54,7 +59,49 @@ def _checks_by_name(checks) -> list[dict]:
     return rows
 
 
+def _cached_page_key(dataset: Dataset) -> str | None:
+    """The cache key of an anonymous visitor's rendering of this dataset's page.
+
+    It changes whenever the dataset or its search entry is written — and the entry is
+    rewritten when the dataset's parts, checks, derivations, quality score or an upstream
+    failure change (catalogue.search.signals and the sweep) — so a cached page is never
+    older than those; a neighbour's renamed title may show for up to the cache lifetime.
+    """
+    entry = getattr(dataset, "search_entry", None)  # a missing entry raises an AttributeError subclass
+    if entry is None:
+        return None
+    return f"dataset-page:v1:{dataset.pk}:{dataset.updated_at.timestamp()}:{entry.indexed_at.timestamp()}"
+
+
 def dataset_detail(request, slug):
+    # Anonymous visitors all see the same page, so it is rendered once per version of the
+    # dataset and kept (PROVCAT_PAGE_CACHE_SECONDS); the access check runs on every request.
+    cacheable = settings.PROVCAT_PAGE_CACHE_SECONDS > 0 and not request.user.is_authenticated and not request.GET
+    key = None
+    if cacheable:
+        light = dataset_for_user(
+            request.user,
+            slug=slug,
+            queryset=Dataset.objects.select_related("search_entry").only(
+                "id", "slug", "uri", "status", "access_rights", "publisher_id", "updated_at", "search_entry__indexed_at"
+            ),
+        )
+        rdf = rdf_response_or_none(request, light)
+        if rdf is not None:
+            return rdf
+        key = _cached_page_key(light)
+        html = cache.get(key) if key else None
+        if html is not None:
+            response = HttpResponse(html)
+            patch_vary_headers(response, ["Accept"])
+            return response
+    response = _dataset_page(request, slug)
+    if key and response.status_code == 200 and not get_messages(request):
+        cache.set(key, response.content.decode(), settings.PROVCAT_PAGE_CACHE_SECONDS)
+    return response
+
+
+def _dataset_page(request, slug):
     dataset = dataset_for_user(request.user, slug=slug, queryset=DATASET_PAGE_QUERYSET)
     rdf = rdf_response_or_none(request, dataset)
     if rdf is not None:
@@ -82,7 +129,9 @@ def dataset_detail(request, slug):
         "upstream_failing": " u1 " in getattr(getattr(dataset, "search_entry", None), "facet_keys", ""),
         "themes": dataset.themes.all(),
     }
-    return render(request, "catalogue/dataset_detail.html", context)
+    response = render(request, "catalogue/dataset_detail.html", context)
+    patch_vary_headers(response, ["Accept"])
+    return response
 
 
 def dataset_by_uri(request, uuid):

@@ -242,6 +242,10 @@ SPECTACULAR_SETTINGS.update(
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# Analyst: seconds an anonymous visitor's rendering of a dataset page is kept (keyed by the
+# dataset's version, so edits show at once); 0 renders every request.
+PROVCAT_PAGE_CACHE_SECONDS = env_int("PROVCAT_PAGE_CACHE_SECONDS", 300)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -21,6 +21,13 @@ from provenance.models import Derivation
 from tests.conftest import term
 
 
+@pytest.fixture(autouse=True)
+def _empty_page_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def fill(dataset, *, n_fields: int, n_checks: int, n_distributions: int) -> None:
     dataset.keywords.add(*[Keyword.objects.get_or_create(name=f"kw{i}")[0] for i in range(3)])
     dataset.themes.add(term("theme", "HEAL"))
@@ -189,3 +196,30 @@ def test_an_rdf_accept_header_gets_rdf_from_the_same_address(client, full_datase
     assert response["Content-Type"].startswith("text/turtle")
     graph = Graph().parse(data=response.content.decode(), format="turtle")
     assert (URIRef(full_dataset.uri), RDF.type, DCAT.Dataset) in graph
+
+
+def test_an_anonymous_page_is_rendered_once_per_version_and_changes_show_at_once(
+    client, make_dataset, full_dataset, django_assert_max_num_queries
+):
+    path = f"/datasets/{full_dataset.slug}/"
+    first = client.get(path).content.decode()
+    with django_assert_max_num_queries(2):  # the access check and the cache: no rendering
+        assert client.get(path).content.decode() == first
+    # A new failing check upstream re-indexes this dataset, so the next visitor sees the warning.
+    source = make_dataset("Upstream register")
+    Derivation.objects.create(derived=full_dataset, source=source)
+    lineage_rebuild_all()
+    ValidationCheck.objects.create(dataset=source, name="Register complete", outcome="fail")
+    assert "An upstream dataset fails a check" in client.get(path).content.decode()
+    full_dataset.title = "Hospital admissions, revised"
+    full_dataset.save()
+    assert "Hospital admissions, revised" in client.get(path).content.decode()
+
+
+def test_signed_in_members_never_get_the_anonymous_rendering(client_for, make_dataset, vera, anon):
+    dataset = make_dataset("Register", access_rights=Dataset.AccessRights.RESTRICTED)
+    assert client_for(vera).get(f"/datasets/{dataset.slug}/").status_code == 200
+    assert client_for(anon).get(f"/datasets/{dataset.slug}/").status_code == 404
+    public = make_dataset("Open register")
+    client_for(anon).get(f"/datasets/{public.slug}/")
+    assert "Sign out vera" in client_for(vera).get(f"/datasets/{public.slug}/").content.decode()

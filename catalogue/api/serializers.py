@@ -14,6 +14,7 @@ from catalogue.models import (
     ValidationCheck,
     VocabularyTerm,
 )
+from provenance.models import Derivation
 
 
 class OptionalURLField(serializers.URLField):
@@ -279,4 +280,17 @@ class MembershipSerializer(ModelSerializer):
         model = Membership
         fields = ["id", "organisation", "user", "role", "created_at"]
         read_only_fields = ["created_at"]
+        validators = []
+
+
+class DerivationSerializer(serializers.ModelSerializer):
+    """The derived dataset is made from the source dataset (recorded by provenance.services)."""
+
+    derived = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
+    source = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
+
+    class Meta:
+        model = Derivation
+        fields = ["id", "derived", "source", "description", "valid_from", "valid_to", "created_at"]
+        read_only_fields = ["valid_from", "valid_to", "created_at"]
         validators = []

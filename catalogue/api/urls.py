@@ -15,5 +15,6 @@ router.register("checks", views.ValidationCheckViewSet, basename="check")
 router.register("measurements", views.QualityMeasurementViewSet, basename="measurement")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("derivations", views.DerivationViewSet, basename="derivation")
 
 urlpatterns = router.urls

@@ -473,3 +473,59 @@ class MembershipViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         run_service(services.membership_remove, membership=instance, user=self.request.user)
+
+
+class DerivationFilter(CatalogueFilterSet):
+    derived = TolerantCharFilter(field_name="derived__slug", help_text="Slug of the derived dataset")
+    source = TolerantCharFilter(field_name="source__slug", help_text="Slug of the source dataset")
+    current = filters.BooleanFilter(field_name="valid_to", lookup_expr="isnull", help_text="Only derivations in force")
+
+
+class DerivationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Derivations between datasets the caller may see. Creating one needs the right to change
+    the derived dataset; DELETE ends it (the record stays, for "as of" questions)."""
+
+    schema = DocumentedErrorsSchema()
+    serializer_class = s.DerivationSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    pagination_class = PartsPagination
+    filter_backends = [FilterBackend]
+    filterset_class = DerivationFilter
+
+    def get_queryset(self):
+        from provenance.models import Derivation
+
+        queryset = Derivation.objects.select_related("derived", "source").order_by("pk")
+        derived = queries.visible_datasets_q(self.request.user, prefix="derived__")
+        source = queries.visible_datasets_q(self.request.user, prefix="source__")
+        return queryset if derived is None else queryset.filter(derived).filter(source)
+
+    def perform_create(self, serializer):
+        from provenance.services import derivation_add
+
+        data = serializer.validated_data
+        for role in ("derived", "source"):
+            if not queries.can_view_dataset(self.request.user, data[role]):
+                raise serializers.ValidationError({role: "No such dataset."})
+        if not queries.can_edit_dataset(self.request.user, data["derived"]):
+            raise PermissionDenied("You may not change the derived dataset.")
+        serializer.instance = run_service(
+            derivation_add,
+            derived=data["derived"],
+            source=data["source"],
+            user=self.request.user,
+            description=data.get("description", ""),
+        )
+
+    def perform_destroy(self, instance):
+        from provenance.services import derivation_remove
+
+        if not queries.can_edit_dataset(self.request.user, instance.derived):
+            raise PermissionDenied("You may not change the derived dataset.")
+        run_service(derivation_remove, derivation=instance, user=self.request.user)

@@ -235,6 +235,7 @@ WRITE_ROUTES = [
     ("post", "/api/v1/measurements/", {"dataset": "{slug}", "dimension": "accuracy", "metric": "h", "value": 0}),
     ("post", "/api/v1/collection-methods/", {"dataset": "{slug}", "method_type": "survey", "description": "h"}),
     ("post", "/api/v1/memberships/", {"organisation": "ohs", "user": "{username}", "role": "admin"}),
+    ("post", "/api/v1/derivations/", {"derived": "{slug}", "source": "{other}"}),
 ]
 
 
@@ -247,7 +248,14 @@ def test_outsiders_and_viewers_cannot_change_another_organisations_data(
     dataset.status = Dataset.Status.PUBLISHED
     dataset.save()
     user = request.getfixturevalue(who)
-    values = {"slug": dataset.slug, "distribution": distribution.pk, "field": field.pk, "username": user.username}
+    other = make_dataset("Census counts")
+    values = {
+        "slug": dataset.slug,
+        "distribution": distribution.pk,
+        "field": field.pk,
+        "username": user.username,
+        "other": other.slug,
+    }
     url = path.format(**values)
     payload = {k: (v.format(**values) if isinstance(v, str) else v) for k, v in (body or {}).items()}
     before = (Dataset.objects.count(), Distribution.objects.count(), Field.objects.count(), Membership.objects.count())
@@ -258,6 +266,9 @@ def test_outsiders_and_viewers_cannot_change_another_organisations_data(
         assert "No such dataset" in str(response.content)
     after = (Dataset.objects.count(), Distribution.objects.count(), Field.objects.count(), Membership.objects.count())
     assert after == before
+    from provenance.models import Derivation
+
+    assert not Derivation.objects.exists()
     dataset.refresh_from_db()
     assert (dataset.title, dataset.status, dataset.revision) == ("Bed occupancy", "published", revision)
 
@@ -272,3 +283,29 @@ def test_anonymous_clients_are_throttled(db, monkeypatch):
     codes = [client.get("/api/v1/organisations/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     cache.clear()
+
+
+def test_derivations_through_the_api(db, make_dataset, dft, bob):
+    from provenance.models import Derivation
+
+    census = make_dataset("Census counts", publisher=dft)
+    rates = make_dataset("Admission rates")
+    client = client_as(bob)
+    response = client.post(
+        "/api/v1/derivations/", {"derived": rates.slug, "source": census.slug, "description": "Divided"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    derivation = Derivation.objects.current().get(derived=rates)
+    assert derivation.source == census and derivation.created_by == bob
+    # A cycle is refused with the lineage service's message.
+    dft_editor = get_user_model().objects.create_user("dee", "dee@example.gov", "correct-horse-battery")
+    Membership.objects.create(user=dft_editor, organisation=dft, role=Membership.Role.EDITOR)
+    cycle = client_as(dft_editor).post(
+        "/api/v1/derivations/", {"derived": census.slug, "source": rates.slug}, format="json"
+    )
+    assert cycle.status_code == 400 and "cycle" in str(cycle.json())
+    listed = client_as(None).get(f"/api/v1/derivations/?derived={rates.slug}&current=true").json()["results"]
+    assert [(d["derived"], d["source"]) for d in listed] == [(rates.slug, census.slug)]
+    assert client.delete(f"/api/v1/derivations/{derivation.pk}/").status_code == 204
+    derivation.refresh_from_db()
+    assert derivation.valid_to is not None

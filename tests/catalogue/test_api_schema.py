@@ -56,7 +56,16 @@ def api_schema(db, make_dataset, keep_test_connection):
 
 CATALOGUE_API_PREFIXES = tuple(
     f"/api/v1/{name}/"
-    for name in ("datasets", "distributions", "fields", "collection-methods", "checks", "measurements", "organisations")
+    for name in (
+        "datasets",
+        "distributions",
+        "fields",
+        "collection-methods",
+        "checks",
+        "measurements",
+        "organisations",
+        "derivations",
+    )
 )
 
 

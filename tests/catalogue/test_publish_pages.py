@@ -433,3 +433,15 @@ def test_derivations_are_named_by_dataset_address_and_recorded_in_lineage(db, ma
     assert client.post(url, form_data(page, derivation__sources="")).status_code == 302
     assert not Derivation.objects.current().filter(derived=rates).exists()
     assert Derivation.objects.filter(derived=rates).count() == 1
+
+
+def test_withdrawing_needs_a_reason_and_leaves_the_page_with_a_notice(db, make_dataset, bob, client_for):
+    dataset = make_dataset("Bed occupancy")
+    url = f"/publish/datasets/{dataset.slug}/withdraw/"
+    response = client_for(bob).post(url, {"reason": ""})
+    assert "required" in error_beside(response.content.decode(), "id_reason")
+    assert client_for(bob).post(url, {"reason": "Replaced by the 2025 edition."}).status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.status == "withdrawn"
+    page = client_for(None).get(dataset.get_absolute_url())
+    assert page.status_code == 200 and "Replaced by the 2025 edition." in page.content.decode()

@@ -627,7 +627,8 @@ class SearchEntry(models.Model):
     holds every facet value of the dataset as space-separated tokens (" p3 t12 k40 fCSV ... "),
     which lets PostgreSQL count all facets in one grouped scan and filter with a GIN index.
     ``document`` is the weighted tsvector (title A, keywords and field names B, description
-    and field definitions C; PostgreSQL only, GIN-indexed by a migration).
+    and field definitions C; PostgreSQL only, GIN-indexed by a migration, as is the
+    quality-score order, whose NULLS LAST SQLite cannot index).
     """
 
     dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, primary_key=True, related_name="search_entry")
@@ -643,8 +644,8 @@ class SearchEntry(models.Model):
     quality_band = models.CharField(max_length=12, blank=True)
     modified = models.DateTimeField()
     document = SearchVectorField(null=True)
-    # Title (A) and keywords and field names (B) only: small enough to stay in the row, so
-    # ranking many matches does not read each full document back from TOAST storage.
+    # Title (A) and keywords (B) only: small enough to stay in the row, so ranking many
+    # matches does not read each full document back from TOAST storage.
     rank_document = SearchVectorField(null=True)
     indexed_at = models.DateTimeField(auto_now=True)
 
@@ -653,7 +654,6 @@ class SearchEntry(models.Model):
             models.Index(fields=["publisher", "status"], name="searchentry_publisher_idx"),
             models.Index(fields=["-modified", "dataset"], name="searchentry_modified_idx"),
             models.Index(fields=["title", "dataset"], name="searchentry_title_idx"),
-            models.Index(fields=["-quality_score", "dataset"], name="searchentry_quality_idx"),
         ]
 
     def __str__(self) -> str:

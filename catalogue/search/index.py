@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -139,7 +139,8 @@ def _entries_for(dataset_ids: list[int]) -> list[SearchEntry]:
                 publisher_id=d["publisher_id"],
                 title=d["title"],
                 description=d["description"],
-                keywords_text=" ".join([name for _, name in keywords[pk]] + field_names),
+                # Keywords on the first line, field names after: ranking reads the first line only.
+                keywords_text=" ".join(name for _, name in keywords[pk]) + "\n" + " ".join(field_names),
                 fields_text="\n".join(definition for _, _, definition in fields[pk] if definition),
                 facet_keys=" " + " ".join(keys) + " ",
                 quality_score=d["quality_score"],
@@ -183,7 +184,11 @@ def _update_documents(dataset_ids: list[int]) -> None:
         + SearchVector("keywords_text", weight="B", config="english")
         + SearchVector("description", "fields_text", weight="C", config="english"),
         rank_document=SearchVector("title", weight="A", config="english")
-        + SearchVector("keywords_text", weight="B", config="english"),
+        + SearchVector(
+            Func(F("keywords_text"), Value("\n"), Value(1), function="split_part", output_field=TextField()),
+            weight="B",
+            config="english",
+        ),
     )
 
 

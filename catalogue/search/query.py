@@ -34,9 +34,9 @@ PAGE_SIZE = 20
 MAX_PAGE = 500
 FACET_LIMIT = 8
 # Up to this many matches facets are counted exactly; beyond, over a sample (see _match_counts).
-EXACT_LIMIT = 2500
+EXACT_LIMIT = 1500
 # Up to this many matches results are ranked by relevance; beyond, newest first.
-RANK_LIMIT = 10000
+RANK_LIMIT = 5000
 # websearch_to_tsquery syntax is safe for any input, but the query text is bounded all the same.
 MAX_QUERY_LENGTH = 200
 
@@ -394,8 +394,8 @@ def _ordered(entries, params: SearchParams, *, rank: bool = True):
     if params.sort == "relevance":
         query = SearchQuery(params.q, config="english", search_type="websearch")
         if _postgres() and rank:
-            # Ranked on the small title (A) + keywords and field names (B) vector kept in the
-            # row; matches only in descriptions and definitions (C) follow, newest first.
+            # Ranked on the small title (A) + keywords (B) vector kept in the row; matches only
+            # in field names (B), descriptions and definitions (C) follow, newest first.
             return entries.annotate(rank=SearchRank(F("rank_document"), query)).order_by(
                 "-rank", "-modified", "dataset_id"
             )

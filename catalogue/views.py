@@ -4,11 +4,12 @@ Views parse the request and call catalogue.queries / catalogue.search; they deci
 about access themselves.
 """
 
+import logging
 from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
@@ -19,6 +20,8 @@ from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, V
 from catalogue.queries import dataset_for_user, visible_datasets, visible_datasets_q
 from catalogue.rdf.negotiation import rdf_response_or_none
 from catalogue.search.query import FACETS_BY_PARAM, QUALITY_BANDS, SORTS, SearchParams, search, theme_counts
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -90,15 +93,30 @@ def dataset_detail(request, slug):
         if rdf is not None:
             return rdf
         key = _cached_page_key(light)
-        html = cache.get(key) if key else None
+        html = _page_cache_get(key) if key else None
         if html is not None:
             response = HttpResponse(html)
             patch_vary_headers(response, ["Accept"])
             return response
     response = _dataset_page(request, slug)
     if key and response.status_code == 200 and not get_messages(request):
-        cache.set(key, response.content.decode(), settings.PROVCAT_PAGE_CACHE_SECONDS)
+        _page_cache_set(key, response.content.decode())
     return response
+
+
+def _page_cache_get(key: str) -> str | None:
+    try:
+        return caches["pages"].get(key)
+    except Exception:  # the cache is an optimisation: if Redis is away, render the page
+        logger.warning("page cache unavailable", exc_info=True)
+        return None
+
+
+def _page_cache_set(key: str, html: str) -> None:
+    try:
+        caches["pages"].set(key, html, settings.PROVCAT_PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("page cache unavailable", exc_info=True)
 
 
 def _dataset_page(request, slug):

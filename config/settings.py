@@ -245,6 +245,17 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # Analyst: seconds an anonymous visitor's rendering of a dataset page is kept (keyed by the
 # dataset's version, so edits show at once); 0 renders every request.
 PROVCAT_PAGE_CACHE_SECONDS = env_int("PROVCAT_PAGE_CACHE_SECONDS", 300)
+# Where those pages are kept: a Redis database shared by every web process when
+# PAGE_CACHE_URL is set (e.g. redis://redis:6379/2), else each process's own memory.
+PAGE_CACHE_URL = env_str("PAGE_CACHE_URL", "")
+if PAGE_CACHE_URL and not PAGE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"PAGE_CACHE_URL must be a redis:// URL, not {PAGE_CACHE_URL!r}")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PAGE_CACHE_URL}
+    if PAGE_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
 
 LOGGING = {
     "version": 1,

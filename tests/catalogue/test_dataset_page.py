@@ -23,9 +23,9 @@ from tests.conftest import term
 
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["pages"].clear()
 
 
 def fill(dataset, *, n_fields: int, n_checks: int, n_distributions: int) -> None:
@@ -223,3 +223,13 @@ def test_signed_in_members_never_get_the_anonymous_rendering(client_for, make_da
     public = make_dataset("Open register")
     client_for(anon).get(f"/datasets/{public.slug}/")
     assert "Sign out vera" in client_for(vera).get(f"/datasets/{public.slug}/").content.decode()
+
+
+def test_the_page_still_renders_when_the_page_cache_is_unreachable(client, full_dataset, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+    response = client.get(f"/datasets/{full_dataset.slug}/")
+    assert response.status_code == 200
+    assert "Hospital admissions" in response.content.decode()

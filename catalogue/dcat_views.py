@@ -55,8 +55,8 @@ def catalog(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
         page_size=query.page_size,
         first=url(page="1"),
         last=url(page=str(page.last_page)),
-        next_=url(cursor=pages.encode_cursor({"a": page.ids[-1]})) if page.has_next else None,
-        previous=url(cursor=pages.encode_cursor({"b": page.ids[0]})) if page.has_previous else None,
+        next_=url(cursor=pages.encode_cursor({"a": page.last_key})) if page.has_next else None,
+        previous=url(cursor=pages.encode_cursor({"b": page.first_key})) if page.has_previous else None,
     )
     etag = pages.page_etag(fmt, page, view)
     last_modified = pages.last_change()
@@ -69,7 +69,7 @@ def catalog(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
     response = StreamingHttpResponse(fmt.stream(pages.page_fragments(fmt, page, hydra)), content_type=fmt.content_type)
     response["Vary"] = "Accept"
     if page.has_next:
-        response["Link"] = f'<{url(cursor=pages.encode_cursor({"a": page.ids[-1]}))}>; rel="next"'
+        response["Link"] = f'<{url(cursor=pages.encode_cursor({"a": page.last_key}))}>; rel="next"'
     return _with_validators(response, etag=etag, last_modified=last_modified)
 
 
@@ -80,7 +80,7 @@ def catalog_dump(request: HttpRequest, suffix: str) -> HttpResponse:
     if fmt is None:
         return _not_found()
     last_modified = pages.last_change()
-    count = pages.catalogued_with_records().count()
+    count = pages.catalogued_records().count()
     etag = f'"dump-{fmt.name}-{count}-{last_modified.timestamp() if last_modified else 0}"'
     not_modified = get_conditional_response(
         request, etag=etag, last_modified=last_modified and int(last_modified.timestamp())

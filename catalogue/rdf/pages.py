@@ -17,7 +17,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from catalogue.models import Dataset, RdfRecord
+from catalogue.models import RdfRecord
 from catalogue.queries import catalogued_datasets
 from catalogue.rdf import dcat
 from catalogue.rdf.formats import RdfFormat
@@ -60,11 +60,27 @@ def decode_cursor(raw: str) -> dict:
     return payload
 
 
-def catalogued_with_records(modified_since: datetime.datetime | None = None) -> QuerySet:
-    queryset = catalogued_datasets(Dataset.objects.filter(rdf_record__in_catalogue=True))
+def catalogued_records(modified_since: datetime.datetime | None = None) -> QuerySet:
+    """Stored records of datasets in the catalogue (as of their last refresh)."""
+    records = RdfRecord.objects.filter(in_catalogue=True)
     if modified_since is not None:
-        queryset = queryset.filter(rdf_record__modified__gte=modified_since)
-    return queryset
+        records = records.filter(modified__gte=modified_since)
+    return records
+
+
+def confirm(rows: list[tuple]) -> list[tuple]:
+    """(pk, uri, uuid, *rest) for the rows whose dataset is catalogued right now.
+
+    Records are read by their own indexes, so a page costs the same at any depth; this
+    check through ``catalogued_datasets()`` drops a dataset that left the catalogue a
+    moment ago and whose record still waits for its refresh, so it can never leak."""
+    if not rows:
+        return []
+    current = {
+        pk: (uri, str(uuid))
+        for pk, uri, uuid in catalogued_datasets().filter(pk__in=[r[0] for r in rows]).values_list("pk", "uri", "uuid")
+    }
+    return [(r[0], *current[r[0]], *r[1:]) for r in rows if r[0] in current]
 
 
 def last_change() -> datetime.datetime | None:
@@ -136,6 +152,8 @@ class Page:
     has_next: bool
     has_previous: bool
     is_first: bool
+    first_key: int | None = None  # the cursor bounds, from the records read (kept even if one is dropped)
+    last_key: int | None = None
 
     @property
     def ids(self) -> list[int]:
@@ -145,34 +163,38 @@ class Page:
 def catalogue_page(query: PageQuery) -> Page:
     """One page of catalogued datasets in id order. Cursors (``after``/``before``) seek by
     id, so a deep page costs what the first costs; ``page`` numbers are an offset, kept
-    for first/last and for clients that count pages (the last page is read backwards)."""
-    base = catalogued_with_records(query.modified_since)
-    total = base.count()
+    for first/last and for clients that count pages (the last page is read backwards).
+
+    ``total`` counts the stored records in the catalogue (an index-only count)."""
+    records = catalogued_records(query.modified_since)
+    total = records.count()
     size = query.page_size
     last_page = max(1, -(-total // size))
-    columns = ("pk", "uri", "uuid", "rdf_record__etag")
+    columns = ("dataset_pk", "etag")
     if query.after is not None:
-        rows = list(base.filter(pk__gt=query.after).order_by("pk").values_list(*columns)[:size])
+        rows = list(records.filter(dataset_pk__gt=query.after).order_by("dataset_pk").values_list(*columns)[:size])
     elif query.before is not None:
-        rows = list(base.filter(pk__lt=query.before).order_by("-pk").values_list(*columns)[:size])[::-1]
+        rows = list(records.filter(dataset_pk__lt=query.before).order_by("-dataset_pk").values_list(*columns)[:size])[::-1]
     else:
         number = query.page or 1
         if number > last_page:
             raise BadRequest(f"page {number} is past the last page ({last_page})")
         if number == last_page and number > 1:
             remainder = total - (last_page - 1) * size
-            rows = list(base.order_by("-pk").values_list(*columns)[:remainder])[::-1]
+            rows = list(records.order_by("-dataset_pk").values_list(*columns)[:remainder])[::-1]
         else:
-            rows = list(base.order_by("pk").values_list(*columns)[(number - 1) * size : number * size])
-    has_next = bool(rows) and base.filter(pk__gt=rows[-1][0]).exists()
-    has_previous = bool(rows) and base.filter(pk__lt=rows[0][0]).exists()
+            rows = list(records.order_by("dataset_pk").values_list(*columns)[(number - 1) * size : number * size])
+    has_next = bool(rows) and records.filter(dataset_pk__gt=rows[-1][0]).exists()
+    has_previous = bool(rows) and records.filter(dataset_pk__lt=rows[0][0]).exists()
     return Page(
-        rows=rows,
+        rows=confirm(rows),
         total=total,
         last_page=last_page,
         has_next=has_next,
         has_previous=has_previous,
         is_first=not has_previous,
+        first_key=rows[0][0] if rows else None,
+        last_key=rows[-1][0] if rows else None,
     )
 
 
@@ -207,21 +229,18 @@ def dump_fragments(fmt: RdfFormat) -> Iterator[str]:
     """The whole catalogue, read in id order ``DUMP_CHUNK`` records at a time: memory stays
     flat whatever the catalogue's size."""
     yield fmt.fragment(dcat.catalog_triples(issued=first_issued(), modified=last_change()))
-    base = catalogued_with_records()
+    records = catalogued_records()
     after = 0
     while True:
-        rows = list(
-            base.filter(pk__gt=after)
-            .order_by("pk")
-            .values_list("pk", "uri", "uuid", f"rdf_record__{fmt.name}")[:DUMP_CHUNK]
-        )
-        if not rows:
+        chunk = list(records.filter(dataset_pk__gt=after).order_by("dataset_pk").values_list("dataset_pk", fmt.name)[:DUMP_CHUNK])
+        if not chunk:
             return
+        rows = confirm(chunk)
         yield fmt.fragment(dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in rows]))
         for row in rows:
             if row[3]:
                 yield row[3]
-        after = rows[-1][0]
+        after = chunk[-1][0]
 
 
 # The change feed ---------------------------------------------------------------------

@@ -181,3 +181,21 @@ def test_a_real_worker_refreshes_the_stored_rdf_after_commit(celery_worker_proce
     dataset.save()
     wait_for(lambda: "monthly" in RdfRecord.objects.get(dataset_pk=dataset.pk).turtle)
     wait_for(lambda: not RdfRefreshRequest.objects.exists())
+
+
+def test_a_dataset_made_restricted_is_hidden_even_before_its_record_is_refreshed(
+    client, ohs, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = full_dataset(ohs, "Hospital admissions")
+        leaving = full_dataset(ohs, "Mental health referrals")
+    monkeypatch.setattr(rdf_tasks.rdf_refresh, "delay", lambda *a, **k: (_ for _ in ()).throw(OperationalError("down")))
+    with django_capture_on_commit_callbacks(execute=True):
+        leaving.access_rights = Dataset.AccessRights.RESTRICTED
+        leaving.save()
+    assert RdfRecord.objects.get(dataset_pk=leaving.pk).in_catalogue  # stale: the refresh has not run
+    for url in ("/catalog.ttl", "/catalog.nt?page_size=1000", "/catalog/dump.ttl", "/catalog/dump.jsonld"):
+        body = b"".join(client.get(url).streaming_content).decode()
+        assert kept.uri in body and leaving.uri not in body and "Mental health referrals" not in body, url
+    assert client.get(f"/datasets/{leaving.slug}.ttl").status_code == 404
+    assert client.get("/api/3/action/package_show", {"id": leaving.slug}).status_code == 404

@@ -7,6 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import ParseError
@@ -32,6 +35,28 @@ class BearerTokenAuthentication(TokenAuthentication):
         return super().authenticate(request)
 
 
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes BearerTokenAuthentication."""
+
+    target_class = "provenance.api_views.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token: `Authorization: Bearer <token>` (or `Token <token>`).",
+        }
+
+
+LINEAGE_PARAMETERS = [
+    OpenApiParameter("depth", int, description="How many derivation steps to follow (default 20)."),
+    OpenApiParameter("as_of", str, description="A date or date-time: the lineage valid then (default now)."),
+    OpenApiParameter("page", int, description="Page of the answer, nearest datasets first."),
+    OpenApiParameter("limit", int, description="Datasets per page (default 100, at most 500)."),
+]
+
+
 class MayPostLineage(permissions.BasePermission):
     message = "Posting lineage needs a token of a site administrator or of an editor of some organisation."
 
@@ -53,6 +78,11 @@ class OpenLineageIngestView(APIView):
     throttle_classes: list = []
     batch = False
 
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        description="An OpenLineage 2-0-2 event (JSON, optionally gzip-compressed); the batch route takes a list.",
+    )
     def post(self, request):
         try:
             raw = openlineage_decode_body(request.body, request.META.get("HTTP_CONTENT_ENCODING", ""))
@@ -114,6 +144,7 @@ class LineageQueryView(APIView):
     permission_classes = [permissions.AllowAny]
     direction = "upstream"
 
+    @extend_schema(parameters=LINEAGE_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, slug: str):
         dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
         query = queries.upstream if self.direction == "upstream" else queries.downstream
@@ -140,6 +171,10 @@ class LineagePathView(APIView):
     authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("from", str, required=True), OpenApiParameter("to", str, required=True)],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         origin_slug, target_slug = request.query_params.get("from"), request.query_params.get("to")
         if not origin_slug or not target_slug:
@@ -155,6 +190,7 @@ class FieldLineageView(APIView):
     permission_classes = [permissions.AllowAny]
     direction = "upstream"
 
+    @extend_schema(parameters=[LINEAGE_PARAMETERS[0]], responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         field = get_object_or_404(Field.objects.select_related("dataset__publisher"), pk=pk)
         if not catalogue_queries.can_view_dataset(request.user, field.dataset):
@@ -177,6 +213,7 @@ class StubClaimView(APIView):
     authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request, slug: str):
         from catalogue.models import Dataset
 

@@ -557,7 +557,11 @@ def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetRes
     # Which ids need a label: the top values of each facet (the selected ones come from the URL).
     shown: dict[str, list[tuple[str, int]]] = {}
     for prefix, values in by_prefix.items():
-        values.sort(key=lambda item: (-item[1], item[0]))
+        if prefix in FIXED_VALUES:  # bands and yes/no values read best in their own order
+            order = list(FIXED_VALUES[prefix])
+            values.sort(key=lambda item, order=order: order.index(item[0]) if item[0] in order else len(order))
+        else:
+            values.sort(key=lambda item: (-item[1], item[0]))
         shown[prefix] = values
     org_ids = [int(v) for v, _ in shown["p"][: FACET_LIMIT * 3]]
     keyword_ids = [int(v) for v, _ in shown["k"][: FACET_LIMIT * 3]]

@@ -86,9 +86,9 @@ class DatasetForm(forms.ModelForm):
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
-            "temporal_start": forms.DateInput(attrs={"type": "date"}),
-            "temporal_end": forms.DateInput(attrs={"type": "date"}),
-            "issued": forms.DateInput(attrs={"type": "date"}),
+            "temporal_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "temporal_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "issued": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "modified": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         }
 
@@ -251,8 +251,8 @@ class CollectionMethodForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "population": forms.Textarea(attrs={"rows": 2}),
             "source_systems": forms.Textarea(attrs={"rows": 2}),
-            "period_start": forms.DateInput(attrs={"type": "date"}),
-            "period_end": forms.DateInput(attrs={"type": "date"}),
+            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, **kwargs):

@@ -126,6 +126,8 @@ def test_a_publisher_goes_from_nothing_to_a_published_dataset(live_server, page,
     page.wait_for_url(re.compile(rf"/datasets/{dataset.slug}/$"))
     dataset.refresh_from_db()
     assert dataset.status == "published"
+    # What was typed into the date controls survived both saves.
+    assert (str(dataset.temporal_start), str(dataset.issued)) == ("2020-01-01", "2021-03-01")
     screenshot(page, "publisher-05-published")
 
     # The published record passes the DCAT-AP 3.0.1 SHACL shapes.

@@ -1,12 +1,15 @@
 """The publisher's pages: the one-page dataset form, errors beside fields, publishing, stale
 edits, history and restore, the live score, the dashboard, members, and who may do what."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from catalogue.models import Dataset, Distribution, Field, Membership, ValidationCheck, VocabularyTerm
+
+BROWSER_VALUE_PATTERNS = {"date": r"\d{4}-\d{2}-\d{2}", "datetime-local": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?"}
 
 
 class FormReader(HTMLParser):
@@ -33,7 +36,11 @@ class FormReader(HTMLParser):
                 if "checked" in a:
                     self.data.append((a["name"], a.get("value", "on")))
             elif kind not in ("submit", "button", "file"):
-                self.data.append((a["name"], a.get("value", "")))
+                value = a.get("value", "")
+                # A browser drops a value its date controls cannot read.
+                if kind in BROWSER_VALUE_PATTERNS and not re.fullmatch(BROWSER_VALUE_PATTERNS[kind], value):
+                    value = ""
+                self.data.append((a["name"], value))
         elif tag == "select":
             self.select, self.first_option, self.chosen = a.get("name"), None, "multiple" in a
         elif tag == "option" and self.select:
@@ -445,3 +452,32 @@ def test_withdrawing_needs_a_reason_and_leaves_the_page_with_a_notice(db, make_d
     assert dataset.status == "withdrawn"
     page = client_for(None).get(dataset.get_absolute_url())
     assert page.status_code == 200 and "Replaced by the 2025 edition." in page.content.decode()
+
+
+def test_saving_an_unchanged_form_keeps_every_date(db, make_dataset, bob, client_for):
+    from datetime import date
+
+    from catalogue.models import CollectionMethod
+
+    dataset = make_dataset(
+        "Bed occupancy",
+        status=Dataset.Status.DRAFT,
+        temporal_start=date(2020, 1, 1),
+        temporal_end=date(2024, 12, 31),
+        issued=date(2021, 3, 1),
+    )
+    CollectionMethod.objects.create(
+        dataset=dataset, method_type="survey", description="A survey.", period_start=date(2019, 6, 1)
+    )
+    client = client_for(bob)
+    url = f"/publish/datasets/{dataset.slug}/edit/"
+    page = client.get(url).content.decode()
+    assert 'value="2020-01-01"' in page
+    assert client.post(url, form_data(page)).status_code == 302
+    dataset.refresh_from_db()
+    assert (dataset.temporal_start, dataset.temporal_end, dataset.issued) == (
+        date(2020, 1, 1),
+        date(2024, 12, 31),
+        date(2021, 3, 1),
+    )
+    assert dataset.collection_method.period_start == date(2019, 6, 1)

@@ -19,7 +19,15 @@ from django.utils.cache import patch_vary_headers
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
 from catalogue.queries import dataset_for_user, visible_datasets, visible_datasets_q
 from catalogue.rdf.negotiation import rdf_response_or_none
-from catalogue.search.query import FACETS_BY_PARAM, QUALITY_BANDS, SORTS, SearchParams, search, theme_counts
+from catalogue.search.query import (
+    FACETS_BY_PARAM,
+    QUALITY_BANDS,
+    SORTS,
+    SearchParams,
+    publisher_counts,
+    search,
+    theme_counts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -158,9 +166,11 @@ def dataset_by_uri(request, uuid):
 
 
 def organisation_list(request):
-    condition = visible_datasets_q(request.user, prefix="datasets__")
-    count = Count("datasets", filter=condition) if condition is not None else Count("datasets")
-    organisations = Organisation.objects.annotate(dataset_count=count)
+    # Counts of the datasets in search (not withdrawn) the visitor may see, from the totals kept on write.
+    counts = publisher_counts(request.user)
+    organisations = list(Organisation.objects.all())
+    for organisation in organisations:
+        organisation.dataset_count = counts.get(organisation.pk, 0)
     return render(request, "catalogue/organisation_list.html", {"organisations": organisations})
 
 
@@ -219,6 +229,10 @@ def theme_list(request):
 def api_guide(request):
     base = request.build_absolute_uri("/").rstrip("/")
     example = (
-        visible_datasets(request.user).filter(status=Dataset.Status.PUBLISHED).values_list("slug", flat=True).first()
+        visible_datasets(request.user)
+        .filter(status=Dataset.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("slug", flat=True)
+        .first()
     )
     return render(request, "catalogue/api_guide.html", {"base": base, "example": example or "<slug>"})

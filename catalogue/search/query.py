@@ -655,3 +655,9 @@ def theme_counts(user) -> list[dict]:
             }
         )
     return rows
+
+
+def publisher_counts(user) -> dict[int, int]:
+    """Organisation id -> the number of searchable datasets it publishes that the user may see."""
+    counts = _unfiltered_counts(user, _visible_entries(user))
+    return {int(key[1:]): n for key, n in counts.items() if key.startswith("p") and key[1:].isdigit() and n > 0}

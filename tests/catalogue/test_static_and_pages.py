@@ -30,6 +30,11 @@ def test_organisation_page_lists_and_counts_only_what_the_visitor_may_see(client
     assert re.search(
         r"Office for Health Statistics</a></h2>\s*<p[^>]*>[^<]*</p>\s*<p class=\"card-count\">1 dataset<", listing
     )
+    member_listing = client_for(vera).get("/organisations/").content.decode()
+    assert re.search(
+        r"Office for Health Statistics</a></h2>\s*<p[^>]*>[^<]*</p>\s*<p class=\"card-count\">3 datasets<",
+        member_listing,
+    )
 
 
 def test_themes_page_counts_only_visible_datasets_and_links_to_the_filtered_search(client_for, mixed, anon, vera):

@@ -549,3 +549,13 @@ def link_check_record(*, distribution_id: int, allow_loopback: bool, timeout: fl
 
     with transaction.atomic():
         quality_request([distribution.dataset_id])
+
+
+@transaction.atomic
+def organisation_set_review(*, organisation: Organisation, user, requires_review: bool) -> Organisation:
+    """Whether publishing needs a second editor's approval; the organisation's admins decide."""
+    if not queries.can_manage_organisation(user, organisation.pk):
+        raise PermissionDenied("Only admins of this organisation may change how it publishes.")
+    organisation.requires_review = bool(requires_review)
+    _with_user(organisation, user).save(update_fields=["requires_review", "updated_at"])
+    return organisation

@@ -367,6 +367,12 @@ def organisation_members(request, slug):
     form = MembershipForm(request.POST or None)
     if request.method == "POST":
         try:
+            if "requires_review" in request.POST:
+                services.organisation_set_review(
+                    organisation=organisation, user=request.user, requires_review=request.POST["requires_review"] == "1"
+                )
+                messages.success(request, "Publishing rule saved.")
+                return redirect("publish:organisation-members", slug=slug)
             if "remove" in request.POST:
                 membership = get_object_or_404(Membership, pk=request.POST["remove"], organisation=organisation)
                 services.membership_remove(membership=membership, user=request.user)

@@ -340,6 +340,12 @@ def test_admins_manage_members_and_keep_one_admin(db, ohs, alice, bob, charlie, 
     assert "at least one admin" in response.content.decode()
     assert Membership.objects.get(user=alice).role == "admin"
     assert client_for(bob).get(url).status_code == 403
+    assert client.post(url, {"requires_review": "1"}).status_code == 302
+    ohs.refresh_from_db()
+    assert ohs.requires_review is True
+    assert client_for(bob).post(url, {"requires_review": "0"}).status_code == 403
+    ohs.refresh_from_db()
+    assert ohs.requires_review is True
 
 
 # Every page route that changes something, tried by people who must not succeed.
@@ -353,6 +359,7 @@ PAGE_ROUTES = [
     ("post", "/publish/datasets/{slug}/fields/import/", {"text": "hijacked\n1\n"}),
     ("post", "/publish/datasets/{slug}/fields/import/", {"confirm": "1", "rows": "[]", "revision": "{revision}"}),
     ("post", "/publish/organisations/ohs/members/", {"username": "{username}", "role": "admin"}),
+    ("post", "/publish/organisations/ohs/members/", {"requires_review": "1"}),
     ("post", "/publish/datasets/new/", {"title": "Hijacked", "publisher": "{ohs}"}),
 ]
 
@@ -395,6 +402,8 @@ def test_outsiders_and_viewers_cannot_change_through_any_page(
     assert after == before
     dataset.refresh_from_db()
     assert (dataset.title, dataset.status) == ("Bed occupancy", "published")
+    ohs.refresh_from_db()
+    assert ohs.requires_review is False
 
 
 def test_hints_on_the_dataset_page_are_for_its_editors_only(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from catalogue import dictionary_import, queries, services
@@ -199,6 +200,10 @@ def _after_save(request, forms: dict, dataset: Dataset):
             _show_publication_problems(refreshed, exc.problems)
             messages.error(request, "Saved as a draft. " + exc.summary)
             return _render_form(request, refreshed, dataset, status=400)
+        except PermissionDenied as exc:
+            # e.g. the editor who asked for review cannot also approve it.
+            messages.error(request, f"Saved, not published: {exc}")
+            return redirect("publish:dataset-edit", slug=dataset.slug)
         if dataset.status == Dataset.Status.PUBLISHED:
             messages.success(request, "Published. Everyone can now find this dataset.")
             return redirect(dataset)
@@ -263,11 +268,19 @@ def dataset_publish(request, slug):
     except services.PublicationRefused as exc:
         messages.error(request, exc.summary)
         return redirect("publish:dataset-edit", slug=slug)
+    except PermissionDenied as exc:
+        if not queries.can_publish_dataset(request.user, dataset):
+            raise
+        messages.error(request, str(exc))
+        return redirect("publish:dataset-edit", slug=slug)
     if dataset.status == Dataset.Status.PUBLISHED:
         messages.success(request, "Published.")
     else:
         messages.success(request, "Publication requested; another editor must approve it.")
-    return redirect(request.POST.get("next") or reverse("publish:dataset-edit", kwargs={"slug": slug}))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("publish:dataset-edit", kwargs={"slug": slug})
+    return redirect(target)
 
 
 @login_required

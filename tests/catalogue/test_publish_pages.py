@@ -490,3 +490,23 @@ def test_saving_an_unchanged_form_keeps_every_date(db, make_dataset, bob, client
         date(2021, 3, 1),
     )
     assert dataset.collection_method.period_start == date(2019, 6, 1)
+
+
+def test_review_through_the_pages_needs_a_second_editor(db, make_dataset, ohs, alice, bob, client_for):
+    ohs.requires_review = True
+    ohs.save()
+    dataset = make_dataset("Bed occupancy", status=Dataset.Status.DRAFT)
+    url = f"/publish/datasets/{dataset.slug}/edit/"
+    page = client_for(bob).get(url).content.decode()
+    assert client_for(bob).post(url, form_data(page, action="publish")).status_code == 302
+    dataset.refresh_from_db()
+    assert (dataset.status, dataset.review_requested_by) == ("draft", bob)
+    # Asking again himself does not publish it.
+    response = client_for(bob).post(f"/publish/datasets/{dataset.slug}/publish/", follow=True)
+    assert "A different editor must approve" in response.content.decode()
+    dataset.refresh_from_db()
+    assert dataset.status == "draft"
+    response = client_for(alice).post(f"/publish/datasets/{dataset.slug}/publish/", {"next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == f"/publish/datasets/{dataset.slug}/edit/"
+    dataset.refresh_from_db()
+    assert (dataset.status, dataset.review_requested_by) == ("published", None)

@@ -305,3 +305,24 @@ def test_a_real_worker_scores_a_dataset_after_each_change(celery_worker_process,
     # Contact point +20; the record now conforms to DCAT-AP with a real description: +30.
     wait_for(lambda: Dataset.objects.get(pk=dataset.pk).quality_score == 25 + 20 + 30)
     assert QualityAssessment.objects.filter(dataset=dataset).count() == 2
+
+
+def test_link_checks_refuse_private_addresses_without_connecting(api, settings, monkeypatch):
+    import socket
+
+    settings.PROVCAT_LINK_CHECKS = True
+    settings.PROVCAT_ALLOW_LOOPBACK_FETCH = True
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a connection was attempted: {args}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    slug = create(
+        api,
+        {"title": "Internal"},
+        [{"access_url": "http://169.254.169.254/latest/meta-data/", "download_url": "http://192.168.1.20/x.csv"}],
+    )
+    checks = {c.kind: c for c in LinkCheck.objects.filter(distribution__dataset__slug=slug)}
+    assert set(checks) == {"access", "download"}
+    assert all(not c.reachable and c.error.startswith("Refused") for c in checks.values())

@@ -74,6 +74,17 @@ class DatasetSerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:dataset-detail", lookup_field="slug")
     page = serializers.CharField(source="get_absolute_url", read_only=True)
     awaiting_review = serializers.SerializerMethodField()
+    quality_score = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Metadata-quality points out of 405 by the data.europa.eu MQA method (findability 100, "
+        "accessibility 100, interoperability 110, reusability 75, contextuality 20); null until first scored. "
+        "Provcat's own dimension (definitions, collection method, recent checks, lineage; out of 100) is kept "
+        "apart, on the dataset page.",
+    )
+    quality_band = serializers.CharField(
+        read_only=True, help_text="excellent (351+), good (221+), sufficient (121+) or bad; empty until scored."
+    )
 
     class Meta:
         model = Dataset

@@ -42,6 +42,11 @@ def setup():
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM; getrusage's ru_maxrss would carry the parent's peak
+    across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -224,17 +229,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--dumps", default="ttl,nt,jsonld,rdf")
+    parser.add_argument("--only-dumps", action="store_true", help="skip the page measurements")
     parser.add_argument("--write", action="store_true", help="append the section to bench/RESULTS.md")
     parser.add_argument("--dump-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump_child:
         dump_child(args.dump_child)
         return
+    dumps = measure_dumps([s for s in args.dumps.split(",") if s])
+    if args.only_dumps:
+        return
     setup()
     pages = measure_pages(args.runs)
     for key, value in pages.items():
         print(f"  {key}: {value}", flush=True)
-    dumps = measure_dumps([s for s in args.dumps.split(",") if s])
     text = report(pages, dumps)
     print(text)
     if args.write:

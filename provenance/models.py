@@ -154,8 +154,15 @@ class LineageEdge(models.Model):
     Derivation rows instead, because the closure only knows the present.
     """
 
-    ancestor = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False)
-    descendant = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database-level foreign keys: the rows are derived from Derivation (whose keys are enforced),
+    # and one edge above a hub writes tens of thousands of pairs, each of which would queue two
+    # deferred constraint checks. Deleting a dataset still removes its pairs (Django's CASCADE).
+    ancestor = models.ForeignKey(
+        "catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    descendant = models.ForeignKey(
+        "catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     depth = models.PositiveIntegerField()
 
     class Meta:

@@ -236,6 +236,14 @@ WRITE_ROUTES = [
     ("post", "/api/v1/collection-methods/", {"dataset": "{slug}", "method_type": "survey", "description": "h"}),
     ("post", "/api/v1/memberships/", {"organisation": "ohs", "user": "{username}", "role": "admin"}),
     ("post", "/api/v1/derivations/", {"derived": "{slug}", "source": "{other}"}),
+    ("patch", "/api/v1/checks/{check}/", {"outcome": "fail"}),
+    ("delete", "/api/v1/checks/{check}/", None),
+    ("patch", "/api/v1/measurements/{measurement}/", {"value": 0}),
+    ("delete", "/api/v1/measurements/{measurement}/", None),
+    ("patch", "/api/v1/collection-methods/{method}/", {"description": "Hijacked"}),
+    ("patch", "/api/v1/memberships/{membership}/", {"role": "viewer"}),
+    ("delete", "/api/v1/memberships/{membership}/", None),
+    ("delete", "/api/v1/derivations/{derivation}/", None),
 ]
 
 
@@ -248,14 +256,33 @@ def test_outsiders_and_viewers_cannot_change_another_organisations_data(
     dataset.status = Dataset.Status.PUBLISHED
     dataset.save()
     user = request.getfixturevalue(who)
+    from catalogue.models import CollectionMethod
+    from provenance.models import Derivation
+
     other = make_dataset("Census counts")
+    admin = get_user_model().objects.create_user("ada", "ada@example.gov", "correct-horse-battery")
+    membership = Membership.objects.create(user=admin, organisation=dataset.publisher, role=Membership.Role.ADMIN)
+    source = make_dataset("Register extract")
+    derivation = Derivation.objects.create(derived=dataset, source=source)
     values = {
         "slug": dataset.slug,
         "distribution": distribution.pk,
         "field": field.pk,
         "username": user.username,
         "other": other.slug,
+        "check": dataset.validation_checks.get().pk,
+        "measurement": dataset.quality_measurements.get().pk,
+        "method": CollectionMethod.objects.create(dataset=dataset, method_type="survey", description="A survey").pk,
+        "membership": membership.pk,
+        "derivation": derivation.pk,
     }
+    snapshot = (
+        list(ValidationCheck.objects.values_list("outcome", flat=True)),
+        list(QualityMeasurement.objects.values_list("value", flat=True)),
+        list(CollectionMethod.objects.values_list("description", flat=True)),
+        list(Membership.objects.order_by("pk").values_list("role", flat=True)),
+        list(Derivation.objects.values_list("valid_to", flat=True)),
+    )
     url = path.format(**values)
     payload = {k: (v.format(**values) if isinstance(v, str) else v) for k, v in (body or {}).items()}
     before = (Dataset.objects.count(), Distribution.objects.count(), Field.objects.count(), Membership.objects.count())
@@ -266,9 +293,14 @@ def test_outsiders_and_viewers_cannot_change_another_organisations_data(
         assert "No such dataset" in str(response.content)
     after = (Dataset.objects.count(), Distribution.objects.count(), Field.objects.count(), Membership.objects.count())
     assert after == before
-    from provenance.models import Derivation
-
-    assert not Derivation.objects.exists()
+    assert Derivation.objects.count() == 1
+    assert snapshot == (
+        list(ValidationCheck.objects.values_list("outcome", flat=True)),
+        list(QualityMeasurement.objects.values_list("value", flat=True)),
+        list(CollectionMethod.objects.values_list("description", flat=True)),
+        list(Membership.objects.order_by("pk").values_list("role", flat=True)),
+        list(Derivation.objects.values_list("valid_to", flat=True)),
+    )
     dataset.refresh_from_db()
     assert (dataset.title, dataset.status, dataset.revision) == ("Bed occupancy", "published", revision)
 

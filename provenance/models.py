@@ -156,12 +156,14 @@ class LineageEdge(models.Model):
 
     # No database-level foreign keys: the rows are derived from Derivation (whose keys are enforced),
     # and one edge above a hub writes tens of thousands of pairs, each of which would queue two
-    # deferred constraint checks. Deleting a dataset still removes its pairs (Django's CASCADE).
+    # deferred constraint checks. Nor a cascade: when a dataset is deleted, its derivations go and
+    # their rebuild requests remove its pairs, and that recompute needs the old pairs to find the
+    # region (a cascade would drop them first and leave pairs that only ran through it).
     ancestor = models.ForeignKey(
-        "catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+        "catalogue.Dataset", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
     descendant = models.ForeignKey(
-        "catalogue.Dataset", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+        "catalogue.Dataset", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
     depth = models.PositiveIntegerField()
 
@@ -184,8 +186,9 @@ class LineageRebuildRequest(models.Model):
     broker outage or a dead worker; the task and the periodic sweep process these rows.
     """
 
-    source = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+")
-    derived = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="+")
+    # Plain ids in effect: a request about a deleted dataset must survive it, to remove its pairs.
+    source = models.ForeignKey("catalogue.Dataset", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    derived = models.ForeignKey("catalogue.Dataset", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -131,3 +131,13 @@ def test_admin_edit_of_a_derivation_moves_the_graph(datasets, client_for, django
     assert response.status_code == 302, response.content[:2000]
     lineage_process_pending()
     assert closure_rows() == {(c.pk, b.pk, 1)}
+
+
+def test_deleting_a_dataset_takes_it_out_of_the_graph(datasets):
+    a, b, c = datasets[:3]
+    derivation_add(derived=b, source=a)
+    derivation_add(derived=c, source=b)
+    lineage_process_pending()
+    b.delete()
+    lineage_process_pending()
+    assert closure_rows() == set()

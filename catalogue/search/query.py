@@ -17,6 +17,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
@@ -211,19 +212,16 @@ class SearchParams:
         filters = changes.get("filters", self.filters)
         sort = changes.get("sort", self.sort)
         page = changes.get("page", 1)
-        data = QueryDict(mutable=True)
-        if q:
-            data["q"] = q
+        pairs = [("q", q)] if q else []
         for facet in FACETS:
-            for value in filters.get(facet.param, []):
-                data.appendlist(facet.param, value)
+            pairs.extend((facet.param, value) for value in filters.get(facet.param, []))
         default_sort = "relevance" if q else "modified"
         if sort and sort != default_sort:
-            data["sort"] = sort
+            pairs.append(("sort", sort))
         if page > 1:
-            data["page"] = str(page)
-        encoded = data.urlencode()
-        return "/?" + encoded if encoded else "/"
+            pairs.append(("page", str(page)))
+        # Plain urlencode: this runs for every facet value on the page.
+        return "/?" + urlencode(pairs) if pairs else "/"
 
     def toggled(self, param: str, value: str) -> dict[str, list[str]]:
         filters = {k: list(v) for k, v in self.filters.items()}

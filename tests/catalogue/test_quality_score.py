@@ -326,3 +326,24 @@ def test_link_checks_refuse_private_addresses_without_connecting(api, settings, 
     checks = {c.kind: c for c in LinkCheck.objects.filter(distribution__dataset__slug=slug)}
     assert set(checks) == {"access", "download"}
     assert all(not c.reachable and c.error.startswith("Refused") for c in checks.values())
+
+
+def test_a_change_commits_when_the_broker_is_down_and_the_sweep_scores_it(
+    db, ohs, bob, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from catalogue import services
+    from catalogue.quality_tasks import quality_score_datasets, quality_sweep
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(quality_score_datasets, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset = services.dataset_create(user=bob, organisation=ohs, data={"title": "Ambulance times"})
+    assert "the periodic sweep will do it" in caplog.text
+    dataset.refresh_from_db()
+    assert dataset.quality_score is None and dataset.quality_requested_at is not None
+    monkeypatch.undo()
+    assert quality_sweep() == 1
+    dataset.refresh_from_db()
+    assert dataset.quality_score == 25

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import http_date
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalogue.models import Dataset, RdfRecord
 from catalogue.queries import catalogued_datasets
@@ -31,7 +31,7 @@ def _with_validators(response: HttpResponse, *, etag: str | None, last_modified)
     return response
 
 
-@require_GET
+@require_safe
 def catalog(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
     fmt = negotiate(request, suffix)
     if fmt is None:
@@ -73,7 +73,7 @@ def catalog(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
     return _with_validators(response, etag=etag, last_modified=last_modified)
 
 
-@require_GET
+@require_safe
 def catalog_dump(request: HttpRequest, suffix: str) -> HttpResponse:
     """The whole catalogue in one streamed document (no paging), for bulk harvesters."""
     fmt = BY_SUFFIX.get(suffix)
@@ -117,7 +117,7 @@ def dataset_rdf_response(request: HttpRequest, dataset: Dataset, fmt: RdfFormat)
     return _with_validators(response, etag=etag, last_modified=last_modified)
 
 
-@require_GET
+@require_safe
 def dataset_rdf(request: HttpRequest, slug: str, suffix: str) -> HttpResponse:
     fmt = BY_SUFFIX.get(suffix)
     dataset = catalogued_datasets().filter(slug=slug).first()
@@ -132,7 +132,7 @@ def dataset_rdf(request: HttpRequest, slug: str, suffix: str) -> HttpResponse:
 ATOM = "application/atom+xml"
 
 
-@require_GET
+@require_safe
 def catalog_changes(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
     """What entered, changed in or left the catalogue since ``since``: JSON, or Atom
     (``.atom`` or Accept: application/atom+xml)."""

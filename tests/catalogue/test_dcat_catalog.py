@@ -241,3 +241,10 @@ def test_dataset_page_embeds_schema_org_dataset_and_rdf_links(client, catalogue)
     assert "health" in dataset["keywords"]
     for fmt in FORMATS:
         assert f"/datasets/{source.slug}.{fmt.suffix}" in html
+
+
+def test_head_requests_get_the_headers_without_a_body(client, catalogue):
+    response = client.head("/catalog.ttl")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/turtle")
+    assert response["ETag"] and b"".join(response.streaming_content) == b""
+    assert client.post("/catalog.ttl").status_code == 405

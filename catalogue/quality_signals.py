@@ -6,7 +6,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from catalogue.models import CollectionMethod, Dataset, Distribution, Field, QualityMeasurement, ValidationCheck
-from catalogue.quality_tasks import link_check_distribution, nudge, quality_request
+from catalogue.quality_tasks import link_check_distribution, quality_request
+from config.celery import task_send_quietly
 from provenance.models import Derivation
 
 PARTS = (Distribution, Field, CollectionMethod, ValidationCheck, QualityMeasurement)
@@ -42,7 +43,7 @@ def _distribution_links_changed(sender, instance, created, raw=False, **kwargs):
     checked = {c.kind: c.url for c in instance.link_checks.all()}
     if checked.get("access") != instance.access_url or checked.get("download", "") != instance.download_url:
         pk = instance.pk
-        transaction.on_commit(lambda: nudge(link_check_distribution, pk))
+        transaction.on_commit(lambda: task_send_quietly(link_check_distribution, pk))
 
 
 def _derivation_changed(sender, instance, raw=False, **kwargs):

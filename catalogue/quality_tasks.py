@@ -5,24 +5,12 @@ in the same transaction as the change); the task is only a nudge sent on commit,
 the periodic sweep finishes whatever a nudge missed.
 """
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
 from catalogue import services
-
-logger = logging.getLogger(__name__)
-
-
-def nudge(task, *args) -> None:
-    """Send a task after a commit; with the broker down, log and leave it to the sweep (the
-    change itself is committed and recorded, so nothing is lost and the caller is not failed)."""
-    try:
-        task.delay(*args)
-    except Exception:
-        logger.warning("Could not queue %s; the periodic sweep will do it", task.name, exc_info=True)
+from config.celery import task_send_quietly
 
 
 def quality_request(dataset_ids) -> None:
@@ -40,7 +28,7 @@ def quality_request(dataset_ids) -> None:
 
         def send(pending=pending):
             connection._provcat_quality_pending = None
-            nudge(quality_score_datasets, sorted(pending))
+            task_send_quietly(quality_score_datasets, sorted(pending))
 
         connection._provcat_quality_pending = pending
         connection._provcat_quality_callback = send
@@ -86,5 +74,5 @@ def link_check_sweep(limit: int = 100) -> int:
 
     ids = list(distributions_due_for_link_check(settings.PROVCAT_LINK_CHECK_MAX_AGE_HOURS)[:limit])
     for distribution_id in ids:
-        nudge(link_check_distribution, distribution_id)
+        task_send_quietly(link_check_distribution, distribution_id)
     return len(ids)

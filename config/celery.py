@@ -9,3 +9,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("provcat")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def task_send_quietly(task, *args, **kwargs) -> bool:
+    """Queue ``task`` without ever failing the caller: with the broker down, log and return False.
+
+    Every caller has already recorded the work as a row in its own transaction, so a lost
+    message loses nothing: the periodic sweep picks the row up. ``retry=False`` keeps a web
+    request from waiting on a broker that is not there.
+    """
+    import logging
+
+    try:
+        task.apply_async(args=args, kwargs=kwargs, retry=False)
+    except Exception:  # any broker or connection error: the sweep will do the work
+        logging.getLogger("provcat.tasks").warning(
+            "Could not queue %s; the periodic sweep will do it", task.name, exc_info=True
+        )
+        return False
+    return True

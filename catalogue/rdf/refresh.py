@@ -7,7 +7,6 @@ Redis was down) rebuilds the records and deletes the requests it handled.
 """
 
 import hashlib
-import logging
 from collections.abc import Iterable
 from functools import partial
 
@@ -17,8 +16,6 @@ from django.utils import timezone
 from catalogue.models import Dataset, RdfRecord, RdfRefreshRequest
 from catalogue.rdf.formats import FORMATS
 from catalogue.rdf.record import records_for
-
-logger = logging.getLogger(__name__)
 
 FRAGMENT_FIELDS = [f.name for f in FORMATS]
 
@@ -35,13 +32,9 @@ def request_refresh(dataset_ids: Iterable[int]) -> None:
 
 def _nudge(ids: list[int]) -> None:
     from catalogue.rdf.tasks import rdf_refresh
+    from config.celery import task_send_quietly
 
-    try:
-        rdf_refresh.delay(ids)
-    except Exception:  # the broker is down: the request rows wait for the sweep
-        logger.warning(
-            "Could not queue the RDF refresh of %d dataset(s); the sweep will do it", len(ids), exc_info=True
-        )
+    task_send_quietly(rdf_refresh, ids)
 
 
 def rebuild_records(dataset_ids: Iterable[int]) -> int:

@@ -79,7 +79,7 @@ def test_a_lost_nudge_is_finished_by_the_sweep(client, ohs, monkeypatch, django_
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(rdf_tasks.rdf_refresh, "delay", broker_down)
+    monkeypatch.setattr(rdf_tasks.rdf_refresh, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         dataset.title = "Hospital admissions, England"
         dataset.save()
@@ -189,7 +189,7 @@ def test_a_dataset_made_restricted_is_hidden_even_before_its_record_is_refreshed
     with django_capture_on_commit_callbacks(execute=True):
         kept = full_dataset(ohs, "Hospital admissions")
         leaving = full_dataset(ohs, "Mental health referrals")
-    monkeypatch.setattr(rdf_tasks.rdf_refresh, "delay", lambda *a, **k: (_ for _ in ()).throw(OperationalError("down")))
+    monkeypatch.setattr(rdf_tasks.rdf_refresh, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OperationalError("down")))
     with django_capture_on_commit_callbacks(execute=True):
         leaving.access_rights = Dataset.AccessRights.RESTRICTED
         leaving.save()

@@ -337,7 +337,7 @@ def test_a_change_commits_when_the_broker_is_down_and_the_sweep_scores_it(
     def broker_down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(quality_score_datasets, "delay", broker_down)
+    monkeypatch.setattr(quality_score_datasets, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         dataset = services.dataset_create(user=bob, organisation=ohs, data={"title": "Ambulance times"})
     assert "the periodic sweep will do it" in caplog.text

@@ -215,10 +215,11 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 }
 
 # Publisher: link checks (MQA accessibility). Fetching from loopback is allowed only where
-# the links are served locally (tests, the demo); private and link-local never are.
+# the links are served locally (tests, and the demo, whose links point at the server itself:
+# so it defaults to on with DEBUG and off in production); private and link-local never are.
 # Link checks can be switched off (the test suite does, so no test reaches out by accident).
 PROVCAT_LINK_CHECKS = env_bool("PROVCAT_LINK_CHECKS", True)
-PROVCAT_ALLOW_LOOPBACK_FETCH = env_bool("PROVCAT_ALLOW_LOOPBACK_FETCH", False)
+PROVCAT_ALLOW_LOOPBACK_FETCH = env_bool("PROVCAT_ALLOW_LOOPBACK_FETCH", DEBUG)
 PROVCAT_LINK_CHECK_TIMEOUT = env_int("PROVCAT_LINK_CHECK_TIMEOUT", 10)
 PROVCAT_LINK_CHECK_MAX_AGE_HOURS = env_int("PROVCAT_LINK_CHECK_MAX_AGE_HOURS", 24 * 7)
 
@@ -262,5 +263,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per task run drowns everything else, in eager mode above all.
+        "celery.app.trace": {"level": env_str("CELERY_TASK_LOG_LEVEL", "WARNING")},
+    },
 }

@@ -226,12 +226,11 @@ def lineage_request_sync(source_id: int, derived_id: int) -> LineageRebuildReque
 
 
 def _nudge() -> None:
+    from config.celery import task_send_quietly
     from provenance.tasks import lineage_process
 
-    try:
-        lineage_process.apply_async(retry=False)
-    except Exception:  # the broker is down: the request row stays, the sweep applies it
-        logger.warning("could not queue the lineage update; the periodic sweep will apply it", exc_info=True)
+    # With the broker down this logs and returns: the request row stays and the sweep applies it.
+    task_send_quietly(lineage_process)
 
 
 def lineage_pending_count() -> int:

@@ -23,7 +23,6 @@ dataset the sender may not edit is not applied; the reason is kept in the event'
 """
 
 import hashlib
-import logging
 import uuid
 import zlib
 from datetime import UTC, datetime
@@ -37,8 +36,6 @@ from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
 from catalogue.models import Field as CatalogueField
 from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent, mint_uri
 from provenance.services import STUB_ORGANISATION_SLUG, dataset_stub_create, derivation_add, field_derivation_add
-
-logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 20 * 1024 * 1024  # decompressed; OpenLineage events with big schemas stay far below
 MAX_BATCH = 1000
@@ -171,13 +168,12 @@ def openlineage_events_store(*, events: list, user) -> list[OpenLineageEvent]:
 
 
 def _nudge(ids: list[int]) -> None:
+    from config.celery import task_send_quietly
     from provenance.tasks import openlineage_process_event
 
     for event_id in ids:
-        try:
-            openlineage_process_event.apply_async(args=[event_id], retry=False)
-        except Exception:  # broker down: the event row stays unprocessed and the sweep applies it
-            logger.warning("could not queue OpenLineage event %s; the sweep will apply it", event_id, exc_info=True)
+        # Broker down: the event rows stay unprocessed and the periodic sweep applies them.
+        if not task_send_quietly(openlineage_process_event, event_id):
             return
 
 
@@ -438,7 +434,12 @@ def _transformation(source_ref: dict, spec: dict) -> tuple[str, str]:
 def openlineage_event_apply(*, event_id: int) -> None:
     """Apply one stored event to the catalogue (idempotent; does nothing if already applied)."""
     with transaction.atomic():
-        event = OpenLineageEvent.objects.select_for_update(of=("self",)).select_related("received_by").filter(pk=event_id).first()
+        event = (
+            OpenLineageEvent.objects.select_for_update(of=("self",))
+            .select_related("received_by")
+            .filter(pk=event_id)
+            .first()
+        )
         if event is None or event.processed_at is not None:
             return
         applier = _Applier(event)

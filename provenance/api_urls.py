@@ -11,6 +11,7 @@ urlpatterns = [
     path("lineage/stubs/<slug:slug>/claim", api_views.StubClaimView.as_view(), name="lineage-stub-claim"),
     path("datasets/<slug:slug>/upstream", api_views.UpstreamView.as_view(), name="lineage-upstream"),
     path("datasets/<slug:slug>/downstream", api_views.DownstreamView.as_view(), name="lineage-downstream"),
+    path("datasets/<slug:slug>/aliases", api_views.DatasetAliasView.as_view(), name="dataset-aliases"),
     path("fields/<int:pk>/upstream", api_views.FieldUpstreamView.as_view(), name="field-upstream"),
     path("fields/<int:pk>/downstream", api_views.FieldDownstreamView.as_view(), name="field-downstream"),
 ]

@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 from catalogue import queries as catalogue_queries
 from catalogue.models import Field, Organisation
 from provenance import queries
+from provenance.models import DatasetAlias
 from provenance.openlineage import InvalidEvent, openlineage_decode_body, openlineage_events_store
-from provenance.services import dataset_stub_claim
+from provenance.services import dataset_alias_add, dataset_stub_claim
 
 
 class BearerTokenAuthentication(TokenAuthentication):
@@ -227,3 +228,30 @@ class StubClaimView(APIView):
         except PermissionDenied as exc:
             return Response({"error": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         return Response({"slug": dataset.slug, "publisher": organisation.slug, "status": dataset.status})
+
+
+class DatasetAliasView(APIView):
+    """GET the (namespace, name) pairs that OpenLineage events use for this dataset; POST one more."""
+
+    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, slug: str):
+        dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
+        aliases = DatasetAlias.objects.filter(dataset=dataset).order_by("namespace", "name")
+        return Response(
+            {"dataset": dataset.slug, "aliases": [{"namespace": a.namespace, "name": a.name} for a in aliases]}
+        )
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request, slug: str):
+        dataset = catalogue_queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+        namespace, name = str(request.data.get("namespace", "")).strip(), str(request.data.get("name", "")).strip()
+        if not namespace or not name:
+            raise ParseError("give the OpenLineage namespace and name, e.g. postgres://db:5432 and public.admissions")
+        try:
+            alias = dataset_alias_add(dataset=dataset, namespace=namespace, name=name, user=request.user)
+        except ValidationError as exc:
+            return Response({"error": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"namespace": alias.namespace, "name": alias.name}, status=status.HTTP_201_CREATED)

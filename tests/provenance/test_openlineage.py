@@ -333,3 +333,17 @@ def test_start_event_makes_no_lineage_but_gives_the_run_its_start(client, token,
     activity = Activity.objects.get(kind=Activity.Kind.OPENLINEAGE_RUN)
     assert activity.started_at.isoformat().startswith("2025-01-01T10:00:00")
     assert Derivation.objects.current().filter(activity=activity).count() == 1
+
+
+def test_editor_declares_an_alias_and_events_then_land_on_the_catalogued_dataset(
+    client_for, bob, charlie, make_dataset, token, client, django_capture_on_commit_callbacks
+):
+    admissions = make_dataset("Hospital admissions")
+    url = f"/api/v1/datasets/{admissions.slug}/aliases"
+    assert client_for(charlie).post(url, {"namespace": "ns", "name": "out"}).status_code == 403
+    assert client_for(bob).post(url, {"namespace": "ns", "name": "out"}).status_code == 201
+    assert client_for(bob).get(url).json()["aliases"] == [{"namespace": "ns", "name": "out"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, json.dumps(good_event()), token)
+    assert Derivation.objects.current().get(derived=admissions).source.aliases.get().name == "in"
+    assert not DatasetAlias.objects.filter(dataset=admissions, is_stub=True).exists()

@@ -121,19 +121,41 @@ def sample_datasets(rng: random.Random, direction: str, count: int, low: int, hi
     return ids[:count]
 
 
+def db_ms(sql: str, params: list) -> float:
+    """The query's execution time inside PostgreSQL (EXPLAIN ANALYZE, no per-node timing), in ms."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Execution Time"]
+
+
+def query_row(label: str, depth: int, closure_t, cte_t, answer_t, closure_db, cte_db) -> str:
+    return (
+        f"| {label} | {depth} | {ms(pct(closure_t, 50)):.2f} | {ms(pct(closure_t, 95)):.2f} | "
+        f"{ms(pct(cte_t, 50)):.2f} | {ms(pct(cte_t, 95)):.2f} | {pct(cte_t, 50) / pct(closure_t, 50):.1f}x | "
+        f"{pct(cte_t, 95) / pct(closure_t, 95):.1f}x | {pct(closure_db, 50):.3f} | {pct(cte_db, 50):.3f} | "
+        f"{pct(cte_db, 50) / pct(closure_db, 50):.1f}x | {pct(cte_db, 95) / pct(closure_db, 95):.1f}x | "
+        f"{ms(pct(answer_t, 50)):.2f} | {ms(pct(answer_t, 95)):.2f} |"
+    )
+
+
 def bench_queries(rng: random.Random, samples: int, lines: list[str]) -> None:
     lines.append("")
     lines.append(f"Queries (up to {samples} random datasets per direction and answer size at depth 20;")
     lines.append("closure = one index scan of the closure table; CTE = recursive SQL over derivations per request;")
+    lines.append("in-DB = execution time inside PostgreSQL (EXPLAIN ANALYZE), without the round trip;")
     lines.append(
         "answer = provenance.queries.downstream()/upstream(): closure + access filter + failed checks + edges,"
     )
     lines.append("as the API and pages use it, for an anonymous user). Times in ms.")
     lines.append("")
     lines.append(
-        "| direction | depth | closure p50 | closure p95 | CTE p50 | CTE p95 | ratio p50 | ratio p95 | answer p50 | answer p95 |"
+        "| direction, answer size at depth 20 (datasets sampled) | depth | closure p50 | closure p95 | CTE p50 | "
+        "CTE p95 | ratio p50 | ratio p95 | in-DB closure p50 | in-DB CTE p50 | in-DB ratio p50 | in-DB ratio p95 | "
+        "answer p50 | answer p95 |"
     )
-    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     anon = AnonymousUser()
     for direction in ("down", "up"):
         closure_sql, cte_sql = (CLOSURE_DOWN, CTE_DOWN) if direction == "down" else (CLOSURE_UP, CTE_UP)
@@ -144,7 +166,7 @@ def bench_queries(rng: random.Random, samples: int, lines: list[str]) -> None:
                 continue
             datasets = {d.pk: d for d in Dataset.objects.filter(pk__in=ids).select_related("publisher")}
             for depth in (1, 3, 20):
-                closure_t, cte_t, answer_t = [], [], []
+                closure_t, cte_t, answer_t, closure_db, cte_db = [], [], [], [], []
                 for pk in ids:
                     t1, closure_rows = timed(run_sql, closure_sql, [pk, depth])
                     t2, cte_rows = timed(run_sql, cte_sql, [pk, depth])
@@ -154,28 +176,28 @@ def bench_queries(rng: random.Random, samples: int, lines: list[str]) -> None:
                     closure_t.append(t1)
                     cte_t.append(t2)
                     answer_t.append(t3)
-                lines.append(
-                    f"| {direction}stream | {low}-{high} ({len(ids)}) | {depth} | {ms(pct(closure_t, 50)):.2f} | "
-                    f"{ms(pct(closure_t, 95)):.2f} | {ms(pct(cte_t, 50)):.2f} | {ms(pct(cte_t, 95)):.2f} | "
-                    f"{pct(cte_t, 50) / pct(closure_t, 50):.1f}x | {pct(cte_t, 95) / pct(closure_t, 95):.1f}x | "
-                    f"{ms(pct(answer_t, 50)):.2f} | {ms(pct(answer_t, 95)):.2f} |"
+                    closure_db.append(db_ms(closure_sql, [pk, depth]))
+                    cte_db.append(db_ms(cte_sql, [pk, depth]))
+                label = (
+                    f"{direction}stream, {low}-{high} ({len(ids)})"
+                    if high < 10**9
+                    else f"{direction}stream, over {low - 1} ({len(ids)})"
                 )
+                lines.append(query_row(label, depth, closure_t, cte_t, answer_t, closure_db, cte_db))
     # The biggest hub: the answer is paged (500 per page), the CTE must still walk everything.
     hub_id, hub_count = run_sql(
         f"SELECT ancestor_id, COUNT(*) FROM {EDGE} GROUP BY ancestor_id ORDER BY COUNT(*) DESC LIMIT 1", []
     )[0]
     hub = Dataset.objects.select_related("publisher").get(pk=hub_id)
-    closure_t, cte_t, answer_t = [], [], []
-    for _ in range(20):
+    closure_t, cte_t, answer_t, closure_db, cte_db = [], [], [], [], []
+    for _ in range(10):
         closure_t.append(timed(run_sql, CLOSURE_DOWN, [hub_id, 20])[0])
         cte_t.append(timed(run_sql, CTE_DOWN, [hub_id, 20])[0])
         answer_t.append(timed(queries.downstream, anon, hub, depth=20, limit=500)[0])
-    lines.append(
-        f"| downstream | biggest hub: {hub_count:,}, first page of 500 | 20 | "
-        f"{ms(pct(closure_t, 50)):.2f} | {ms(pct(closure_t, 95)):.2f} | {ms(pct(cte_t, 50)):.2f} | "
-        f"{ms(pct(cte_t, 95)):.2f} | {pct(cte_t, 50) / pct(closure_t, 50):.0f}x | "
-        f"{pct(cte_t, 95) / pct(closure_t, 95):.0f}x | {ms(pct(answer_t, 50)):.2f} | {ms(pct(answer_t, 95)):.2f} |"
-    )
+        closure_db.append(db_ms(CLOSURE_DOWN, [hub_id, 20]))
+        cte_db.append(db_ms(CTE_DOWN, [hub_id, 20]))
+    label = f"downstream of the biggest hub ({hub_count:,}), first page of 500 (10 runs)"
+    lines.append(query_row(label, 20, closure_t, cte_t, answer_t, closure_db, cte_db))
 
 
 def add_and_apply(source_id: int, derived_id: int) -> tuple[float, float, Derivation]:

@@ -50,6 +50,9 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+# Every read answers a JSON object; 400 for a bad parameter, 404 for a dataset the reader cannot see.
+READ_RESPONSES = {200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+
 LINEAGE_PARAMETERS = [
     OpenApiParameter("depth", int, description="How many derivation steps to follow (default 20)."),
     OpenApiParameter("as_of", str, description="A date or date-time: the lineage valid then (default now)."),
@@ -81,7 +84,12 @@ class OpenLineageIngestView(APIView):
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        responses={
+            201: OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+            401: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+        },
         description="An OpenLineage 2-0-2 event (JSON, optionally gzip-compressed); the batch route takes a list.",
     )
     def post(self, request):
@@ -145,7 +153,7 @@ class LineageQueryView(APIView):
     permission_classes = [permissions.AllowAny]
     direction = "upstream"
 
-    @extend_schema(parameters=LINEAGE_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=LINEAGE_PARAMETERS, responses=READ_RESPONSES)
     def get(self, request, slug: str):
         dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
         query = queries.upstream if self.direction == "upstream" else queries.downstream
@@ -174,7 +182,7 @@ class LineagePathView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("from", str, required=True), OpenApiParameter("to", str, required=True)],
-        responses=OpenApiTypes.OBJECT,
+        responses=READ_RESPONSES,
     )
     def get(self, request):
         origin_slug, target_slug = request.query_params.get("from"), request.query_params.get("to")
@@ -191,7 +199,7 @@ class FieldLineageView(APIView):
     permission_classes = [permissions.AllowAny]
     direction = "upstream"
 
-    @extend_schema(parameters=[LINEAGE_PARAMETERS[0]], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[LINEAGE_PARAMETERS[0]], responses=READ_RESPONSES)
     def get(self, request, pk: int):
         field = get_object_or_404(Field.objects.select_related("dataset__publisher"), pk=pk)
         if not catalogue_queries.can_view_dataset(request.user, field.dataset):
@@ -214,7 +222,15 @@ class StubClaimView(APIView):
     authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            404: OpenApiTypes.OBJECT,
+        },
+    )
     def post(self, request, slug: str):
         from catalogue.models import Dataset
 
@@ -236,7 +252,7 @@ class DatasetAliasView(APIView):
     authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=READ_RESPONSES)
     def get(self, request, slug: str):
         dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
         aliases = DatasetAlias.objects.filter(dataset=dataset).order_by("namespace", "name")
@@ -244,7 +260,15 @@ class DatasetAliasView(APIView):
             {"dataset": dataset.slug, "aliases": [{"namespace": a.namespace, "name": a.name} for a in aliases]}
         )
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            201: OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            404: OpenApiTypes.OBJECT,
+        },
+    )
     def post(self, request, slug: str):
         dataset = catalogue_queries.dataset_for_user(request.user, slug=slug, for_edit=True)
         namespace, name = str(request.data.get("namespace", "")).strip(), str(request.data.get("name", "")).strip()

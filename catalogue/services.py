@@ -297,48 +297,46 @@ def _restore_parts(dataset: Dataset, user, model, moment) -> None:
 # Parts of a dataset: each change bumps the dataset's revision.
 
 
+def _part_update(part, *, dataset: Dataset, user, data: dict, exclude: list[str]):
+    """Set ``data`` on one part of ``dataset``, validate, save with its history user and
+    bump the dataset's revision: the one path every part's save service takes."""
+    _require_edit(user, dataset)
+    if part.dataset_id != dataset.pk:
+        raise PermissionDenied(f"This {part._meta.verbose_name} belongs to another dataset.")
+    for name, value in data.items():
+        setattr(part, name, value)
+    part.full_clean(exclude=exclude)
+    _with_user(part, user).save()
+    _bump(dataset, user)
+    return part
+
+
+def _part_delete(part, user) -> None:
+    dataset = part.dataset
+    _require_edit(user, dataset)
+    _with_user(part, user).delete()
+    _bump(dataset, user)
+
+
 @transaction.atomic
 def distribution_save(*, dataset: Dataset, user, data: dict, distribution: Distribution | None = None) -> Distribution:
-    _require_edit(user, dataset)
-    distribution = distribution or Distribution(dataset=dataset)
-    if distribution.dataset_id != dataset.pk:
-        raise PermissionDenied("This distribution belongs to another dataset.")
-    for name, value in data.items():
-        setattr(distribution, name, value)
-    distribution.full_clean(exclude=["uri", "dataset"])
-    _with_user(distribution, user).save()
-    _bump(dataset, user)
-    return distribution
+    part = distribution or Distribution(dataset=dataset)
+    return _part_update(part, dataset=dataset, user=user, data=data, exclude=["uri", "dataset"])
 
 
 @transaction.atomic
 def distribution_delete(*, distribution: Distribution, user) -> None:
-    dataset = distribution.dataset
-    _require_edit(user, dataset)
-    _with_user(distribution, user).delete()
-    _bump(dataset, user)
+    _part_delete(distribution, user)
 
 
 @transaction.atomic
 def field_save(*, dataset: Dataset, user, data: dict, field: Field | None = None) -> Field:
-    _require_edit(user, dataset)
-    field = field or Field(dataset=dataset)
-    if field.dataset_id != dataset.pk:
-        raise PermissionDenied("This field belongs to another dataset.")
-    for name, value in data.items():
-        setattr(field, name, value)
-    field.full_clean(exclude=["dataset"])
-    _with_user(field, user).save()
-    _bump(dataset, user)
-    return field
+    return _part_update(field or Field(dataset=dataset), dataset=dataset, user=user, data=data, exclude=["dataset"])
 
 
 @transaction.atomic
 def field_delete(*, field: Field, user) -> None:
-    dataset = field.dataset
-    _require_edit(user, dataset)
-    _with_user(field, user).delete()
-    _bump(dataset, user)
+    _part_delete(field, user)
 
 
 @transaction.atomic
@@ -370,64 +368,37 @@ def fields_replace(*, dataset: Dataset, user, rows: list[dict], expected_revisio
 
 @transaction.atomic
 def collection_method_save(*, dataset: Dataset, user, data: dict) -> CollectionMethod:
-    _require_edit(user, dataset)
     method = CollectionMethod.objects.filter(dataset=dataset).first() or CollectionMethod(dataset=dataset)
-    for name, value in data.items():
-        setattr(method, name, value)
-    method.full_clean(exclude=["dataset"])
-    _with_user(method, user).save()
-    _bump(dataset, user)
-    return method
+    return _part_update(method, dataset=dataset, user=user, data=data, exclude=["dataset"])
 
 
 @transaction.atomic
 def validation_check_record(
     *, dataset: Dataset, user, data: dict, check: ValidationCheck | None = None
 ) -> ValidationCheck:
-    _require_edit(user, dataset)
-    check = check or ValidationCheck(dataset=dataset)
-    if check.dataset_id != dataset.pk:
-        raise PermissionDenied("This check belongs to another dataset.")
-    for name, value in data.items():
-        setattr(check, name, value)
-    check.full_clean(exclude=["dataset", "activity"])
-    _with_user(check, user).save()
-    _bump(dataset, user)
-    return check
+    part = check or ValidationCheck(dataset=dataset)
+    return _part_update(part, dataset=dataset, user=user, data=data, exclude=["dataset", "activity"])
 
 
 @transaction.atomic
 def validation_check_delete(*, check: ValidationCheck, user) -> None:
-    dataset = check.dataset
-    _require_edit(user, dataset)
-    _with_user(check, user).delete()
-    _bump(dataset, user)
+    _part_delete(check, user)
 
 
 @transaction.atomic
 def quality_measurement_record(
     *, dataset: Dataset, user, data: dict, measurement: QualityMeasurement | None = None
 ) -> QualityMeasurement:
-    _require_edit(user, dataset)
-    measurement = measurement or QualityMeasurement(dataset=dataset)
-    if measurement.dataset_id != dataset.pk:
-        raise PermissionDenied("This measurement belongs to another dataset.")
-    for name, value in data.items():
-        setattr(measurement, name, value)
-    if measurement.distribution_id and measurement.distribution.dataset_id != dataset.pk:
+    distribution = data.get("distribution")
+    if distribution is not None and distribution.dataset_id != dataset.pk:
         raise ValidationError({"distribution": "Pick a distribution of this dataset."})
-    measurement.full_clean(exclude=["dataset"])
-    _with_user(measurement, user).save()
-    _bump(dataset, user)
-    return measurement
+    part = measurement or QualityMeasurement(dataset=dataset)
+    return _part_update(part, dataset=dataset, user=user, data=data, exclude=["dataset"])
 
 
 @transaction.atomic
 def quality_measurement_delete(*, measurement: QualityMeasurement, user) -> None:
-    dataset = measurement.dataset
-    _require_edit(user, dataset)
-    _with_user(measurement, user).delete()
-    _bump(dataset, user)
+    _part_delete(measurement, user)
 
 
 # Memberships: organisation admins (and site administrators) manage them.

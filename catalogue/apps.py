@@ -6,15 +6,11 @@ class CatalogueConfig(AppConfig):
     verbose_name = "Catalogue"
 
     def ready(self):
+        # Signal handlers that keep derived state current on every write: the quality score
+        # and link checks, the stored DCAT-AP records, and the search index.
+        import catalogue.quality_signals  # noqa: F401
+        import catalogue.rdf.signals  # noqa: F401
+        import catalogue.search.signals  # noqa: F401
         from lib.rdf_offline import disable_remote_jsonld_contexts
 
         disable_remote_jsonld_contexts()
-
-        # Analyst: keep the search index current on every write.
-        import catalogue.search.signals  # noqa: F401
-
-        # Publisher: recompute the quality score and re-check links on every change.
-        import catalogue.quality_signals  # noqa: F401
-
-        # DCAT: keep each catalogued dataset's stored RDF current on every change.
-        import catalogue.rdf.signals  # noqa: F401

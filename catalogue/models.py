@@ -689,9 +689,7 @@ class RdfRecord(models.Model):
     ``in_catalogue`` false, so the change feed can tell harvesters it went away.
     """
 
-    dataset = models.OneToOneField(
-        Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="rdf_record"
-    )
+    dataset = models.OneToOneField(Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="rdf_record")
     dataset_pk = models.BigIntegerField(unique=True, help_text="The dataset's id, kept after it is deleted.")
     dataset_uri = models.URLField(max_length=500)
     slug = models.CharField(max_length=100)

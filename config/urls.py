@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from catalogue.demo_views import demo_file
 from config.health import healthz
+
+handler404 = "config.errors.not_found"
 
 # Each include is owned by one part of the app; see the module named.
 urlpatterns = [

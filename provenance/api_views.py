@@ -181,7 +181,10 @@ class LineagePathView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("from", str, required=True), OpenApiParameter("to", str, required=True)],
+        parameters=[
+            OpenApiParameter("from", {"type": "string", "minLength": 1}, required=True, description="dataset slug"),
+            OpenApiParameter("to", {"type": "string", "minLength": 1}, required=True, description="dataset slug"),
+        ],
         responses=READ_RESPONSES,
     )
     def get(self, request):

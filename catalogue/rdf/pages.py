@@ -174,7 +174,9 @@ def catalogue_page(query: PageQuery) -> Page:
     if query.after is not None:
         rows = list(records.filter(dataset_pk__gt=query.after).order_by("dataset_pk").values_list(*columns)[:size])
     elif query.before is not None:
-        rows = list(records.filter(dataset_pk__lt=query.before).order_by("-dataset_pk").values_list(*columns)[:size])[::-1]
+        rows = list(records.filter(dataset_pk__lt=query.before).order_by("-dataset_pk").values_list(*columns)[:size])[
+            ::-1
+        ]
     else:
         number = query.page or 1
         if number > last_page:
@@ -232,7 +234,9 @@ def dump_fragments(fmt: RdfFormat) -> Iterator[str]:
     records = catalogued_records()
     after = 0
     while True:
-        chunk = list(records.filter(dataset_pk__gt=after).order_by("dataset_pk").values_list("dataset_pk", fmt.name)[:DUMP_CHUNK])
+        chunk = list(
+            records.filter(dataset_pk__gt=after).order_by("dataset_pk").values_list("dataset_pk", fmt.name)[:DUMP_CHUNK]
+        )
         if not chunk:
             return
         rows = confirm(chunk)

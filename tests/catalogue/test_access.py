@@ -5,7 +5,11 @@ import pytest
 from catalogue.models import Dataset
 from catalogue.queries import can_edit_dataset, can_view_dataset, dataset_for_user, visible_datasets
 
-PUBLIC, RESTRICTED, NON_PUBLIC = Dataset.AccessRights.PUBLIC, Dataset.AccessRights.RESTRICTED, Dataset.AccessRights.NON_PUBLIC
+PUBLIC, RESTRICTED, NON_PUBLIC = (
+    Dataset.AccessRights.PUBLIC,
+    Dataset.AccessRights.RESTRICTED,
+    Dataset.AccessRights.NON_PUBLIC,
+)
 DRAFT, PUBLISHED, WITHDRAWN = Dataset.Status.DRAFT, Dataset.Status.PUBLISHED, Dataset.Status.WITHDRAWN
 
 

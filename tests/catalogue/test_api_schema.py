@@ -68,6 +68,7 @@ CATALOGUE_API_PREFIXES = tuple(
         "measurements",
         "organisations",
         "derivations",
+        "lineage",
     )
 )
 
@@ -78,13 +79,8 @@ def test_read_endpoints_conform_to_the_schema(api_schema):
     checked = []
     for result in api_schema.get_all_operations():
         operation = result.ok()
-        # The catalogue API's routes; the lineage routes under /api/v1/ are tested by their owner.
-        if (
-            operation.method.upper() != "GET"
-            or not operation.path.startswith(CATALOGUE_API_PREFIXES)
-            or "/upstream" in operation.path
-            or "/downstream" in operation.path
-        ):
+        # Every read route of the REST API: the catalogue's and the lineage queries.
+        if operation.method.upper() != "GET" or not operation.path.startswith(CATALOGUE_API_PREFIXES):
             continue
 
         @given(case=operation.as_strategy())
@@ -97,3 +93,4 @@ def test_read_endpoints_conform_to_the_schema(api_schema):
         run()
         checked.append(operation.path)
     assert "/api/v1/datasets/" in checked and "/api/v1/datasets/{slug}/" in checked
+    assert "/api/v1/datasets/{slug}/upstream" in checked and "/api/v1/lineage/path" in checked

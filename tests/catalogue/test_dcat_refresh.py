@@ -189,7 +189,9 @@ def test_a_dataset_made_restricted_is_hidden_even_before_its_record_is_refreshed
     with django_capture_on_commit_callbacks(execute=True):
         kept = full_dataset(ohs, "Hospital admissions")
         leaving = full_dataset(ohs, "Mental health referrals")
-    monkeypatch.setattr(rdf_tasks.rdf_refresh, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OperationalError("down")))
+    monkeypatch.setattr(
+        rdf_tasks.rdf_refresh, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OperationalError("down"))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         leaving.access_rights = Dataset.AccessRights.RESTRICTED
         leaving.save()

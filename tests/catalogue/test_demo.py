@@ -10,7 +10,11 @@ from provenance.models import Derivation
 
 
 def _row_counts():
-    return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in ("catalogue", "provenance", "auth")}
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label in ("catalogue", "provenance", "auth")
+    }
 
 
 def _depth(dataset_id, parents, seen=()):

@@ -42,7 +42,7 @@ class ClosureStats:
 
 
 class CycleError(ValueError):
-    pass
+    """The derivations close a cycle, so there is no closure to count."""
 
 
 def closure_stats(nodes: Iterable[int], edges: Iterable[tuple[int, int]]) -> ClosureStats:

@@ -67,7 +67,7 @@ HUB_TARGET_STAGES = {
 
 
 class CatalogueNotEmpty(RuntimeError):
-    pass
+    """The database already holds datasets; generate only into an empty one (or --reset)."""
 
 
 # ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ FACET_FIELDS = ("organization", "tags", "res_format", "license_id", "groups")
 
 
 class NotFound(Exception):
-    pass
+    """CKAN's "Not Found Error"."""
 
 
 class Invalid(Exception):
@@ -36,7 +36,7 @@ class Invalid(Exception):
 
 
 class SearchQueryError(Exception):
-    pass
+    """CKAN's "Search Query Error": a q or fq this API cannot parse."""
 
 
 # Parameters --------------------------------------------------------------------------

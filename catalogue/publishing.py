@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from catalogue import queries
-from catalogue.models import Dataset, Distribution, Field, LinkCheck, VocabularyTerm
+from catalogue.models import CollectionMethod, Dataset, Distribution, Field, LinkCheck, VocabularyTerm
 from catalogue.quality import CHECK_PERIOD_DAYS, DatasetFacts, DistributionFacts, score
 
 BANDS = ("excellent", "good", "sufficient", "bad")
@@ -125,6 +125,8 @@ def _parts_as_of(model, dataset: Dataset, moment) -> dict:
     rows = model.history.as_of(moment).filter(dataset_id=dataset.pk)
     if model is Distribution:
         return {r.id: f"{r.title or r.access_url} ({r.access_url})" for r in rows}
+    if model is CollectionMethod:
+        return {r.id: f"{CollectionMethod.MethodType(r.method_type).label}: {r.description}" for r in rows}
     return {r.id: f"{r.name}: {r.definition or '(no definition)'}" for r in rows}
 
 
@@ -135,7 +137,8 @@ def _label(value) -> str:
 
 
 def version_diff(dataset: Dataset, older_id: int, newer_id: int) -> dict:
-    """What changed between two versions: properties, keywords and themes, distributions, fields."""
+    """What changed between two versions: properties, keywords and themes, distributions,
+    fields and the collection method (what a restore puts back)."""
     versions = {v.history_id: v for v in dataset.history.filter(history_id__in=[older_id, newer_id])}
     older, newer = versions[older_id], versions[newer_id]
     if older.history_date > newer.history_date:
@@ -159,7 +162,7 @@ def version_diff(dataset: Dataset, older_id: int, newer_id: int) -> dict:
                 {"field": name, "before": ", ".join(sorted(before)) or "—", "after": ", ".join(sorted(after)) or "—"}
             )
     parts = []
-    for model, label in ((Distribution, "Distribution"), (Field, "Field")):
+    for model, label in ((Distribution, "Distribution"), (Field, "Field"), (CollectionMethod, "Collection method")):
         before = _parts_as_of(model, dataset, older.history_date)
         after = _parts_as_of(model, dataset, newer.history_date)
         for pk in sorted(set(before) | set(after)):

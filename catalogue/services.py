@@ -255,8 +255,11 @@ RESTORED_FIELDS = (*DATASET_FIELDS, "licence_id", "frequency_id", "language_id")
 
 @transaction.atomic
 def dataset_restore_version(*, dataset: Dataset, user, history_id: int) -> Dataset:
-    """Put back the dataset's description, keywords, themes, distributions and fields as
-    they were at one version of its history. Status and workflow are left as they are."""
+    """Put back the dataset's description, keywords, themes, distributions, fields and
+    collection method as they were at one version of its history. Status and workflow are
+    left as they are, and so are validation checks and quality measurements: those record
+    what happened to the data (a check that failed since then still failed), not what the
+    publisher wrote, and downstream warnings rest on them."""
     _require_edit(user, dataset)
     locked = _lock(dataset, None)
     try:
@@ -265,6 +268,7 @@ def dataset_restore_version(*, dataset: Dataset, user, history_id: int) -> Datas
         raise ValidationError("No such version of this dataset.") from None
     _restore_parts(locked, user, Distribution, version.history_date)
     _restore_parts(locked, user, Field, version.history_date)
+    _restore_parts(locked, user, CollectionMethod, version.history_date)
     locked.skip_history_when_saving = True
     try:
         locked.keywords.set([k.keyword_id for k in version.keywords.all()])

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalogue.models import Dataset, Distribution, Field, Membership, ValidationCheck, VocabularyTerm
+from catalogue.models import CollectionMethod, Dataset, Distribution, Field, Membership, ValidationCheck, VocabularyTerm
 
 BROWSER_VALUE_PATTERNS = {"date": r"\d{4}-\d{2}-\d{2}", "datetime-local": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?"}
 
@@ -246,6 +246,40 @@ def test_history_lists_every_change_shows_the_difference_and_restores(db, make_d
     assert dataset.title == "Beds v2"
     assert list(dataset.distributions.values_list("access_url", flat=True)) == ["https://data.example.gov/v2"]
     assert dataset.history.first().history_change_reason.startswith("Restored")
+
+
+def test_restore_puts_back_the_collection_method_but_not_what_happened_since(db, make_dataset, bob, client_for):
+    from catalogue import services
+
+    dataset = make_dataset("Hospital beds", status=Dataset.Status.DRAFT)
+    services.collection_method_save(
+        dataset=dataset,
+        user=bob,
+        data={"method_type": "survey", "description": "A sample survey of trusts each quarter."},
+    )
+    dataset.refresh_from_db()
+    good = dataset.history.first()
+    services.collection_method_save(
+        dataset=dataset,
+        user=bob,
+        data={"method_type": "administrative", "description": "Counted from trust returns."},
+    )
+    dataset.refresh_from_db()
+    latest = dataset.history.first()
+    ValidationCheck.objects.create(dataset=dataset, name="No negative counts", outcome="fail")
+    client = client_for(bob)
+    page = client.get(f"/publish/datasets/{dataset.slug}/history/?a={good.history_id}&b={latest.history_id}")
+    text = page.content.decode()
+    assert "Collection method" in text
+    assert "<del>Survey: A sample survey of trusts each quarter.</del>" in text
+    assert "<ins>Administrative records: Counted from trust returns.</ins>" in text
+
+    response = client.post(f"/publish/datasets/{dataset.slug}/restore/", {"history_id": good.history_id})
+    assert response.status_code == 302
+    restored = CollectionMethod.objects.get(dataset=dataset)
+    assert (restored.method_type, restored.description) == ("survey", "A sample survey of trusts each quarter.")
+    assert list(dataset.validation_checks.values_list("outcome", flat=True)) == ["fail"]
+    assert restored.history.first().history_user == bob
 
 
 def test_live_score_rises_as_the_form_is_filled(db, ohs, bob, client_for):

@@ -1079,7 +1079,7 @@ DATASETS: list[DatasetSpec] = [
             ("value_gbp", "Value", "Trade value in pounds sterling.", "decimal", "GBP", True),
         ],
         ("administrative", "Customs declarations.", "UK trade in goods"),
-        formats=["CSV", "JSON", "PARQUET"],
+        formats=["CSV", "JSON", "XLSX"],
         spatial=UK,
     ),
     S(

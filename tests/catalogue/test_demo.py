@@ -5,7 +5,7 @@ from collections import defaultdict
 from django.apps import apps
 from django.core.management import call_command
 
-from catalogue.models import Dataset, Organisation
+from catalogue.models import Dataset, Distribution, Organisation
 from provenance.models import Derivation
 
 
@@ -62,3 +62,44 @@ def test_demo_download_links_are_served_by_the_app_itself(client, db, settings):
     assert response.status_code == 200
     header = response.content.decode().splitlines()[0].split(",")
     assert header == [f.name for f in dataset.fields.all()]
+
+
+def test_every_demo_download_link_gives_a_file_its_format_can_open(client, db, settings):
+    """No demo download is a 404: CSV, JSON, GeoJSON, and spreadsheets that open as spreadsheets."""
+    import io
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    import openpyxl
+
+    call_command("load_demo")
+    base = settings.PROVCAT_BASE_URI
+    links = Distribution.objects.filter(
+        download_url__startswith=base + "/demo/files/", dataset__status=Dataset.Status.PUBLISHED
+    ).select_related("dataset", "format")
+    formats = set()
+    for distribution in links:
+        if not distribution.dataset.is_public():
+            continue
+        response = client.get(distribution.download_url.removeprefix(base))
+        assert response.status_code == 200, distribution.download_url
+        formats.add(distribution.format.code)
+        names = [f.name for f in distribution.dataset.fields.all()]
+        if distribution.format.code == "XLSX":
+            sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+            rows = list(sheet.iter_rows(values_only=True))
+            assert list(rows[0]) == names
+            assert len(rows) == 6
+        elif distribution.format.code == "ODS":
+            archive = zipfile.ZipFile(io.BytesIO(response.content))
+            first = archive.infolist()[0]
+            assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+            assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
+            ns = {
+                "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+                "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+            }
+            table = ET.fromstring(archive.read("content.xml")).find(".//table:table", ns)
+            header = table.find("table:table-row", ns)
+            assert [p.text for p in header.iterfind("table:table-cell/text:p", ns)] == names
+    assert {"CSV", "JSON", "XLSX", "ODS"} <= formats

@@ -200,6 +200,60 @@ def bench_queries(rng: random.Random, samples: int, lines: list[str]) -> None:
     lines.append(query_row(label, 20, closure_t, cte_t, answer_t, closure_db, cte_db))
 
 
+def prewarm(lines: list[str]) -> None:
+    """Load the closure and the derivations, tables and indexes, into shared buffers (pg_prewarm),
+    so both sides are measured hot, as on a server that has been answering for a while."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+    relations = run_sql(
+        "SELECT c.relname FROM pg_class c WHERE c.relname = ANY(%s) "
+        "UNION SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = ANY(%s)",
+        [[EDGE, DERIVATION], [EDGE, DERIVATION]],
+    )
+    blocks = sum(run_sql("SELECT pg_prewarm(%s)", [name])[0][0] for (name,) in relations)
+    buffers = run_sql("SHOW shared_buffers", [])[0][0]
+    lines.append(f"Prewarmed {len(relations)} relations, {blocks * 8 / 1024:,.0f} MB (shared_buffers {buffers}).")
+
+
+def bench_uniform(rng: random.Random, count: int, lines: list[str]) -> None:
+    """Depth-20 downstream for datasets drawn uniformly from the whole catalogue: the query mix as it comes."""
+    ids = [row[0] for row in run_sql(f"SELECT id FROM {Dataset._meta.db_table} ORDER BY id", [])]
+    sample = rng.sample(ids, min(count, len(ids)))
+    closure_t, cte_t, closure_db, cte_db, sizes = [], [], [], [], []
+    for pk in sample:
+        t1, closure_rows = timed(run_sql, CLOSURE_DOWN, [pk, 20])
+        t2, cte_rows = timed(run_sql, CTE_DOWN, [pk, 20])
+        if sorted(closure_rows) != sorted(cte_rows):
+            raise SystemExit(f"closure and CTE disagree for dataset {pk} at depth 20")
+        closure_t.append(t1)
+        cte_t.append(t2)
+        closure_db.append(db_ms(CLOSURE_DOWN, [pk, 20]))
+        cte_db.append(db_ms(CTE_DOWN, [pk, 20]))
+        sizes.append(len(closure_rows))
+    lines.append("")
+    lines.append(
+        f"Depth-20 downstream, {len(sample):,} datasets drawn uniformly from the catalogue "
+        f"({sum(1 for n in sizes if n > 500)} of them with answers over 500). Times in ms:"
+    )
+    lines.append("")
+    lines.append("| measure | closure | CTE | ratio |")
+    lines.append("|---|---|---|---|")
+    for name, ours, theirs, scale in (
+        ("round trip", closure_t, cte_t, 1000),
+        ("in-DB", closure_db, cte_db, 1),
+    ):
+        for label, value in (
+            ("p50", lambda v: pct(v, 50)),
+            ("p95", lambda v: pct(v, 95)),
+            ("p99", lambda v: pct(v, 99)),
+            ("max", max),
+            ("mean", lambda v: sum(v) / len(v)),
+        ):
+            a, b = value(ours) * scale, value(theirs) * scale
+            lines.append(f"| {name} {label} | {a:.3f} | {b:.3f} | {b / a:.1f}x |")
+
+
 def add_and_apply(source_id: int, derived_id: int) -> tuple[float, float, Derivation]:
     """derivation_add (the service: cycle check, request row, commit), then the worker's closure update."""
     t_service, derivation = timed(
@@ -379,8 +433,12 @@ def main() -> None:
     parser.add_argument("--adds", type=int, default=200)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--hub-adds", type=int, default=10, help="derivations added below and above the biggest hub")
+    parser.add_argument("--uniform", type=int, default=2000, help="datasets drawn uniformly for the query-mix figures")
+    parser.add_argument("--prewarm", action="store_true", help="pg_prewarm the closure and derivations first")
     parser.add_argument("--skip-rebuild", action="store_true")
-    parser.add_argument("--parts", default="queries,incremental,openlineage", help="comma-separated parts to run")
+    parser.add_argument(
+        "--parts", default="queries,uniform,incremental,openlineage", help="comma-separated parts to run"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("run the bench on PostgreSQL (DATABASE_URL=postgres://...)")
@@ -395,8 +453,12 @@ def main() -> None:
     else:
         lines.append(f"Closure: {LineageEdge.objects.count():,} pairs (rebuild skipped)")
     parts = set(args.parts.split(","))
+    if args.prewarm:
+        prewarm(lines)
     if "queries" in parts:
         bench_queries(rng, args.samples, lines)
+    if "uniform" in parts:
+        bench_uniform(rng, args.uniform, lines)
     if "incremental" in parts:
         bench_incremental(rng, args.adds, args.hub_adds, lines)
     if "openlineage" in parts:

@@ -116,39 +116,46 @@ def _recompute_region(cursor, source_id: int, derived_id: int) -> None:
 
 
 def _recompute_region_postgres(cursor, source_id: int, derived_id: int) -> None:
-    """The region recompute with A and D read once into arrays, so every step is an index lookup."""
+    """The region recompute with A and D read once into arrays, so every step is an index lookup.
+
+    The pairs of A x D still connected are computed first, then only the difference is written:
+    rows no longer connected are deleted, rows whose shortest path grew get the new depth. Below
+    a hub most of A x D usually stays connected by other paths, and deleting and re-inserting
+    all of it (as the portable version does) took seconds."""
     table = EDGE
     cursor.execute(f"SELECT ancestor_id FROM {table} WHERE descendant_id = %s", [source_id])
     a_nodes = [source_id] + [row[0] for row in cursor.fetchall()]
     cursor.execute(f"SELECT descendant_id FROM {table} WHERE ancestor_id = %s", [derived_id])
     d_nodes = [derived_id] + [row[0] for row in cursor.fetchall()]
-    if len(a_nodes) <= len(d_nodes):
-        cursor.execute(
-            f"DELETE FROM {table} WHERE ancestor_id = ANY(%s) AND descendant_id = ANY(%s)", [a_nodes, d_nodes]
-        )
-    else:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE descendant_id = ANY(%s) AND ancestor_id = ANY(%s)", [d_nodes, a_nodes]
-        )
-    # Put back every pair still connected: a path from a in A to x in D enters D by an edge y -> z
-    # from outside D; (a, y) and (z, x) are rows the delete did not touch.
+    # A path from a in A to x in D enters D by an edge y -> z from outside D; (a, y) and (z, x)
+    # lie outside A x D (y is not in D; z is not in A, or the graph would have a cycle), so they
+    # are read as they are. Only entering edges that A reaches count, and they are picked first.
     cursor.execute(
-        f"INSERT INTO {table} (ancestor_id, descendant_id, depth) "
-        f"SELECT ay.node, zx.node, MIN(ay.dist + 1 + zx.dist) "
-        f"FROM {DERIVATION} e "
-        f"CROSS JOIN LATERAL ("
+        f"WITH region AS MATERIALIZED ("
+        f" SELECT ay.node AS ancestor_id, zx.node AS descendant_id, MIN(ay.dist + 1 + zx.dist) AS depth"
+        f" FROM (SELECT source_id, derived_id FROM {DERIVATION} f"
+        f"  WHERE f.valid_to IS NULL AND f.derived_id = ANY(%(d)s) AND f.source_id <> %(derived)s"
+        f"  AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.ancestor_id = %(derived)s AND x.descendant_id = f.source_id)"
+        f"  AND (f.source_id = ANY(%(a)s) OR EXISTS (SELECT 1 FROM {table} r"
+        f"    WHERE r.descendant_id = f.source_id AND r.ancestor_id = ANY(%(a)s)))"
+        f"  OFFSET 0) e"
+        f" CROSS JOIN LATERAL ("
         f"  SELECT ancestor_id AS node, depth AS dist FROM {table}"
         f"  WHERE descendant_id = e.source_id AND ancestor_id = ANY(%(a)s)"
-        f"  UNION ALL SELECT e.source_id, 0 WHERE e.source_id = ANY(%(a)s)) ay "
-        f"CROSS JOIN LATERAL ("
+        f"  UNION ALL SELECT e.source_id, 0 WHERE e.source_id = ANY(%(a)s)) ay"
+        f" CROSS JOIN LATERAL ("
         f"  SELECT descendant_id AS node, depth AS dist FROM {table} WHERE ancestor_id = e.derived_id"
-        f"  UNION ALL SELECT e.derived_id, 0) zx "
-        f"WHERE e.valid_to IS NULL AND e.derived_id = ANY(%(d)s) AND NOT (e.source_id = ANY(%(d)s)) "
-        f"  AND ay.node <> zx.node "
-        f"GROUP BY ay.node, zx.node "
-        f"ON CONFLICT (ancestor_id, descendant_id) DO UPDATE SET depth = excluded.depth "
-        f"WHERE excluded.depth < {table}.depth",
-        {"a": a_nodes, "d": d_nodes},
+        f"  UNION ALL SELECT e.derived_id, 0) zx"
+        f" WHERE ay.node <> zx.node"
+        f" GROUP BY ay.node, zx.node), "
+        f"gone AS (DELETE FROM {table} c WHERE c.ancestor_id = ANY(%(a)s) AND c.descendant_id = ANY(%(d)s)"
+        f" AND NOT EXISTS (SELECT 1 FROM region r"
+        f"  WHERE r.ancestor_id = c.ancestor_id AND r.descendant_id = c.descendant_id)), "
+        f"longer AS (UPDATE {table} c SET depth = r.depth FROM region r"
+        f" WHERE c.ancestor_id = r.ancestor_id AND c.descendant_id = r.descendant_id AND c.depth <> r.depth) "
+        f"INSERT INTO {table} (ancestor_id, descendant_id, depth) SELECT ancestor_id, descendant_id, depth "
+        f"FROM region ON CONFLICT (ancestor_id, descendant_id) DO NOTHING",
+        {"a": a_nodes, "d": d_nodes, "derived": derived_id},
     )
 
 

@@ -25,6 +25,7 @@ from catalogue.models import (
     ValidationCheck,
 )
 from catalogue.quality_facts import dcat_ap_violations, publication_problems
+from lib.rowlocks import QUALITY_ASSESSMENTS, lock_datasets
 
 # Dataset attributes a form or the API may set directly.
 DATASET_FIELDS = (
@@ -461,6 +462,7 @@ def quality_assess(*, dataset_id: int):
     result = score(facts_for_dataset(dataset, now=started))
     breakdown = [d.as_dict() for d in result.dimensions] + [result.provcat.as_dict()]
     with transaction.atomic():
+        lock_datasets(QUALITY_ASSESSMENTS, [dataset_id])  # two workers scoring it take turns
         latest = QualityAssessment.objects.filter(dataset_id=dataset_id).order_by("-computed_at").first()
         if latest is None or (latest.mqa_score, latest.provcat_score, latest.breakdown) != (
             result.mqa_score,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from catalogue.models import Dataset, RdfRecord, RdfRefreshRequest
 from catalogue.rdf.formats import FORMATS
 from catalogue.rdf.record import records_for
+from lib.rowlocks import RDF_RECORDS, lock_datasets
 
 FRAGMENT_FIELDS = [f.name for f in FORMATS]
 
@@ -49,8 +50,9 @@ def rebuild_records(dataset_ids: Iterable[int]) -> int:
         return 0
     now = timezone.now()
     with transaction.atomic():
-        # Lock existing rows first so two workers rebuilding one dataset take turns and
+        # Two workers rebuilding one dataset take turns, even before its record exists, and
         # the later one reads the later data.
+        lock_datasets(RDF_RECORDS, ids)
         existing = {
             r.dataset_pk: r
             for r in RdfRecord.objects.select_for_update()

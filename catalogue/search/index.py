@@ -21,6 +21,7 @@ from catalogue.models import (
     SearchFacetTotal,
     ValidationCheck,
 )
+from lib.rowlocks import SEARCH_ENTRIES, lock_datasets
 from provenance.models import Derivation, LineageEdge
 from provenance.queries import datasets_with_failed_upstream_ids, failing_dataset_ids
 
@@ -201,6 +202,9 @@ def search_index_datasets(dataset_ids: Iterable[int], *, update_totals: bool = T
     if not ids:
         return 0
     with transaction.atomic():
+        # Without it, two workers indexing a new dataset both see no entry and both add it
+        # to the facet totals.
+        lock_datasets(SEARCH_ENTRIES, ids)
         old = {
             row["dataset_id"]: row
             for row in SearchEntry.objects.select_for_update()

@@ -1,0 +1,31 @@
+"""Per-dataset transaction locks for the rebuilders that create one row per dataset.
+
+``SELECT ... FOR UPDATE`` locks only rows that exist. When two workers rebuild the same
+dataset whose row is not there yet (two refresh requests written by two transactions,
+handled by two worker processes), both see nothing, both insert, and the second either
+fails on the unique key (stored RDF records), counts the dataset twice (search facet
+totals) or keeps the same score twice in its history (quality assessments). A PostgreSQL advisory lock per dataset, taken before reading and held until
+commit, makes them take turns; the later one then reads the earlier one's row.
+"""
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+# The first key of the two-key form: one namespace per kind of row (the lineage closure's
+# single-key locks live in another key space).
+RDF_RECORDS = 1
+SEARCH_ENTRIES = 2
+QUALITY_ASSESSMENTS = 3
+
+
+def lock_datasets(namespace: int, dataset_ids: Iterable[int]) -> None:
+    """Inside a transaction: lock these datasets for ``namespace`` until it ends. Taken in
+    ascending order, so two callers with overlapping sets cannot deadlock. No-op off PostgreSQL
+    (SQLite runs one writer at a time)."""
+    ids = sorted({int(pk) for pk in dataset_ids})
+    if connection.vendor != "postgresql" or not ids:
+        return
+    with connection.cursor() as cursor:
+        # unnest yields in array order, and there is no ORDER BY to evaluate the locks before.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, id) FROM unnest(%s::integer[]) AS id", [namespace, ids])

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -28,3 +29,16 @@ def task_send_quietly(task, *args, **kwargs) -> bool:
         )
         return False
     return True
+
+
+@worker_ready.connect
+def _heartbeat_when_ready(sender=None, **kwargs) -> None:
+    """/healthz shows a new worker from its start, not only after beat's first minute."""
+    import logging
+
+    from catalogue.tasks import worker_heartbeat
+
+    try:
+        worker_heartbeat(hostname=getattr(sender, "hostname", None) or "worker")
+    except Exception:  # the database is not there yet: beat's heartbeat will follow
+        logging.getLogger("provcat.tasks").warning("Could not record the worker's first heartbeat", exc_info=True)

@@ -103,3 +103,20 @@ def test_every_demo_download_link_gives_a_file_its_format_can_open(client, db, s
             header = table.find("table:table-row", ns)
             assert [p.text for p in header.iterfind("table:table-cell/text:p", ns)] == names
     assert {"CSV", "JSON", "XLSX", "ODS"} <= formats
+
+
+def test_the_demo_is_whole_before_any_worker_has_run(db):
+    """Loading queues work for the workers (in this test their nudges are never sent, as when
+    the worker has not started yet); load_demo does that work itself, so the first request to
+    a fresh `make run` finds the lineage graph, stored RDF, search entries and scores."""
+    from catalogue.models import RdfRecord, RdfRefreshRequest, SearchEntry
+    from catalogue.queries import catalogued_datasets, datasets_awaiting_score
+    from provenance.models import LineageEdge, LineageRebuildRequest
+
+    call_command("load_demo")
+    assert not RdfRefreshRequest.objects.exists()
+    assert RdfRecord.objects.filter(in_catalogue=True).count() == catalogued_datasets().count() == 42
+    assert not LineageRebuildRequest.objects.filter(processed_at__isnull=True).exists()
+    assert LineageEdge.objects.filter(depth__gte=4).exists()
+    assert SearchEntry.objects.count() == Dataset.objects.count()
+    assert not datasets_awaiting_score().exists()

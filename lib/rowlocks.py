@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-# The first key of the two-key form: one namespace per kind of row (the lineage closure's
-# single-key locks live in another key space).
+# One namespace per kind of row, in the high bits of a 64-bit key: namespace * 2**40 + id,
+# so dataset ids up to 2**40 fit, and no key meets the lineage closure's small fixed keys.
 RDF_RECORDS = 1
 SEARCH_ENTRIES = 2
 QUALITY_ASSESSMENTS = 3
@@ -28,4 +28,6 @@ def lock_datasets(namespace: int, dataset_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         # unnest yields in array order, and there is no ORDER BY to evaluate the locks before.
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, id) FROM unnest(%s::integer[]) AS id", [namespace, ids])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s * 1099511627776 + id) FROM unnest(%s::bigint[]) AS id", [namespace, ids]
+        )

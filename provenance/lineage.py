@@ -25,6 +25,7 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 
+from lib.rowlocks import advisory_lock
 from provenance.models import Derivation, LineageEdge, LineageRebuildRequest
 
 logger = logging.getLogger(__name__)
@@ -32,20 +33,15 @@ logger = logging.getLogger(__name__)
 EDGE = LineageEdge._meta.db_table
 DERIVATION = Derivation._meta.db_table
 
-# Advisory lock keys (any fixed bigints): one for closure writers, one for derivation writers.
+# Advisory lock keys (fixed bigints below 2**40, where lib/rowlocks keeps its per-dataset
+# keys): one for closure writers, one for derivation writers.
 CLOSURE_LOCK = 4_200_001
 DERIVATION_LOCK = 4_200_002
 
 
-def _advisory_lock(key: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
 def lock_derivation_writes() -> None:
     """Serialise derivation changes (inside a transaction) so two concurrent adds cannot make a cycle."""
-    _advisory_lock(DERIVATION_LOCK)
+    advisory_lock(DERIVATION_LOCK)
 
 
 def lineage_rebuild_all() -> int:
@@ -55,7 +51,7 @@ def lineage_rebuild_all() -> int:
     derivation, minus pairs already known, so each pair is first written at its shortest depth.
     """
     with transaction.atomic():
-        _advisory_lock(CLOSURE_LOCK)
+        advisory_lock(CLOSURE_LOCK)
         last_request = LineageRebuildRequest.objects.order_by("-id").values_list("id", flat=True).first()
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {EDGE}")
@@ -207,7 +203,7 @@ def lineage_process_pending(batch_size: int = 200) -> int:
     applied = 0
     while True:
         with transaction.atomic():
-            _advisory_lock(CLOSURE_LOCK)
+            advisory_lock(CLOSURE_LOCK)
             if connection.vendor == "postgresql":
                 # The region statements are planned as huge (a cross join of ancestors and
                 # descendants), so PostgreSQL JIT-compiles them: 100-200 ms for nothing.

@@ -104,9 +104,9 @@ def naive_page(page_size: int, after: int | None) -> int:
 def measure_pages(runs: int) -> dict:
     from django.test import Client
 
+    from catalogue.dcat.pages import encode_cursor
     from catalogue.models import Dataset
     from catalogue.queries import catalogued_datasets
-    from catalogue.rdf.pages import encode_cursor
 
     client = Client()
     ids = list(

@@ -52,10 +52,10 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from catalogue import services
     from catalogue.models import Dataset
-    from catalogue.quality import score
-    from catalogue.quality_facts import facts_for_dataset
+    from catalogue.quality import services as quality_services
+    from catalogue.quality.facts import facts_for_dataset
+    from catalogue.quality.score import score
 
     total = Dataset.objects.count()
     print(f"datasets: {total:,}")
@@ -64,7 +64,7 @@ def main() -> None:
     timings, pure = [], []
     for pk in ids:
         started = time.perf_counter()
-        services.quality_assess(dataset_id=pk)
+        quality_services.quality_assess(dataset_id=pk)
         timings.append(time.perf_counter() - started)
         facts = facts_for_dataset(Dataset.objects.get(pk=pk), conforms=True)
         started = time.perf_counter()

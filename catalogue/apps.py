@@ -8,8 +8,8 @@ class CatalogueConfig(AppConfig):
     def ready(self):
         # Signal handlers that keep derived state current on every write: the quality score
         # and link checks, the stored DCAT-AP records, and the search index.
-        import catalogue.quality_signals  # noqa: F401
-        import catalogue.rdf.signals  # noqa: F401
+        import catalogue.dcat.signals  # noqa: F401
+        import catalogue.quality.signals  # noqa: F401
         import catalogue.search.signals  # noqa: F401
         from lib.rdf_offline import disable_remote_jsonld_contexts
 

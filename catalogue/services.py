@@ -24,8 +24,7 @@ from catalogue.models import (
     QualityMeasurement,
     ValidationCheck,
 )
-from catalogue.quality_facts import dcat_ap_violations, publication_problems
-from lib.rowlocks import QUALITY_ASSESSMENTS, lock_datasets
+from catalogue.publication import dcat_ap_violations, publication_problems
 
 # Dataset attributes a form or the API may set directly.
 DATASET_FIELDS = (
@@ -438,94 +437,6 @@ def _refuse_last_admin(organisation: Organisation, membership: Membership) -> No
     others = organisation.memberships.filter(role=Membership.Role.ADMIN).exclude(pk=membership.pk)
     if not others.exists():
         raise ValidationError({"role": "An organisation needs at least one admin; make someone else admin first."})
-
-
-# The quality score and the link checks behind its accessibility dimension.
-
-
-def quality_mark_stale(*, dataset_ids) -> None:
-    """Record, in the caller's transaction, that these datasets must be scored again."""
-    Dataset.objects.filter(pk__in=list(dataset_ids)).update(quality_requested_at=timezone.now())
-
-
-def quality_assess(*, dataset_id: int):
-    """Compute the dataset's score now, store it on the dataset, and keep it in the history
-    when it differs from the last one."""
-    from catalogue.models import QualityAssessment
-    from catalogue.quality import score
-    from catalogue.quality_facts import facts_for_dataset
-
-    started = timezone.now()
-    dataset = Dataset.objects.select_related("publisher", "licence", "frequency").filter(pk=dataset_id).first()
-    if dataset is None:
-        return None
-    result = score(facts_for_dataset(dataset, now=started))
-    breakdown = [d.as_dict() for d in result.dimensions] + [result.provcat.as_dict()]
-    with transaction.atomic():
-        lock_datasets(QUALITY_ASSESSMENTS, [dataset_id])  # two workers scoring it take turns
-        latest = QualityAssessment.objects.filter(dataset_id=dataset_id).order_by("-computed_at").first()
-        if latest is None or (latest.mqa_score, latest.provcat_score, latest.breakdown) != (
-            result.mqa_score,
-            result.provcat_score,
-            breakdown,
-        ):
-            latest = QualityAssessment.objects.create(
-                dataset_id=dataset_id,
-                computed_at=started,
-                mqa_score=result.mqa_score,
-                band=result.band,
-                provcat_score=result.provcat_score,
-                provcat_max=result.provcat.maximum,
-                breakdown=breakdown,
-            )
-        # update(), not save(): a score is not an edit, so no new revision or history record.
-        Dataset.objects.filter(pk=dataset_id).update(
-            quality_score=result.mqa_score, quality_band=result.band, quality_scored_at=started
-        )
-        if (dataset.quality_score, dataset.quality_band) != (result.mqa_score, result.band):
-            # The stored DCAT-AP record shows the score (dqv): ask for it to be rebuilt.
-            from catalogue.rdf.refresh import request_refresh
-
-            request_refresh([dataset_id])
-    return latest
-
-
-def link_check_record(*, distribution_id: int, allow_loopback: bool, timeout: float) -> None:
-    """Ask the distribution's access and download URLs whether they answer, and record it."""
-    from catalogue.models import LinkCheck
-    from lib.netpolicy import RefusedAddress, fetch
-
-    distribution = Distribution.objects.filter(pk=distribution_id).first()
-    if distribution is None:
-        return
-    urls = {LinkCheck.Kind.ACCESS: distribution.access_url, LinkCheck.Kind.DOWNLOAD: distribution.download_url}
-    for kind, url in urls.items():
-        if not url:
-            LinkCheck.objects.filter(distribution=distribution, kind=kind).delete()
-            continue
-        status, error = None, ""
-        try:
-            response = fetch(url, allow_loopback=allow_loopback, timeout=timeout, max_bytes=1024, truncate=True)
-            status = response.status
-        except RefusedAddress as exc:
-            error = f"Refused: {exc}"
-        except OSError as exc:
-            error = str(exc)[:300]
-        LinkCheck.objects.update_or_create(
-            distribution=distribution,
-            kind=kind,
-            defaults={
-                "url": url,
-                "checked_at": timezone.now(),
-                "reachable": status is not None and status < 400,
-                "status_code": status,
-                "error": error[:300],
-            },
-        )
-    from catalogue.quality_tasks import quality_request
-
-    with transaction.atomic():
-        quality_request([distribution.dataset_id])
 
 
 @transaction.atomic

@@ -9,7 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("provcat")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each capability keeps its tasks in its own tasks.py; the apps' own are found as usual.
 app.autodiscover_tasks()
+app.autodiscover_tasks(["catalogue.quality", "catalogue.search", "catalogue.dcat"])
 
 
 def task_send_quietly(task, *args, **kwargs) -> bool:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "simple_history",
     "provenance",
     "catalogue",
+    "catalogue.demo",
 ]
 
 MIDDLEWARE = [

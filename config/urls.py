@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from catalogue.demo_views import demo_file
+from catalogue.demo.views import demo_file
 from config.health import healthz
 
 handler404 = "config.errors.not_found"
@@ -23,7 +23,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # DCAT: /catalog (+ .ttl .rdf .jsonld .nt, dump, changes), /datasets/<slug>.<suffix>, CKAN /api/3/action/.
-    path("", include("catalogue.dcat_urls")),
-    path("", include("catalogue.urls_publish")),
+    path("", include("catalogue.dcat.urls")),
+    path("", include("catalogue.publish.urls")),
     path("", include("catalogue.urls")),
 ]

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from catalogue.demo import demo_load
+from catalogue.demo.loader import demo_load
 
 
 @pytest.fixture

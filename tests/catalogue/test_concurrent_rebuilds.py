@@ -12,10 +12,10 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
+from catalogue.dcat.records import rebuild_records
 from catalogue.models import Dataset, QualityAssessment, RdfRecord, SearchEntry, SearchFacetTotal
-from catalogue.rdf.refresh import rebuild_records
+from catalogue.quality.services import quality_assess
 from catalogue.search.index import TOTAL_KEY, search_index_datasets
-from catalogue.services import quality_assess
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
 

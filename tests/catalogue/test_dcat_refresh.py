@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from catalogue.dcat import tasks as rdf_tasks
+from catalogue.dcat.records import request_refresh
 from catalogue.models import Dataset, Field, Keyword, RdfRecord, RdfRefreshRequest
-from catalogue.rdf import tasks as rdf_tasks
-from catalogue.rdf.refresh import request_refresh
 from provenance.models import Derivation
 from tests.catalogue.dcat_data import derive, full_dataset
 

@@ -243,7 +243,7 @@ def test_provcat_dimension_counts_definitions_method_checks_and_lineage(api, db)
 def test_sweep_scores_datasets_whose_nudge_was_lost(db, make_dataset):
     dataset = make_dataset("Loaded in bulk")
     Dataset.objects.filter(pk=dataset.pk).update(quality_score=None, quality_scored_at=None)
-    from catalogue.quality_tasks import quality_sweep
+    from catalogue.quality.tasks import quality_sweep
 
     assert quality_sweep() >= 1
     dataset.refresh_from_db()
@@ -255,7 +255,7 @@ def test_the_served_dcat_record_follows_a_score_change_that_no_edit_caused(
 ):
     from rdflib import Graph, Literal, Namespace, URIRef
 
-    from catalogue.quality_tasks import link_check_sweep
+    from catalogue.quality.tasks import link_check_sweep
 
     dqv = Namespace("http://www.w3.org/ns/dqv#")
     settings.PROVCAT_LINK_CHECKS = False
@@ -281,7 +281,7 @@ def test_a_record_that_fails_dcat_ap_shacl_loses_the_points_and_is_not_published
     Distribution.objects.filter(dataset__slug=slug, title="Admissions CSV").update(
         checksum="not-hex!", checksum_algorithm="sha256"
     )
-    from catalogue.quality_tasks import quality_sweep
+    from catalogue.quality.tasks import quality_sweep
 
     Dataset.objects.filter(slug=slug).update(quality_requested_at=timezone.now())
     quality_sweep()
@@ -332,7 +332,7 @@ def test_a_change_commits_when_the_broker_is_down_and_the_sweep_scores_it(
     db, ohs, bob, settings, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
     from catalogue import services
-    from catalogue.quality_tasks import quality_score_datasets, quality_sweep
+    from catalogue.quality.tasks import quality_score_datasets, quality_sweep
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")

@@ -227,7 +227,7 @@ def test_totals_rebuild_agrees_with_the_totals_kept_on_write(catalogue):
 
 
 def test_datasets_fed_by_a_failing_dataset_are_found_by_the_upstream_facet(client, catalogue):
-    from catalogue.tasks import search_index_sweep
+    from catalogue.search.tasks import search_index_sweep
     from provenance.lineage import lineage_rebuild_all
 
     Derivation.objects.create(derived=catalogue["admissions"], source=catalogue["estimates"])
@@ -243,7 +243,7 @@ def test_datasets_fed_by_a_failing_dataset_are_found_by_the_upstream_facet(clien
 
 
 def test_a_new_quality_score_reaches_the_quality_facet(client, make_dataset, django_capture_on_commit_callbacks):
-    from catalogue.services import quality_assess
+    from catalogue.quality.services import quality_assess
 
     dataset = make_dataset("Bathing water quality")
     with django_capture_on_commit_callbacks(execute=True):

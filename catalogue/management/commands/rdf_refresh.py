@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from catalogue.rdf.refresh import rebuild_all, refresh_pending
+from catalogue.dcat.records import rebuild_all, refresh_pending
 
 
 class Command(BaseCommand):

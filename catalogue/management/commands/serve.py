@@ -54,7 +54,7 @@ class Command(BaseCommand):
     def check_links_once_serving(self, host: str, port: str) -> None:
         """The demo's download links point at this server, so check them once it answers
         (beat re-checks them hourly after that when a worker runs)."""
-        from catalogue.quality_tasks import link_check_sweep
+        from catalogue.quality.tasks import link_check_sweep
         from config.celery import task_send_quietly
 
         for _ in range(120):

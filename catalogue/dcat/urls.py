@@ -2,8 +2,8 @@
 
 from django.urls import path, re_path
 
-from catalogue import dcat_views
 from catalogue.api import ckan
+from catalogue.dcat import views as dcat_views
 
 app_name = "dcat"
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from catalogue import queries
 from catalogue.models import CollectionMethod, Dataset, Distribution, Field, LinkCheck, VocabularyTerm
-from catalogue.quality import CHECK_PERIOD_DAYS, DatasetFacts, DistributionFacts, score
+from catalogue.quality.score import CHECK_PERIOD_DAYS, DatasetFacts, DistributionFacts, score
 
 BANDS = ("excellent", "good", "sufficient", "bad")
 

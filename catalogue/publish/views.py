@@ -1,4 +1,4 @@
-"""The publisher's pages: thin views over catalogue.forms_publish, catalogue.services and
+"""The publisher's pages: thin views over catalogue.publish.forms, catalogue.services and
 catalogue.queries (who may do what is decided there, never here)."""
 
 import json
@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from catalogue import dictionary_import, queries, services
-from catalogue.forms_publish import (
+from catalogue import queries, services
+from catalogue.models import CollectionMethod, Dataset, Membership, Organisation
+from catalogue.publish import dictionary as dictionary_import
+from catalogue.publish.forms import (
     CollectionMethodForm,
     DatasetForm,
     DerivationForm,
@@ -27,8 +29,7 @@ from catalogue.forms_publish import (
     ValidationCheckFormSet,
     WithdrawForm,
 )
-from catalogue.models import CollectionMethod, Dataset, Membership, Organisation
-from catalogue.publishing import (
+from catalogue.publish.queries import (
     dashboard_for,
     derivation_sources_for,
     history_versions,

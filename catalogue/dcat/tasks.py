@@ -1,8 +1,8 @@
-"""Celery tasks that keep the stored RDF current (registered via catalogue.tasks)."""
+"""Celery tasks that keep the stored RDF current (found by config.celery)."""
 
 from celery import shared_task
 
-from catalogue.rdf.refresh import refresh_pending
+from catalogue.dcat.records import refresh_pending
 
 
 @shared_task(name="catalogue.rdf_refresh")

@@ -6,7 +6,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from catalogue.models import CollectionMethod, Dataset, Distribution, Field, QualityMeasurement, ValidationCheck
-from catalogue.quality_tasks import link_check_distribution, quality_request
+from catalogue.quality.tasks import link_check_distribution, quality_request
 from config.celery import task_send_quietly
 from provenance.models import Derivation
 

@@ -87,7 +87,7 @@ def rdf_response_or_none(request: HttpRequest, dataset: Dataset) -> HttpResponse
     chosen = choose(request.headers.get("Accept"), offers)
     if chosen is None or chosen in HTML_TYPES:
         return None
-    from catalogue.dcat_views import dataset_rdf_response
+    from catalogue.dcat.views import dataset_rdf_response
 
     fmt = next(f for f in FORMATS if f.media_type == chosen)
     response = dataset_rdf_response(request, dataset, fmt)

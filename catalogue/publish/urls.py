@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalogue import views_publish as views
+from catalogue.publish import views
 
 app_name = "publish"
 

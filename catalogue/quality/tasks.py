@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from catalogue import services
+from catalogue.quality import services
 from config.celery import task_send_quietly
 
 

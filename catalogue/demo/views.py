@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.http import Http404, HttpResponse
 
-from catalogue.demo import demo_file_rows
+from catalogue.demo.loader import demo_file_rows
 from catalogue.queries import dataset_for_user
 
 CONTENT_TYPES = {

@@ -11,11 +11,12 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from catalogue.dcat import pages
+from catalogue.dcat.negotiation import choose, negotiate, not_acceptable
 from catalogue.models import Dataset, RdfRecord
 from catalogue.queries import catalogued_datasets
-from catalogue.rdf import dcat, pages
+from catalogue.rdf import dcat
 from catalogue.rdf.formats import BY_SUFFIX, RdfFormat
-from catalogue.rdf.negotiation import choose, negotiate, not_acceptable
 from catalogue.rdf.record import records_for
 
 

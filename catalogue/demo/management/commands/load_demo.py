@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from catalogue.demo import DEMO_PASSWORD, demo_load
+from catalogue.demo.loader import DEMO_PASSWORD, demo_load
 
 
 class Command(BaseCommand):
@@ -31,9 +31,9 @@ class Command(BaseCommand):
         caught up; the worker's queued nudges then find nothing left. Every step is the
         workers' own idempotent sweep, so running it beside a worker is safe. Eagerly (no
         broker) it all ran during the load and these find nothing to do."""
-        from catalogue.quality_tasks import quality_sweep
-        from catalogue.rdf.tasks import rdf_refresh_sweep
-        from catalogue.tasks import search_index_sweep
+        from catalogue.dcat.tasks import rdf_refresh_sweep
+        from catalogue.quality.tasks import quality_sweep
+        from catalogue.search.tasks import search_index_sweep
         from provenance.tasks import lineage_sweep
 
         lineage_sweep()

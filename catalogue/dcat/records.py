@@ -32,7 +32,7 @@ def request_refresh(dataset_ids: Iterable[int]) -> None:
 
 
 def _nudge(ids: list[int]) -> None:
-    from catalogue.rdf.tasks import rdf_refresh
+    from catalogue.dcat.tasks import rdf_refresh
     from config.celery import task_send_quietly
 
     task_send_quietly(rdf_refresh, ids)

@@ -2,12 +2,13 @@
 
 Handlers run inside the saving transaction, so the refresh request commits (or rolls
 back) with the change. Writes that bypass signals (queryset.update(), bulk_create) must
-call catalogue.rdf.refresh.request_refresh themselves.
+call catalogue.dcat.records.request_refresh themselves.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from catalogue.dcat.records import request_refresh
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -18,7 +19,6 @@ from catalogue.models import (
     QualityMeasurement,
     ValidationCheck,
 )
-from catalogue.rdf.refresh import request_refresh
 from provenance.models import Activity, Agent, Derivation
 
 

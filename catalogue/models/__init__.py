@@ -1,0 +1,50 @@
+"""The catalogue's tables: the records people write (records.py) and the state derived
+from them by workers (derived.py)."""
+
+from catalogue.models.derived import (
+    LinkCheck,
+    QualityAssessment,
+    RdfRecord,
+    RdfRefreshRequest,
+    SearchEntry,
+    SearchFacetTotal,
+    WorkerHeartbeat,
+)
+from catalogue.models.records import (
+    CollectionMethod,
+    Dataset,
+    Distribution,
+    Field,
+    Keyword,
+    Membership,
+    Organisation,
+    QualityMeasurement,
+    ValidationCheck,
+    VocabularyTerm,
+    mint_uri,
+    slug_validator,
+    unique_slug,
+)
+
+__all__ = [
+    "CollectionMethod",
+    "Dataset",
+    "Distribution",
+    "Field",
+    "Keyword",
+    "LinkCheck",
+    "Membership",
+    "Organisation",
+    "QualityAssessment",
+    "QualityMeasurement",
+    "RdfRecord",
+    "RdfRefreshRequest",
+    "SearchEntry",
+    "SearchFacetTotal",
+    "ValidationCheck",
+    "VocabularyTerm",
+    "WorkerHeartbeat",
+    "mint_uri",
+    "slug_validator",
+    "unique_slug",
+]

@@ -164,12 +164,8 @@ def organisation_quality(user, organisation, weakest: int = 5) -> dict:
 
 
 def datasets_awaiting_score() -> QuerySet:
-    """Datasets changed since they were last scored (or never scored), oldest request first."""
-    from django.db.models import F
-
-    return Dataset.objects.filter(
-        Q(quality_scored_at__isnull=True) | Q(quality_requested_at__gt=F("quality_scored_at"))
-    ).order_by(F("quality_requested_at").asc(nulls_first=True), "pk")
+    """Datasets never scored (loaded in bulk, past the services); changed ones wait in the outbox."""
+    return Dataset.objects.filter(quality_scored_at__isnull=True).order_by("pk")
 
 
 def distributions_due_for_link_check(max_age_hours: int) -> QuerySet:

@@ -1,7 +1,10 @@
-"""Writes and workflows on datasets, called by the web forms, the REST API and tasks alike.
+"""Writes and workflows on datasets, called by the web forms, the REST API, OpenLineage
+ingestion, the demo loader and the admin alike.
 
-Each function is one change: atomic, checks who may make it with catalogue/queries.py,
-records who made it in the history, and asks for the quality score to be recomputed.
+Each function is one change: atomic; checks who may make it (catalogue.access); validates;
+bumps the dataset's revision; records who made it in the history; and records in the
+outbox (catalogue.outbox) the derived work it sets off, in the same transaction. Reading a
+service shows every consequence of the write: nothing else listens for saves.
 """
 
 from __future__ import annotations
@@ -10,21 +13,31 @@ from collections.abc import Iterable
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from catalogue import queries
+from catalogue import outbox, queries
 from catalogue.models import (
     CollectionMethod,
     Dataset,
     Distribution,
     Field,
     Keyword,
+    LinkCheck,
     Membership,
     Organisation,
     QualityMeasurement,
     ValidationCheck,
 )
 from catalogue.publication import dcat_ap_violations, publication_problems
+from provenance.models import Derivation
+
+# The properties of a data dictionary row that an import may set.
+FIELD_IMPORT_KEYS = frozenset(
+    {"name", "title", "definition", "datatype", "unit", "required", "constraints", "concept_uri"}
+)
+FIELD_UPDATE_COLUMNS = ["position", "title", "definition", "datatype", "unit", "required", "constraints", "concept_uri"]
 
 # Dataset attributes a form or the API may set directly.
 DATASET_FIELDS = (
@@ -101,14 +114,41 @@ def _lock(dataset: Dataset, expected_revision: int | None) -> Dataset:
     return locked
 
 
-def _bump(dataset: Dataset, user) -> None:
+def _bump(dataset: Dataset, user, *, locked: bool = False) -> None:
     """A part of the dataset changed: a new revision (so stale forms and ETags are refused)
     and a history record of the dataset, so its history lists every change and restoring
     that version brings back the parts as they were then."""
-    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
-    locked.revision += 1
-    _with_user(locked, user).save()
-    dataset.revision, dataset.updated_at = locked.revision, locked.updated_at
+    row = dataset if locked else _lock(dataset, None)
+    row.revision += 1
+    _with_user(row, user).save()
+    dataset.revision, dataset.updated_at = row.revision, row.updated_at
+
+
+def _parts_changed(dataset_id: int, parts: Iterable = ()) -> None:
+    """Record what changing these parts of one dataset sets off (see catalogue.outbox)."""
+    parts = list(parts)
+    if any(isinstance(part, ValidationCheck) for part in parts):
+        outbox.checks_changed([dataset_id])
+    else:
+        outbox.datasets_changed([dataset_id])
+    distributions = [p for p in parts if isinstance(p, Distribution) and p.pk is not None]
+    if distributions:
+        outbox.distribution_links_changed(_links_not_checked(distributions))
+
+
+def _links_not_checked(distributions: list[Distribution]) -> list[int]:
+    """The distributions whose current URLs differ from those last checked."""
+    checked: dict[int, dict[str, str]] = {}
+    for distribution_id, kind, url in LinkCheck.objects.filter(
+        distribution_id__in=[d.pk for d in distributions]
+    ).values_list("distribution_id", "kind", "url"):
+        checked.setdefault(distribution_id, {})[kind] = url
+    return [
+        d.pk
+        for d in distributions
+        if checked.get(d.pk, {}).get(LinkCheck.Kind.ACCESS) != d.access_url
+        or checked.get(d.pk, {}).get(LinkCheck.Kind.DOWNLOAD, "") != d.download_url
+    ]
 
 
 def _save_part(part, dataset: Dataset, user) -> None:
@@ -141,7 +181,70 @@ def dataset_create(
     if keywords or themes:
         _set_m2m_quietly(dataset, keywords, themes)
         _with_user(dataset, user).save()
+    outbox.datasets_changed([dataset.pk])
     return dataset
+
+
+# What a trusted importer (the demo loader, a harvest) may also set: the identity and the
+# workflow state the dataset already has at its source.
+IMPORT_FIELDS = ("uuid", "uri", "slug", "status", "published_at", "withdrawn_at", "withdrawn_reason")
+
+
+@transaction.atomic
+def dataset_import(
+    *,
+    user,
+    organisation: Organisation,
+    data: dict,
+    keywords: Iterable[str] = (),
+    themes: Iterable = (),
+    parts: Iterable = (),
+) -> Dataset:
+    """Create a dataset as it stands elsewhere (already published, withdrawn...), with its
+    parts, as one change. For machine writers acting as a system actor or an editor: the same
+    permission, validation, history and outbox as ``dataset_create``; the DCAT-AP gate of
+    ``dataset_publish`` is not re-run on a record its source already published."""
+    if not queries.can_edit_for_organisation(user, organisation.pk):
+        raise PermissionDenied("You may not create datasets for this organisation.")
+    dataset = Dataset(publisher=organisation, created_by=user if getattr(user, "is_authenticated", False) else None)
+    unknown = set(data) - {*DATASET_FIELDS, *IMPORT_FIELDS}
+    if unknown:
+        raise ValidationError(f"Unknown dataset properties: {', '.join(sorted(unknown))}.")
+    for name, value in data.items():
+        setattr(dataset, name, value)
+    dataset.full_clean(exclude=["slug", "uri"])
+    _with_user(dataset, user).save()
+    _set_m2m_quietly(dataset, list(keywords), list(themes))
+    parts = list(parts)
+    for part in parts:
+        part.dataset = dataset
+        _save_part(part, dataset, user)
+    _with_user(dataset, user).save()
+    _parts_changed(dataset.pk, parts)
+    return dataset
+
+
+@transaction.atomic
+def organisation_create(*, user, data: dict) -> Organisation:
+    """A new publishing organisation; site administrators create them."""
+    if not getattr(user, "is_superuser", False):
+        raise PermissionDenied("Only site administrators may add organisations.")
+    organisation = Organisation(**{k: v for k, v in data.items() if k in ORGANISATION_FIELDS})
+    organisation.full_clean(exclude=["slug", "uri"])
+    _with_user(organisation, user).save()
+    return organisation
+
+
+ORGANISATION_FIELDS = (
+    "name",
+    "slug",
+    "kind",
+    "abbreviation",
+    "description",
+    "homepage",
+    "email",
+    "requires_review",
+)
 
 
 @transaction.atomic
@@ -177,6 +280,7 @@ def dataset_update(
     locked.full_clean(exclude=["slug", "uri"])
     _set_m2m_quietly(locked, keywords, themes)
     _with_user(locked, user).save()
+    _parts_changed(locked.pk, [*save_parts, *delete_parts])
     return locked
 
 
@@ -219,6 +323,7 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
             locked.review_requested_at = timezone.now()
             locked.revision += 1
             _with_user(locked, user).save()
+            outbox.datasets_changed([locked.pk])
             return locked
         if locked.review_requested_by_id == user.pk:
             raise PermissionDenied("A different editor must approve the publication you asked for.")
@@ -230,6 +335,7 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
     locked.review_requested_at = None
     locked.revision += 1
     _with_user(locked, user).save()
+    outbox.datasets_changed([locked.pk])
     return locked
 
 
@@ -246,7 +352,29 @@ def dataset_withdraw(*, dataset: Dataset, user, reason: str) -> Dataset:
     locked.withdrawn_reason = reason.strip()
     locked.revision += 1
     _with_user(locked, user).save()
+    outbox.datasets_changed([locked.pk])
     return locked
+
+
+@transaction.atomic
+def dataset_delete(*, dataset: Dataset, user) -> None:
+    """Delete a dataset and its parts for good (site administrators, through the admin).
+
+    Usually a dataset is withdrawn instead: its page stays and so does its lineage. A delete
+    takes it out of the lineage graph (its derivations go with it), out of search, and leaves
+    a tombstone record so harvesters learn that it went away.
+    """
+    if not getattr(user, "is_superuser", False):
+        raise PermissionDenied("Only site administrators may delete a dataset; editors withdraw it.")
+    locked = _lock(dataset, None)
+    pairs = list(
+        Derivation.objects.current().filter(Q(source=locked) | Q(derived=locked)).values_list("source_id", "derived_id")
+    )
+    # Recorded before the delete, while the datasets it feeds can still be found.
+    outbox.checks_changed([locked.pk])
+    for source_id, derived_id in pairs:
+        outbox.derivation_changed(source_id, derived_id)
+    _with_user(locked, user).delete()
 
 
 # Properties of a historical dataset row that a restore puts back (not the workflow state).
@@ -281,6 +409,7 @@ def dataset_restore_version(*, dataset: Dataset, user, history_id: int) -> Datas
     locked.revision += 1
     locked._change_reason = f"Restored the version of {version.history_date:%Y-%m-%d %H:%M:%S}"
     _with_user(locked, user).save()
+    _parts_changed(locked.pk, list(locked.distributions.all()))
     return locked
 
 
@@ -312,6 +441,7 @@ def _part_update(part, *, dataset: Dataset, user, data: dict, exclude: list[str]
     part.full_clean(exclude=exclude)
     _with_user(part, user).save()
     _bump(dataset, user)
+    _parts_changed(dataset.pk, [part])
     return part
 
 
@@ -320,6 +450,7 @@ def _part_delete(part, user) -> None:
     _require_edit(user, dataset)
     _with_user(part, user).delete()
     _bump(dataset, user)
+    _parts_changed(dataset.pk, [part])
 
 
 @transaction.atomic
@@ -345,13 +476,24 @@ def field_delete(*, field: Field, user) -> None:
 
 @transaction.atomic
 def fields_replace(*, dataset: Dataset, user, rows: list[dict], expected_revision: int | None = None) -> list[Field]:
-    """Replace the data dictionary with imported rows (keeping rows whose name matches)."""
+    """Replace the data dictionary with imported rows (keeping rows whose name matches).
+
+    Only the keys of FIELD_IMPORT_KEYS are taken from a row; anything else is refused, so a
+    client-shaped row can never set which dataset a field belongs to. Written in bulk (a
+    fixed number of queries whatever the number of rows), each field validated as a form
+    would, with a history record per field in the user's name.
+    """
     _require_edit(user, dataset)
     locked = _lock(dataset, expected_revision)
+    names = [row.get("name") for row in rows]
+    if len(set(names)) != len(names):
+        raise ValidationError({"name": "Each column name may appear only once."})
     existing = {f.name: f for f in locked.fields.all()}
-    keep = set()
-    saved = []
+    created, updated, saved = [], [], []
     for position, row in enumerate(rows):
+        unknown = set(row) - FIELD_IMPORT_KEYS
+        if unknown:
+            raise ValidationError(f"Unknown field properties: {', '.join(sorted(map(str, unknown)))}.")
         field = existing.get(row["name"]) or Field(dataset=locked)
         for name, value in row.items():
             # An import without a definition or title keeps the one already written.
@@ -359,14 +501,21 @@ def fields_replace(*, dataset: Dataset, user, rows: list[dict], expected_revisio
                 continue
             setattr(field, name, value)
         field.position = position
-        field.full_clean(exclude=["dataset"])
-        _with_user(field, user).save()
-        keep.add(field.name)
+        # Names are unique within the rows (checked above) and keyed by name, so the
+        # per-row uniqueness queries full_clean would run can be skipped.
+        field.full_clean(exclude=["dataset"], validate_unique=False, validate_constraints=False)
+        (updated if field.pk else created).append(field)
         saved.append(field)
-    for name, field in existing.items():
-        if name not in keep:
-            _with_user(field, user).delete()
-    _bump(locked, user)
+    history_user = user if getattr(user, "is_authenticated", False) else None
+    removed = [f for name, f in existing.items() if name not in set(names)]
+    for field in removed:
+        _with_user(field, user).delete()
+    if created:
+        bulk_create_with_history(created, Field, default_user=history_user)
+    if updated:
+        bulk_update_with_history(updated, Field, FIELD_UPDATE_COLUMNS, default_user=history_user)
+    _bump(locked, user, locked=True)
+    outbox.datasets_changed([locked.pk])
     return saved
 
 

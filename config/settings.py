@@ -184,14 +184,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "catalogue.worker_heartbeat", "schedule": 60.0},
     # Applies lineage rebuild requests and OpenLineage events that no nudge reached (broker down).
     "lineage-sweep": {"task": "provenance.lineage_sweep", "schedule": 30.0},
-    # Analyst: re-indexes datasets written without signals and recounts the search facet totals.
+    # Analyst: re-indexes entries that disagree with their dataset (bulk loads, upstream-failure
+    # marks after the lineage closure moved) and recounts the search facet totals.
     "search-index-sweep": {"task": "catalogue.search_index_sweep", "schedule": 60.0},
     "search-totals-rebuild": {"task": "catalogue.search_totals_rebuild", "schedule": 3600.0},
-    # Publisher: scores datasets changed since their last score; re-checks distribution links.
+    # Publisher: scores datasets never scored (bulk loads); re-checks distribution links.
     "quality-sweep": {"task": "catalogue.quality_sweep", "schedule": 60.0},
     "link-check-sweep": {"task": "catalogue.link_check_sweep", "schedule": 3600.0},
-    # DCAT: rebuilds the stored RDF of datasets whose refresh nudge was lost (e.g. Redis down).
-    "rdf-refresh-sweep": {"task": "catalogue.rdf_refresh_sweep", "schedule": 60.0},
+    # Drains the outbox work whose nudge was lost (e.g. Redis down): lineage, scores, search, RDF.
+    "outbox-sweep": {"task": "catalogue.outbox_sweep", "schedule": 30.0},
 }
 
 REST_FRAMEWORK = {

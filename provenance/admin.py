@@ -7,7 +7,6 @@ from provenance.models import (
     DatasetAlias,
     Derivation,
     FieldDerivation,
-    LineageRebuildRequest,
     OpenLineageEvent,
 )
 
@@ -88,16 +87,3 @@ class OpenLineageEventAdmin(admin.ModelAdmin):
         for event_id in ids:
             openlineage_event_apply(event_id=event_id)
         self.message_user(request, f"Applied {len(ids)} event(s) again.")
-
-
-@admin.register(LineageRebuildRequest)
-class LineageRebuildRequestAdmin(admin.ModelAdmin):
-    list_display = ["id", "source", "derived", "created_at", "processed_at"]
-    list_filter = ["processed_at"]
-    raw_id_fields = ["source", "derived"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

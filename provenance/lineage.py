@@ -1,9 +1,10 @@
 """The lineage closure: every (ancestor, descendant, shortest depth) pair over the current derivations.
 
 How it stays right:
-- a change to a derivation writes a LineageRebuildRequest(source, derived) in the same
-  transaction (services and the Derivation signals do it);
-- ``lineage_process_pending()`` (the Celery task and the periodic sweep) brings the closure
+- a change to a derivation records lineage work for the pair (source, derived) in the
+  outbox, in the same transaction (catalogue.outbox.derivation_changed, called by the
+  provenance services);
+- ``lineage_process_pending()`` (the outbox's lineage drain and the sweep) brings the closure
   in line with the *current* derivation rows for each requested pair, in request order:
   * the pair has a current derivation: insert ancestors(source)+source x descendants(derived)+derived,
     keeping the smaller depth on conflict — only the pairs the edge creates are touched;
@@ -23,10 +24,11 @@ their updates; SQLite serialises writers anyway.
 import logging
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from catalogue import outbox
+from catalogue.models import DerivedWork
 from lib.rowlocks import advisory_lock
-from provenance.models import Derivation, LineageEdge, LineageRebuildRequest
+from provenance.models import Derivation, LineageEdge
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,9 @@ def lineage_rebuild_all() -> int:
     """
     with transaction.atomic():
         advisory_lock(CLOSURE_LOCK)
-        last_request = LineageRebuildRequest.objects.order_by("-id").values_list("id", flat=True).first()
+        last_request = (
+            DerivedWork.objects.filter(kind=outbox.Kind.LINEAGE).order_by("-id").values_list("id", flat=True).first()
+        )
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {EDGE}")
             cursor.execute(
@@ -76,9 +80,7 @@ def lineage_rebuild_all() -> int:
                 depth += 1
         if last_request is not None:
             # The rebuild read the derivations these requests describe; newer ones still run.
-            LineageRebuildRequest.objects.filter(id__lte=last_request, processed_at__isnull=True).update(
-                processed_at=timezone.now()
-            )
+            DerivedWork.objects.filter(kind=outbox.Kind.LINEAGE, id__lte=last_request).delete()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Fresh statistics for the planner, and a visibility map so nearest-first reads stay index-only.
         with connection.cursor() as cursor:
@@ -198,48 +200,29 @@ def lineage_sync_pair(source_id: int, derived_id: int) -> None:
             _recompute_region(cursor, source_id, derived_id)
 
 
+def _closure_writer() -> None:
+    """Taken first in each batch's transaction: one closure writer at a time."""
+    advisory_lock(CLOSURE_LOCK)
+    if connection.vendor == "postgresql":
+        # The region statements are planned as huge (a cross join of ancestors and
+        # descendants), so PostgreSQL JIT-compiles them: 100-200 ms for nothing.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
+def _sync_rows(rows) -> None:
+    # Several requests for one pair in a batch need one sync: it reads the current rows.
+    synced = set()
+    for _, derived_id, source_id in rows:
+        if (source_id, derived_id) not in synced:
+            synced.add((source_id, derived_id))
+            lineage_sync_pair(source_id, derived_id)
+
+
 def lineage_process_pending(batch_size: int = 200) -> int:
-    """Apply every pending rebuild request, oldest first; returns how many were applied."""
-    applied = 0
-    while True:
-        with transaction.atomic():
-            advisory_lock(CLOSURE_LOCK)
-            if connection.vendor == "postgresql":
-                # The region statements are planned as huge (a cross join of ancestors and
-                # descendants), so PostgreSQL JIT-compiles them: 100-200 ms for nothing.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL jit = off")
-            batch = list(
-                LineageRebuildRequest.objects.filter(processed_at__isnull=True)
-                .order_by("id")
-                .values_list("id", "source_id", "derived_id")[:batch_size]
-            )
-            if not batch:
-                return applied
-            # Several requests for one pair in a batch need one sync: it reads the current rows.
-            synced = set()
-            for _, source_id, derived_id in batch:
-                if (source_id, derived_id) not in synced:
-                    synced.add((source_id, derived_id))
-                    lineage_sync_pair(source_id, derived_id)
-            LineageRebuildRequest.objects.filter(id__in=[row[0] for row in batch]).update(processed_at=timezone.now())
-            applied += len(batch)
-
-
-def lineage_request_sync(source_id: int, derived_id: int) -> LineageRebuildRequest:
-    """Record (in the caller's transaction) that the closure must follow this pair, and nudge the worker."""
-    request = LineageRebuildRequest.objects.create(source_id=source_id, derived_id=derived_id)
-    transaction.on_commit(_nudge)
-    return request
-
-
-def _nudge() -> None:
-    from config.celery import task_send_quietly
-    from provenance.tasks import lineage_process
-
-    # With the broker down this logs and returns: the request row stays and the sweep applies it.
-    task_send_quietly(lineage_process)
+    """Apply the outbox's lineage work, oldest first; returns how many requests were applied."""
+    return outbox.drain(outbox.Kind.LINEAGE, _sync_rows, batch_size=batch_size, before=_closure_writer)
 
 
 def lineage_pending_count() -> int:
-    return LineageRebuildRequest.objects.filter(processed_at__isnull=True).count()
+    return outbox.pending(outbox.Kind.LINEAGE)

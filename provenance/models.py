@@ -149,8 +149,8 @@ class LineageEdge(models.Model):
     """One pair of the lineage closure: ``ancestor`` feeds ``descendant`` through ``depth`` derivations.
 
     Holds every (ancestor, descendant) pair over the *current* derivations, with the
-    shortest path length. Maintained by provenance.lineage from LineageRebuildRequest
-    rows; never edited by hand. Historical ("as of") questions are answered from
+    shortest path length. Maintained by provenance.lineage from the outbox's lineage
+    work; never edited by hand. Historical ("as of") questions are answered from
     Derivation rows instead, because the closure only knows the present.
     """
 
@@ -177,26 +177,6 @@ class LineageEdge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ancestor_id} -[{self.depth}]-> {self.descendant_id}"
-
-
-class LineageRebuildRequest(models.Model):
-    """The closure must be brought up to date for the derivation source -> derived.
-
-    Written in the same transaction as the derivation change, so the work survives a
-    broker outage or a dead worker; the task and the periodic sweep process these rows.
-    """
-
-    # Plain ids in effect: a request about a deleted dataset must survive it, to remove its pairs.
-    source = models.ForeignKey("catalogue.Dataset", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    derived = models.ForeignKey("catalogue.Dataset", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["processed_at", "id"], name="lineagerequest_pending_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.source_id} -> {self.derived_id} ({'done' if self.processed_at else 'pending'})"
 
 
 class FieldDerivation(models.Model):

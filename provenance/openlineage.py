@@ -27,11 +27,13 @@ import uuid
 import zlib
 from datetime import UTC, datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalogue import queries as catalogue_queries
+from catalogue import services as catalogue_services
+from catalogue.actors import system_actor
 from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
 from catalogue.models import Field as CatalogueField
 from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent, mint_uri
@@ -204,6 +206,13 @@ class _Applier:
                     self.datasets[key] = DatasetAlias.objects.get(namespace=namespace, name=name).dataset
         return self.datasets[key]
 
+    def actor_for(self, dataset: Dataset):
+        """Who a write to ``dataset`` is made as: the sender, or for an unclaimed stub (which
+        no sender edits) the named system actor for OpenLineage."""
+        if dataset.publisher.slug == STUB_ORGANISATION_SLUG:
+            return system_actor("openlineage")
+        return self.user
+
     def may_change(self, dataset: Dataset) -> bool:
         if dataset.publisher.slug == STUB_ORGANISATION_SLUG:
             return True
@@ -270,7 +279,7 @@ class _Applier:
                         derived=output,
                         source=source,
                         activity=activity,
-                        user=self.user,
+                        user=self.actor_for(output),
                         description=f"Recorded from OpenLineage run {self.event.run_id or activity.name}.",
                         valid_from=self.event.event_time,
                     )
@@ -282,10 +291,13 @@ class _Applier:
         if existing is not None or not self.may_change(dataset):
             return existing
         position = CatalogueField.objects.filter(dataset=dataset).count()
-        field, _ = CatalogueField.objects.get_or_create(
-            dataset=dataset, name=name[:128], defaults={"position": position}
-        )
-        return field
+        try:
+            return catalogue_services.field_save(
+                dataset=dataset, user=self.actor_for(dataset), data={"name": name[:128], "position": position}
+            )
+        except ValidationError as exc:
+            self.problems.append(f"not applied: field {name[:128]} of {dataset.slug}: {' '.join(exc.messages)}")
+            return None
 
     def column_lineage(self, output: Dataset, facet: dict, activity: Activity | None) -> None:
         fields = facet.get("fields") or {}
@@ -334,11 +346,14 @@ class _Applier:
             name = str(assertion.get("name") or assertion["assertion"])
             if assertion.get("column"):
                 name = f"{name} ({assertion['column']})"
-            ValidationCheck.objects.get_or_create(
-                dataset=dataset,
-                name=name[:200],
-                run_at=run_at,
-                defaults={
+            if ValidationCheck.objects.filter(dataset=dataset, name=name[:200], run_at=run_at).exists():
+                continue  # applied before: events are applied idempotently
+            self.write(
+                dataset,
+                catalogue_services.validation_check_record,
+                {
+                    "name": name[:200],
+                    "run_at": run_at,
                     "outcome": ValidationCheck.Outcome.PASS
                     if assertion.get("success")
                     else ValidationCheck.Outcome.FAIL,
@@ -369,17 +384,29 @@ class _Applier:
                 )
 
     def measure(self, dataset: Dataset, dimension: str, metric: str, value: float, when: datetime) -> None:
-        QualityMeasurement.objects.get_or_create(
-            dataset=dataset,
-            metric=metric[:200],
-            measured_at=when,
-            defaults={
+        if QualityMeasurement.objects.filter(dataset=dataset, metric=metric[:200], measured_at=when).exists():
+            return  # applied before
+        self.write(
+            dataset,
+            catalogue_services.quality_measurement_record,
+            {
+                "metric": metric[:200],
+                "measured_at": when,
                 "dimension": dimension,
                 "value": max(0.0, min(1.0, value)),
                 "unit": "ratio",
                 "notes": "From an OpenLineage dataQualityMetrics facet.",
             },
         )
+
+    def write(self, dataset: Dataset, service, data: dict) -> None:
+        """One part written through its catalogue service, as the sender (or the system actor
+        for a stub); what the service refuses becomes a problem the sender can read."""
+        try:
+            with transaction.atomic():
+                service(dataset=dataset, user=self.actor_for(dataset), data=data)
+        except (ValidationError, PermissionDenied) as exc:
+            self.problems.append(f"not applied: {dataset.slug}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
 
     def apply(self) -> None:
         kind = self.event.kind

@@ -1,4 +1,9 @@
-"""Writes to the provenance records. Forms, the admin, the API and OpenLineage ingestion all call these."""
+"""Writes to the provenance records. Forms, the admin, the API and OpenLineage ingestion all call these.
+
+Each records in the outbox (catalogue.outbox) the derived work it sets off, in its own
+transaction: a derivation change moves the lineage closure, the search entries of both
+datasets and the derived dataset's record and score.
+"""
 
 from datetime import datetime
 
@@ -6,12 +11,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalogue import outbox
 from catalogue import queries as catalogue_queries
 from catalogue.models import Dataset, Field, Organisation
 from provenance.lineage import DERIVATION, lock_derivation_writes
-from provenance.models import Activity, DatasetAlias, Derivation, FieldDerivation
+from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation
 
 STUB_ORGANISATION_SLUG = "unclaimed-lineage-stubs"
+
+
+def _with_user(instance, user):
+    # The history records who made the change; workers and the API have no request to read it from.
+    if user is not None and getattr(user, "is_authenticated", False):
+        instance._history_user = user
+    return instance
 
 
 def _upstream_path(start_id: int, target_id: int) -> list[int] | None:
@@ -54,8 +67,10 @@ def derivation_add(
     """Record that ``derived`` is made from ``source``; the lineage graph follows through Celery.
 
     Raises ValidationError for a self-derivation, a duplicate current derivation or a cycle.
-    The lineage rebuild request is written by the Derivation post_save signal, in this transaction.
+    The lineage closure follows through the outbox, recorded in this transaction.
     """
+    if not catalogue_queries.can_edit_dataset(user, derived):
+        raise PermissionDenied("You may not change the lineage of this dataset.")
     if derived.pk == source.pk:
         raise ValidationError("A dataset cannot be derived from itself.")
     with transaction.atomic():
@@ -70,7 +85,7 @@ def derivation_add(
                 f"“{derived.title}” ({steps} step{'s' if steps != 1 else ''} upstream), so "
                 f"“{derived.title}” cannot also be derived from it."
             )
-        return Derivation.objects.create(
+        derivation = Derivation(
             derived=derived,
             source=source,
             activity=activity,
@@ -78,19 +93,25 @@ def derivation_add(
             valid_from=valid_from or timezone.now(),
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
+        _with_user(derivation, user).save()
+        outbox.derivation_changed(source.pk, derived.pk)
+        return derivation
 
 
 def derivation_remove(*, derivation: Derivation, user=None, when: datetime | None = None) -> None:
     """End a derivation (sets valid_to; the row stays for "as of" questions)."""
     with transaction.atomic():
-        derivation = Derivation.objects.select_for_update().get(pk=derivation.pk)
+        derivation = Derivation.objects.select_for_update().select_related("derived").get(pk=derivation.pk)
+        if not catalogue_queries.can_edit_dataset(user, derivation.derived):
+            raise PermissionDenied("You may not change the lineage of this dataset.")
         if derivation.valid_to is not None:
             return
         when = when or timezone.now()
         if when < derivation.valid_from:
             raise ValidationError("A derivation cannot end before it starts.")
         derivation.valid_to = when
-        derivation.save(update_fields=["valid_to"])
+        _with_user(derivation, user).save(update_fields=["valid_to"])
+        outbox.derivation_changed(derivation.source_id, derivation.derived_id)
 
 
 def field_derivation_add(
@@ -145,6 +166,7 @@ def dataset_stub_create(*, namespace: str, name: str) -> Dataset:
             access_rights=Dataset.AccessRights.NON_PUBLIC,
         )
         DatasetAlias.objects.create(namespace=namespace, name=name, dataset=dataset, is_stub=True)
+        outbox.datasets_changed([dataset.pk])
         return dataset
 
 
@@ -158,8 +180,9 @@ def dataset_stub_claim(*, dataset: Dataset, organisation: Organisation, user) ->
         dataset.publisher = organisation
         dataset.description = dataset.description.replace(" Not yet claimed by a publisher.", "")
         dataset.created_by = dataset.created_by or user
-        dataset.save(update_fields=["publisher", "description", "created_by", "updated_at"])
+        _with_user(dataset, user).save(update_fields=["publisher", "description", "created_by", "updated_at"])
         DatasetAlias.objects.filter(dataset=dataset).update(is_stub=False)
+        outbox.datasets_changed([dataset.pk])
         return dataset
 
 
@@ -171,3 +194,19 @@ def dataset_alias_add(*, dataset: Dataset, namespace: str, name: str, user) -> D
         raise ValidationError(f"{namespace}/{name} already names another dataset.")
     alias, _ = DatasetAlias.objects.get_or_create(namespace=namespace, name=name, defaults={"dataset": dataset})
     return alias
+
+
+def agent_record(*, user, data: dict) -> Agent:
+    """A new prov:Agent (a person, organisation or piece of software)."""
+    agent = Agent(**data)
+    agent.full_clean(exclude=["uri"])
+    agent.save()
+    return agent
+
+
+def activity_record(*, user, data: dict) -> Activity:
+    """A new prov:Activity; nothing shows it until a derivation or a check names it."""
+    activity = Activity(**data)
+    activity.full_clean(exclude=["uri"])
+    _with_user(activity, user).save()
+    return activity

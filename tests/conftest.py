@@ -26,6 +26,35 @@ def _eager_celery(settings):
 
 
 @pytest.fixture(autouse=True)
+def _commits_run_on_commit_work(request, monkeypatch):
+    """Tests on the ``db`` fixture run inside a transaction that never commits, so the
+    outbox's on-commit nudges would never run and derived state (search entries, stored
+    records, scores, the lineage closure) would never follow a write. Here, when the
+    outermost atomic block the code under test opened closes without an error (in
+    production: the commit), the callbacks waiting for that commit run, exactly as they
+    would after a real one. Transactional tests commit for real and need none of this."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        return
+    from django.db import transaction
+    from django.db.transaction import Atomic
+
+    original_exit = Atomic.__exit__
+
+    def exit_and_run_commit_hooks(self, exc_type, exc_value, traceback):
+        result = original_exit(self, exc_type, exc_value, traceback)
+        connection = transaction.get_connection(self.using)
+        committed = exc_type is None and not self._from_testcase
+        if committed and connection.atomic_blocks and all(b._from_testcase for b in connection.atomic_blocks):
+            while connection.run_on_commit:
+                waiting, connection.run_on_commit = connection.run_on_commit, []
+                for _, callback, _ in waiting:
+                    callback()
+        return result
+
+    monkeypatch.setattr(Atomic, "__exit__", exit_and_run_commit_hooks)
+
+
+@pytest.fixture(autouse=True)
 def _no_link_checks(settings):
     # Saving a distribution nudges a link check of its URLs; tests that want one switch it on
     # (and serve the links from 127.0.0.1), so no test reaches outside by accident.
@@ -110,9 +139,16 @@ def term(scheme, code):
 @pytest.fixture
 def make_dataset(ohs):
     def make(title="Hospital admissions", *, publisher=None, status=Dataset.Status.PUBLISHED, **fields):
+        from catalogue import services
+        from catalogue.actors import system_actor
+
         fields.setdefault("description", f"{title}: counts by region and month.")
         fields.setdefault("licence", term("licence", "OGL_3_0"))
-        return Dataset.objects.create(title=title, publisher=publisher or ohs, status=status, **fields)
+        return services.dataset_import(
+            user=system_actor("tests"),
+            organisation=publisher or ohs,
+            data={"title": title, "status": status, **fields},
+        )
 
     return make
 

@@ -1,41 +1,23 @@
 """Keeping each catalogued dataset's RDF ready (catalogue.RdfRecord).
 
-A change that alters what a dataset's RDF shows calls ``request_refresh`` inside its
-transaction: that writes an RdfRefreshRequest row with the change, and after commit
-nudges a Celery task. The task (or the periodic sweep, if the nudge was lost because
-Redis was down) rebuilds the records and deletes the requests it handled.
+A change that alters what a dataset's RDF shows records RDF work in the outbox inside its
+transaction (catalogue.outbox); the drain task, nudged after commit (or the outbox sweep,
+if the nudge was lost because Redis was down), rebuilds the records here.
 """
 
 import hashlib
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
-from catalogue.models import Dataset, RdfRecord, RdfRefreshRequest
+from catalogue import outbox
+from catalogue.models import Dataset, RdfRecord
 from catalogue.rdf.formats import FORMATS
 from catalogue.rdf.record import records_for
 from lib.rowlocks import RDF_RECORDS, lock_datasets
 
 FRAGMENT_FIELDS = [f.name for f in FORMATS]
-
-
-def request_refresh(dataset_ids: Iterable[int]) -> None:
-    """Record that these datasets' stored RDF must be rebuilt, in the caller's transaction,
-    and nudge the refresh task once that transaction commits."""
-    ids = sorted({int(pk) for pk in dataset_ids if pk is not None})
-    if not ids:
-        return
-    RdfRefreshRequest.objects.bulk_create([RdfRefreshRequest(dataset_pk=pk) for pk in ids])
-    transaction.on_commit(partial(_nudge, ids))
-
-
-def _nudge(ids: list[int]) -> None:
-    from catalogue.dcat.tasks import rdf_refresh
-    from config.celery import task_send_quietly
-
-    task_send_quietly(rdf_refresh, ids)
 
 
 def rebuild_records(dataset_ids: Iterable[int]) -> int:
@@ -102,27 +84,9 @@ def rebuild_records(dataset_ids: Iterable[int]) -> int:
     return len(to_create) + len(to_update) + len(to_withdraw)
 
 
-def refresh_pending(dataset_ids: Iterable[int] | None = None, *, batch_size: int = 500) -> int:
-    """Handle waiting refresh requests (only those for ``dataset_ids`` if given).
-
-    Each batch locks its request rows (others skip them), rebuilds, and deletes exactly
-    the rows it read, so a request written meanwhile is never lost.
-    """
-    handled = 0
-    only = None if dataset_ids is None else sorted({int(pk) for pk in dataset_ids})
-    while True:
-        with transaction.atomic():
-            requests = RdfRefreshRequest.objects.order_by("id")
-            if only is not None:
-                requests = requests.filter(dataset_pk__in=only)
-            rows = list(requests.select_for_update(skip_locked=True).values_list("id", "dataset_pk")[:batch_size])
-            if not rows:
-                return handled
-            rebuild_records({pk for _, pk in rows})
-            RdfRefreshRequest.objects.filter(id__in=[row_id for row_id, _ in rows]).delete()
-            handled += len({pk for _, pk in rows})
-        if len(rows) < batch_size:
-            return handled
+def refresh_pending(*, batch_size: int = 500) -> int:
+    """Rebuild the records the outbox asks for (the drain task and ``manage.py rdf_refresh``)."""
+    return outbox.drain(outbox.Kind.RDF, lambda rows: rebuild_records(outbox.targets(rows)), batch_size=batch_size)
 
 
 def _rebuild_batches(batches: list[list[int]]) -> int:
@@ -134,7 +98,7 @@ def _rebuild_batches(batches: list[list[int]]) -> int:
 
 def rebuild_all(*, batch_size: int = 500, workers: int = 1, progress=None) -> int:
     """Rebuild every dataset's record (catalogued or with a record), in batches, in
-    ``workers`` processes (for bulk loads that bypassed the signals)."""
+    ``workers`` processes (for bulk loads that bypassed the services)."""
     ids = set(Dataset.objects.values_list("pk", flat=True)) | set(
         RdfRecord.objects.values_list("dataset_pk", flat=True)
     )

@@ -1,4 +1,4 @@
-"""Celery tasks that keep the stored RDF current (found by config.celery)."""
+"""Celery task that keeps the stored DCAT-AP records current (found by config.celery)."""
 
 from celery import shared_task
 
@@ -6,12 +6,6 @@ from catalogue.dcat.records import refresh_pending
 
 
 @shared_task(name="catalogue.rdf_refresh")
-def rdf_refresh(dataset_ids: list[int]) -> int:
-    """The nudge after a change: handle the waiting requests for these datasets."""
-    return refresh_pending(dataset_ids)
-
-
-@shared_task(name="catalogue.rdf_refresh_sweep")
-def rdf_refresh_sweep() -> int:
-    """The periodic sweep: handle every waiting request, whatever nudge was lost."""
+def rdf_refresh() -> int:
+    """Drain the outbox's RDF work: rebuild the records it names."""
     return refresh_pending()

@@ -19,12 +19,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from catalogue import services
+from catalogue.actors import system_actor
 from catalogue.models import (
     CollectionMethod,
     Dataset,
     Distribution,
     Field,
-    Keyword,
     Membership,
     Organisation,
     QualityMeasurement,
@@ -32,7 +33,7 @@ from catalogue.models import (
     VocabularyTerm,
 )
 from provenance.models import Activity, Agent, Derivation
-from provenance.services import derivation_add
+from provenance.services import activity_record, agent_record, derivation_add
 
 DEMO_NAMESPACE = uuid.UUID("6f1d8c2e-4b7a-4f0e-9a51-2c3d4e5f6a7b")
 DEMO_PASSWORD = "provcat-demo"
@@ -904,7 +905,7 @@ DATASETS: list[DatasetSpec] = [
         ),
         formats=["CSV", "JSON"],
         checks=[("Result units recognised", "unit is in the determinand's unit list", "pass", 412000, 0)],
-        measurements=[("timeliness", "Median days from sample to publication", 9, "days")],
+        measurements=[("currentness", "Median days from sample to publication", 9, "days")],
     ),
     S(
         "river-water-quality-classification",
@@ -1167,13 +1168,17 @@ def _demo_file_url(slug: str, fmt: str) -> str:
 
 
 class DemoLoader:
+    """Writes the demo through the same services as the publishers' forms, as the system
+    actor ``provcat-demo``: the history, the checks and the outbox work are those of any write."""
+
     def __init__(self, stdout=None):
         self.stdout = stdout
         self.created: dict[str, int] = {}
         self.terms = {(t.scheme, t.code): t for t in VocabularyTerm.objects.all()}
+        self.actor = system_actor("demo")
 
-    def _note(self, kind: str):
-        self.created[kind] = self.created.get(kind, 0) + 1
+    def _note(self, kind: str, count: int = 1):
+        self.created[kind] = self.created.get(kind, 0) + count
 
     def term(self, scheme: str, code: str) -> VocabularyTerm:
         return self.terms[(scheme, code)]
@@ -1192,15 +1197,18 @@ class DemoLoader:
         for slug, name, abbreviation, kind, description in ORGANISATIONS:
             org = Organisation.objects.filter(slug=slug).first()
             if org is None:
-                org = Organisation.objects.create(
-                    slug=slug,
-                    name=name,
-                    abbreviation=abbreviation,
-                    kind=kind,
-                    description=description,
-                    email=f"data@{slug}.example.gov.uk",
-                    homepage=f"{settings.PROVCAT_BASE_URI}/organisations/{slug}/",
-                    requires_review=slug == "ohs",
+                org = services.organisation_create(
+                    user=self.actor,
+                    data={
+                        "slug": slug,
+                        "name": name,
+                        "abbreviation": abbreviation,
+                        "kind": kind,
+                        "description": description,
+                        "email": f"data@{slug}.example.gov.uk",
+                        "homepage": f"{settings.PROVCAT_BASE_URI}/organisations/{slug}/",
+                        "requires_review": slug == "ohs",
+                    },
                 )
                 self._note("organisations")
             orgs[slug] = org
@@ -1219,7 +1227,7 @@ class DemoLoader:
                     user = User.objects.create_user(username, f"{username}@example.gov.uk", DEMO_PASSWORD)
                     self._note("users")
                 if not Membership.objects.filter(user=user, organisation=org).exists():
-                    Membership.objects.create(user=user, organisation=org, role=role)
+                    services.membership_set(organisation=org, user=self.actor, member=user, role=role)
                     self._note("memberships")
 
     def load_dataset(self, spec: DatasetSpec, orgs: dict[str, Organisation]) -> Dataset:
@@ -1229,55 +1237,73 @@ class DemoLoader:
         org = orgs[spec.org]
         issued = DEMO_NOW.date() - dt.timedelta(days=400 + 7 * (len(spec.slug) % 30))
         modified = DEMO_NOW - dt.timedelta(days=3 * (len(spec.title) % 40))
-        dataset = Dataset.objects.create(
-            uuid=_uuid("dataset", spec.slug),
-            slug=spec.slug,
-            title=spec.title,
-            description=spec.description,
-            publisher=org,
-            contact_name=f"{org.abbreviation} statistics team",
-            contact_email=f"statistics@{org.slug}.example.gov.uk",
-            licence=self.term("licence", spec.licence),
-            access_rights=spec.access,
-            temporal_start=spec.temporal[0],
-            temporal_end=spec.temporal[1],
-            spatial_uri=spec.spatial[0],
-            spatial_label=spec.spatial[1],
-            frequency=self.term("frequency", spec.frequency),
-            language=self.term("language", "ENG"),
-            version="1.0",
-            landing_page=f"{settings.PROVCAT_BASE_URI}/datasets/{spec.slug}/",
-            issued=issued,
-            modified=modified,
-            status=spec.status,
-            published_at=modified if spec.status != "draft" else None,
-            withdrawn_at=modified if spec.status == "withdrawn" else None,
-            withdrawn_reason=spec.withdrawn_reason,
+        parts = [
+            *self.distributions(spec, issued, modified),
+            *self.fields(spec),
+            self.collection_method(spec),
+            *self.checks(spec, org),
+            *self.measurements(spec),
+        ]
+        dataset = services.dataset_import(
+            user=self.actor,
+            organisation=org,
+            data={
+                "uuid": _uuid("dataset", spec.slug),
+                "slug": spec.slug,
+                "title": spec.title,
+                "description": spec.description,
+                "contact_name": f"{org.abbreviation} statistics team",
+                "contact_email": f"statistics@{org.slug}.example.gov.uk",
+                "licence": self.term("licence", spec.licence),
+                "access_rights": spec.access,
+                "temporal_start": spec.temporal[0],
+                "temporal_end": spec.temporal[1],
+                "spatial_uri": spec.spatial[0],
+                "spatial_label": spec.spatial[1],
+                "frequency": self.term("frequency", spec.frequency),
+                "language": self.term("language", "ENG"),
+                "version": "1.0",
+                "landing_page": f"{settings.PROVCAT_BASE_URI}/datasets/{spec.slug}/",
+                "issued": issued,
+                "modified": modified,
+                "status": spec.status,
+                "published_at": modified if spec.status != "draft" else None,
+                "withdrawn_at": modified if spec.status == "withdrawn" else None,
+                "withdrawn_reason": spec.withdrawn_reason,
+            },
+            keywords=spec.keywords,
+            themes=[self.term("theme", code) for code in spec.themes],
+            parts=parts,
         )
         self._note("datasets")
-        dataset.themes.set([self.term("theme", code) for code in spec.themes])
-        dataset.keywords.set([Keyword.objects.get_or_create(name=name)[0] for name in spec.keywords])
+        for part in parts:
+            self._note(PART_NAMES[type(part)])
+        return dataset
+
+    def distributions(self, spec: DatasetSpec, issued, modified) -> list[Distribution]:
+        distributions = []
         for position, fmt in enumerate(spec.formats):
             file_type = self.term("file-type", fmt)
-            media = self.terms.get(("media-type", file_type.media_type))
-            Distribution.objects.create(
-                uuid=_uuid("distribution", f"{spec.slug}:{fmt}"),
-                dataset=dataset,
-                title=f"{spec.title} ({file_type.label})",
-                access_url=f"{settings.PROVCAT_BASE_URI}/datasets/{spec.slug}/",
-                download_url=_demo_file_url(spec.slug, fmt),
-                format=file_type,
-                media_type=media,
-                byte_size=20_000 + 1_337 * len(spec.fields) * (position + 3),
-                licence=self.term("licence", spec.licence),
-                issued=issued,
-                modified=modified,
-                position=position,
+            distributions.append(
+                Distribution(
+                    uuid=_uuid("distribution", f"{spec.slug}:{fmt}"),
+                    title=f"{spec.title} ({file_type.label})",
+                    access_url=f"{settings.PROVCAT_BASE_URI}/datasets/{spec.slug}/",
+                    download_url=_demo_file_url(spec.slug, fmt),
+                    format=file_type,
+                    media_type=self.terms.get(("media-type", file_type.media_type)),
+                    byte_size=20_000 + 1_337 * len(spec.fields) * (position + 3),
+                    licence=self.term("licence", spec.licence),
+                    issued=issued,
+                    modified=modified,
+                    position=position,
+                )
             )
-            self._note("distributions")
-        for position, (name, title, definition, datatype, unit, required) in enumerate(spec.fields):
-            Field.objects.create(
-                dataset=dataset,
+        return distributions
+
+    def fields(self, spec: DatasetSpec) -> list[Field]:
+        return [
+            Field(
                 position=position,
                 name=name,
                 title=title,
@@ -1286,10 +1312,12 @@ class DemoLoader:
                 unit=unit,
                 required=required,
             )
-            self._note("fields")
+            for position, (name, title, definition, datatype, unit, required) in enumerate(spec.fields)
+        ]
+
+    def collection_method(self, spec: DatasetSpec) -> CollectionMethod:
         method_type, description, population = spec.method
-        CollectionMethod.objects.create(
-            dataset=dataset,
+        return CollectionMethod(
             method_type=method_type,
             description=description,
             population=population,
@@ -1297,42 +1325,36 @@ class DemoLoader:
             period_end=spec.temporal[1],
             source_systems="\n".join(spec.sources) if spec.sources else "",
         )
-        self._note("collection methods")
+
+    def checks(self, spec: DatasetSpec, org: Organisation) -> list[ValidationCheck]:
+        checks = []
         for index, (name, rule, outcome, checked, failed) in enumerate(spec.checks):
-            for earlier_outcome, e_checked, e_failed, days_ago in EARLIER_CHECK_RUNS.get((spec.slug, name), []):
-                ValidationCheck.objects.create(
-                    dataset=dataset,
-                    name=name,
-                    rule=rule,
-                    outcome=earlier_outcome,
-                    records_checked=e_checked,
-                    records_failed=e_failed,
-                    run_at=DEMO_NOW - dt.timedelta(days=days_ago),
-                    run_by=f"{org.abbreviation} validation pipeline",
+            runs = [*EARLIER_CHECK_RUNS.get((spec.slug, name), []), (outcome, checked, failed, 2 + index)]
+            for run_outcome, run_checked, run_failed, days_ago in runs:
+                checks.append(
+                    ValidationCheck(
+                        name=name,
+                        rule=rule,
+                        outcome=run_outcome,
+                        records_checked=run_checked,
+                        records_failed=run_failed,
+                        run_at=DEMO_NOW - dt.timedelta(days=days_ago),
+                        run_by=f"{org.abbreviation} validation pipeline",
+                    )
                 )
-                self._note("validation checks")
-            ValidationCheck.objects.create(
-                dataset=dataset,
-                name=name,
-                rule=rule,
-                outcome=outcome,
-                records_checked=checked,
-                records_failed=failed,
-                run_at=DEMO_NOW - dt.timedelta(days=2 + index),
-                run_by=f"{org.abbreviation} validation pipeline",
-            )
-            self._note("validation checks")
-        for dimension, metric, value, unit in spec.measurements:
-            QualityMeasurement.objects.create(
-                dataset=dataset,
+        return checks
+
+    def measurements(self, spec: DatasetSpec) -> list[QualityMeasurement]:
+        return [
+            QualityMeasurement(
                 dimension=dimension,
                 metric=metric,
                 value=value,
                 unit=unit,
                 measured_at=DEMO_NOW - dt.timedelta(days=5),
             )
-            self._note("quality measurements")
-        return dataset
+            for dimension, metric, value, unit in spec.measurements
+        ]
 
     def load_derivations(self, spec: DatasetSpec, datasets: dict[str, Dataset]) -> None:
         if not spec.sources:
@@ -1341,25 +1363,31 @@ class DemoLoader:
         org = derived.publisher
         agent = Agent.objects.filter(uuid=_uuid("agent", org.slug)).first()
         if agent is None:
-            agent = Agent.objects.create(
-                uuid=_uuid("agent", org.slug),
-                name=f"{org.abbreviation} data pipeline",
-                kind=Agent.Kind.SOFTWARE,
-                organisation=org,
+            agent = agent_record(
+                user=self.actor,
+                data={
+                    "uuid": _uuid("agent", org.slug),
+                    "name": f"{org.abbreviation} data pipeline",
+                    "kind": Agent.Kind.SOFTWARE,
+                    "organisation": org,
+                },
             )
             self._note("agents")
         activity = Activity.objects.filter(uuid=_uuid("activity", spec.slug)).first()
         if activity is None:
             started = DEMO_NOW - dt.timedelta(days=30 + len(spec.slug))
-            activity = Activity.objects.create(
-                uuid=_uuid("activity", spec.slug),
-                kind=Activity.Kind.TRANSFORMATION,
-                name=f"Produce {spec.title}",
-                description=spec.transformation,
-                code_reference=f"{settings.PROVCAT_BASE_URI}/code/{org.slug}/{spec.slug}",
-                agent=agent,
-                started_at=started,
-                ended_at=started + dt.timedelta(hours=2),
+            activity = activity_record(
+                user=self.actor,
+                data={
+                    "uuid": _uuid("activity", spec.slug),
+                    "kind": Activity.Kind.TRANSFORMATION,
+                    "name": f"Produce {spec.title}",
+                    "description": spec.transformation,
+                    "code_reference": f"{settings.PROVCAT_BASE_URI}/code/{org.slug}/{spec.slug}",
+                    "agent": agent,
+                    "started_at": started,
+                    "ended_at": started + dt.timedelta(hours=2),
+                },
             )
             self._note("activities")
         for source_slug in spec.sources:
@@ -1370,10 +1398,20 @@ class DemoLoader:
                 derived=derived,
                 source=source,
                 activity=activity,
+                user=self.actor,
                 description=spec.transformation,
                 valid_from=activity.started_at,
             )
             self._note("derivations")
+
+
+PART_NAMES = {
+    Distribution: "distributions",
+    Field: "fields",
+    CollectionMethod: "collection methods",
+    ValidationCheck: "validation checks",
+    QualityMeasurement: "quality measurements",
+}
 
 
 def demo_load(stdout=None) -> dict[str, int]:

@@ -2,10 +2,10 @@
 from them by workers (derived.py)."""
 
 from catalogue.models.derived import (
+    DerivedWork,
     LinkCheck,
     QualityAssessment,
     RdfRecord,
-    RdfRefreshRequest,
     SearchEntry,
     SearchFacetTotal,
     WorkerHeartbeat,
@@ -29,6 +29,7 @@ from catalogue.models.records import (
 __all__ = [
     "CollectionMethod",
     "Dataset",
+    "DerivedWork",
     "Distribution",
     "Field",
     "Keyword",
@@ -38,7 +39,6 @@ __all__ = [
     "QualityAssessment",
     "QualityMeasurement",
     "RdfRecord",
-    "RdfRefreshRequest",
     "SearchEntry",
     "SearchFacetTotal",
     "ValidationCheck",

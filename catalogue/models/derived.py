@@ -83,7 +83,11 @@ class SearchEntry(models.Model):
     quality-score order, whose NULLS LAST SQLite cannot index).
     """
 
-    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, primary_key=True, related_name="search_entry")
+    # No cascade: a deleted dataset's entry stays until the search drain takes it out of the
+    # facet totals (catalogue.services.dataset_delete records that work).
+    dataset = models.OneToOneField(
+        Dataset, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="search_entry"
+    )
     status = models.CharField(max_length=10)
     access_rights = models.CharField(max_length=12)
     publisher = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -166,12 +170,34 @@ class RdfRecord(models.Model):
         return f"RDF of {self.slug}"
 
 
-class RdfRefreshRequest(models.Model):
-    """A dataset whose stored RDF must be rebuilt; written in the same transaction as the
-    change, deleted by the refresh that handled it (so a lost task nudge loses nothing)."""
+class DerivedWork(models.Model):
+    """The outbox: derived work a change needs, written in the same transaction as the change.
 
-    dataset_pk = models.BigIntegerField(db_index=True)
+    Services record rows (catalogue.outbox.record); after commit one nudge per kind wakes
+    the worker that drains that kind, and a periodic sweep drains whatever a lost nudge
+    missed. Draining deletes exactly the rows it handled, so nothing is lost when Redis
+    is down or a worker dies. Plain ids, no foreign keys: work about a deleted dataset
+    (its tombstone, the lineage pairs that ran through it) must survive the delete.
+    """
+
+    class Kind(models.TextChoices):
+        LINEAGE = "lineage", "Lineage closure (source -> target)"
+        SEARCH = "search", "Search entry"
+        RDF = "rdf", "Stored DCAT-AP record"
+        QUALITY = "quality", "Quality score"
+        LINK_CHECK = "link-check", "Link check of a distribution"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # The dataset (distribution for link checks; the derived dataset for lineage).
+    target_id = models.BigIntegerField()
+    # Lineage only: the source dataset of the derivation.
+    source_id = models.BigIntegerField(null=True, blank=True)
     requested_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        indexes = [models.Index(fields=["kind", "id"], name="derivedwork_kind_idx")]
+        verbose_name_plural = "derived work"
+
     def __str__(self) -> str:
-        return f"refresh RDF of dataset {self.dataset_pk}"
+        source = f"{self.source_id} -> " if self.source_id is not None else ""
+        return f"{self.kind}: {source}{self.target_id}"

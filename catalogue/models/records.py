@@ -244,9 +244,7 @@ class Dataset(models.Model):
     # The computed metadata-quality score (MQA points) and its band; maintained by a task.
     quality_score = models.PositiveIntegerField(null=True, blank=True)
     quality_band = models.CharField(max_length=12, blank=True)
-    # Publisher: the score must be recomputed when requested_at is later than scored_at;
-    # a periodic sweep finishes whatever the on-commit nudge missed.
-    quality_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the score was last computed; changes ask for a new one through the outbox.
     quality_scored_at = models.DateTimeField(null=True, blank=True)
     # Publisher: optimistic-concurrency token; every saved edit increments it, and an edit
     # based on an older revision is refused (forms carry it, the API sends it as the ETag).

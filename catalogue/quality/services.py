@@ -4,16 +4,12 @@ accessibility dimension. Run by workers from the outbox; nobody edits these by h
 from django.db import transaction
 from django.utils import timezone
 
+from catalogue import outbox
 from catalogue.models import Dataset, Distribution, LinkCheck, QualityAssessment
 from catalogue.quality.facts import facts_for_dataset
 from catalogue.quality.score import score
 from lib.netpolicy import RefusedAddress, fetch
 from lib.rowlocks import QUALITY_ASSESSMENTS, lock_datasets
-
-
-def quality_mark_stale(*, dataset_ids) -> None:
-    """Record, in the caller's transaction, that these datasets must be scored again."""
-    Dataset.objects.filter(pk__in=list(dataset_ids)).update(quality_requested_at=timezone.now())
 
 
 def quality_assess(*, dataset_id: int):
@@ -34,6 +30,8 @@ def quality_assess(*, dataset_id: int):
             result.provcat_score,
             breakdown,
         ):
+            # The search page shows the score and filters on its band.
+            outbox.record(outbox.Kind.SEARCH, [dataset_id])
             latest = QualityAssessment.objects.create(
                 dataset_id=dataset_id,
                 computed_at=started,
@@ -48,10 +46,8 @@ def quality_assess(*, dataset_id: int):
             quality_score=result.mqa_score, quality_band=result.band, quality_scored_at=started
         )
         if (dataset.quality_score, dataset.quality_band) != (result.mqa_score, result.band):
-            # The stored DCAT-AP record shows the score (dqv): ask for it to be rebuilt.
-            from catalogue.dcat.records import request_refresh
-
-            request_refresh([dataset_id])
+            # The stored DCAT-AP record shows the score (dqv): it must be rebuilt.
+            outbox.record(outbox.Kind.RDF, [dataset_id])
     return latest
 
 
@@ -84,7 +80,6 @@ def link_check_record(*, distribution_id: int, allow_loopback: bool, timeout: fl
                 "error": error[:300],
             },
         )
-    from catalogue.quality.tasks import quality_request
-
+    # The accessibility dimension of the score rests on the answers.
     with transaction.atomic():
-        quality_request([distribution.dataset_id])
+        outbox.record(outbox.Kind.QUALITY, [distribution.dataset_id])

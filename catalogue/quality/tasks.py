@@ -1,59 +1,53 @@
 """Celery tasks that keep the quality score and the link checks current.
 
-Each change records that the score must be recomputed (Dataset.quality_requested_at,
-in the same transaction as the change); the task is only a nudge sent on commit, and
-the periodic sweep finishes whatever a nudge missed.
+Changes record quality and link-check work in the outbox (catalogue.outbox) in their own
+transaction; these tasks drain it when nudged after commit, and the outbox sweep drains
+whatever a nudge missed. The sweeps here catch what no change recorded: datasets never
+scored (bulk loads) and links not checked for too long.
 """
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
+from catalogue import outbox
+from catalogue.models import Dataset
 from catalogue.quality import services
+from catalogue.queries import distributions_due_for_link_check
 from config.celery import task_send_quietly
 
 
-def quality_request(dataset_ids) -> None:
-    """Record that these datasets' scores are out of date, and nudge the task once per transaction."""
-    ids = {i for i in dataset_ids if i is not None}
-    if not ids:
-        return
-    services.quality_mark_stale(dataset_ids=ids)
-    connection = transaction.get_connection()
-    pending = getattr(connection, "_provcat_quality_pending", None)
-    callback = getattr(connection, "_provcat_quality_callback", None)
-    # A rolled-back transaction drops our callback; start a new batch then.
-    if pending is None or not any(entry[1] is callback for entry in connection.run_on_commit):
-        pending = set()
-
-        def send(pending=pending):
-            connection._provcat_quality_pending = None
-            task_send_quietly(quality_score_datasets, sorted(pending))
-
-        connection._provcat_quality_pending = pending
-        connection._provcat_quality_callback = send
-        pending.update(ids)
-        transaction.on_commit(send)
-        return
-    pending.update(ids)
+def _assess(rows) -> None:
+    for dataset_id in outbox.targets(rows):
+        services.quality_assess(dataset_id=dataset_id)
 
 
 @shared_task(name="catalogue.quality_score_datasets")
-def quality_score_datasets(dataset_ids: list[int]) -> int:
-    for dataset_id in dataset_ids:
-        services.quality_assess(dataset_id=dataset_id)
-    return len(dataset_ids)
+def quality_score_datasets() -> int:
+    """Drain the outbox's quality work: score the datasets it names."""
+    return outbox.drain(outbox.Kind.QUALITY, _assess, batch_size=50)
 
 
 @shared_task(name="catalogue.quality_sweep")
 def quality_sweep(limit: int = 200) -> int:
-    """Score the datasets whose last change was never scored (a lost nudge, a bulk load)."""
-    from catalogue.queries import datasets_awaiting_score
-
-    ids = list(datasets_awaiting_score().values_list("pk", flat=True)[:limit])
+    """Score datasets that were never scored (loaded in bulk, past the services)."""
+    ids = list(
+        Dataset.objects.filter(quality_scored_at__isnull=True).order_by("pk").values_list("pk", flat=True)[:limit]
+    )
     for dataset_id in ids:
         services.quality_assess(dataset_id=dataset_id)
     return len(ids)
+
+
+def _check_links(rows) -> None:
+    for distribution_id in outbox.targets(rows):
+        link_check_distribution(distribution_id)
+
+
+@shared_task(name="catalogue.link_check_distributions", soft_time_limit=600, time_limit=660)
+def link_check_distributions() -> int:
+    """Drain the outbox's link-check work. The requests wait on the network, so they run
+    outside any transaction; a check repeated after a crash does no harm."""
+    return outbox.drain(outbox.Kind.LINK_CHECK, _check_links, batch_size=20, in_transaction=False)
 
 
 @shared_task(name="catalogue.link_check_distribution", soft_time_limit=120, time_limit=150)
@@ -70,8 +64,6 @@ def link_check_sweep(limit: int = 100) -> int:
     """Check the links never checked, or checked longest ago."""
     if not settings.PROVCAT_LINK_CHECKS:
         return 0
-    from catalogue.queries import distributions_due_for_link_check
-
     ids = list(distributions_due_for_link_check(settings.PROVCAT_LINK_CHECK_MAX_AGE_HOURS)[:limit])
     for distribution_id in ids:
         task_send_quietly(link_check_distribution, distribution_id)

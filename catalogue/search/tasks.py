@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from catalogue import outbox
 from catalogue.search.index import (
     search_index_datasets,
     search_totals_rebuild,
@@ -10,10 +11,16 @@ from catalogue.search.index import (
 )
 
 
+@shared_task(name="catalogue.search_drain")
+def search_drain() -> int:
+    """Drain the outbox's search work: bring the entries it names up to date."""
+    return outbox.drain(outbox.Kind.SEARCH, lambda rows: search_index_datasets(outbox.targets(rows)), batch_size=2000)
+
+
 @shared_task(name="catalogue.search_index_sweep")
 def search_index_sweep() -> int:
-    """Re-index datasets changed without signals (queryset.update(), bulk writes,
-    lineage closure rebuilds); the facet totals follow by the same deltas."""
+    """Re-index datasets whose entry disagrees with them although no work was recorded:
+    bulk loads, and the "upstream check failed" mark after the lineage closure moved."""
     ids = sorted(set(stale_dataset_ids()) | set(upstream_failure_drift()))
     if ids:
         search_index_datasets(ids)

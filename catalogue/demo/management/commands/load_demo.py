@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
+from catalogue import outbox
 from catalogue.demo.loader import DEMO_PASSWORD, demo_load
+from catalogue.search.tasks import search_index_sweep
 
 
 class Command(BaseCommand):
@@ -25,20 +27,12 @@ class Command(BaseCommand):
         )
 
     def finish_queued_work(self):
-        """Do now what the loading queued for the workers: the lineage graph, stored RDF,
-        search entries and quality scores. With a worker (CELERY_BROKER_URL) the demo is then
-        whole the moment the server answers, not a few seconds later once the worker has
-        caught up; the worker's queued nudges then find nothing left. Every step is the
-        workers' own idempotent sweep, so running it beside a worker is safe. Eagerly (no
-        broker) it all ran during the load and these find nothing to do."""
-        from catalogue.dcat.tasks import rdf_refresh_sweep
-        from catalogue.quality.tasks import quality_sweep
-        from catalogue.search.tasks import search_index_sweep
-        from provenance.tasks import lineage_sweep
-
-        lineage_sweep()
-        while quality_sweep():
-            pass
-        # After the scores: both show them (the quality facet; dqv in the RDF).
-        search_index_sweep()
-        rdf_refresh_sweep()
+        """Do now what the loading recorded for the workers: the lineage graph, quality scores,
+        search entries and stored RDF. With a worker (CELERY_BROKER_URL) the demo is then whole
+        the moment the server answers, not a few seconds later once the worker has caught up;
+        the worker's nudges then find nothing left. These are the workers' own idempotent
+        drains, so running them beside a worker is safe. Eagerly (no broker) it all ran during
+        the load and they find nothing to do."""
+        while any(outbox.sweep(min_age_seconds=0).values()):
+            pass  # a score that changed asks for the search entry and the record again
+        search_index_sweep()  # the "upstream check failed" marks follow the lineage closure

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalogue.admin_writes import RecordsDerivedWork
 from catalogue.models import (
     CollectionMethod,
     Dataset,
+    DerivedWork,
     Distribution,
     Field,
     Keyword,
@@ -29,7 +31,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["name", "abbreviation", "kind", "requires_review"]
     list_filter = ["kind", "requires_review"]
     search_fields = ["name", "abbreviation", "slug"]
@@ -46,7 +48,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Keyword)
-class KeywordAdmin(admin.ModelAdmin):
+class KeywordAdmin(RecordsDerivedWork, admin.ModelAdmin):
     search_fields = ["name"]
 
 
@@ -91,7 +93,7 @@ class QualityMeasurementInline(admin.TabularInline):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(SimpleHistoryAdmin):
+class DatasetAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["title", "publisher", "status", "access_rights", "quality_score", "updated_at"]
     list_filter = ["status", "access_rights", "publisher", "themes", "frequency", "licence"]
     search_fields = ["title", "slug", "uri", "description", "keywords__name"]
@@ -123,7 +125,7 @@ class DatasetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Distribution)
-class DistributionAdmin(SimpleHistoryAdmin):
+class DistributionAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["__str__", "dataset", "format", "byte_size"]
     list_filter = ["format", "media_type", "licence"]
     search_fields = ["title", "access_url", "download_url", "dataset__title"]
@@ -132,7 +134,7 @@ class DistributionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Field)
-class FieldAdmin(SimpleHistoryAdmin):
+class FieldAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["name", "title", "datatype", "required", "dataset"]
     list_filter = ["datatype", "required"]
     search_fields = ["name", "title", "definition", "dataset__title"]
@@ -141,7 +143,7 @@ class FieldAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CollectionMethod)
-class CollectionMethodAdmin(SimpleHistoryAdmin):
+class CollectionMethodAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["dataset", "method_type", "period_start", "period_end"]
     list_filter = ["method_type"]
     search_fields = ["dataset__title", "description", "population"]
@@ -149,7 +151,7 @@ class CollectionMethodAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ValidationCheck)
-class ValidationCheckAdmin(SimpleHistoryAdmin):
+class ValidationCheckAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["name", "dataset", "outcome", "run_at", "run_by"]
     list_filter = ["outcome", "run_at"]
     search_fields = ["name", "rule", "dataset__title"]
@@ -158,9 +160,23 @@ class ValidationCheckAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(QualityMeasurement)
-class QualityMeasurementAdmin(SimpleHistoryAdmin):
+class QualityMeasurementAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["metric", "dimension", "value", "unit", "dataset", "measured_at"]
     list_filter = ["dimension"]
     search_fields = ["metric", "dataset__title"]
     list_select_related = ["dataset"]
     autocomplete_fields = ["dataset", "distribution"]
+
+
+@admin.register(DerivedWork)
+class DerivedWorkAdmin(admin.ModelAdmin):
+    """The outbox, read-only: derived work recorded by changes and not yet drained."""
+
+    list_display = ["id", "kind", "source_id", "target_id", "requested_at"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -31,7 +31,7 @@ from catalogue.models import (
     ValidationCheck,
 )
 from catalogue.publication import dcat_ap_violations, publication_problems
-from provenance.models import Derivation
+from provenance.models import Activity, Agent, Derivation
 
 # The properties of a data dictionary row that an import may set.
 FIELD_IMPORT_KEYS = frozenset(
@@ -596,3 +596,42 @@ def organisation_set_review(*, organisation: Organisation, user, requires_review
     organisation.requires_review = bool(requires_review)
     _with_user(organisation, user).save(update_fields=["requires_review", "updated_at"])
     return organisation
+
+
+# The admin: Django's generic editor for site administrators. It saves records itself, so
+# it reports each saved or deleted record here to record what the change sets off.
+
+
+def admin_saved(obj, *, previous_pair: tuple[int, int] | None = None) -> None:
+    """Record the derived work an admin save of ``obj`` sets off (see catalogue.outbox)."""
+    if isinstance(obj, Dataset):
+        # The dataset admin edits the parts inline too.
+        outbox.checks_changed([obj.pk])
+        outbox.distribution_links_changed(_links_not_checked(list(obj.distributions.all())))
+    elif isinstance(obj, (Distribution, Field, CollectionMethod, ValidationCheck, QualityMeasurement)):
+        _parts_changed(obj.dataset_id, [obj])
+    elif isinstance(obj, Derivation):
+        if previous_pair and previous_pair != (obj.source_id, obj.derived_id):
+            outbox.derivation_changed(*previous_pair)
+        outbox.derivation_changed(obj.source_id, obj.derived_id)
+    elif isinstance(obj, Organisation):
+        outbox.organisation_changed(obj.pk)
+    elif isinstance(obj, Keyword):
+        outbox.datasets_changed(obj.datasets.values_list("pk", flat=True))
+    elif isinstance(obj, Activity):
+        outbox.activities_changed([obj.pk])
+    elif isinstance(obj, Agent):
+        outbox.activities_changed(obj.activities.values_list("pk", flat=True))
+
+
+def admin_deleted(obj, *, user) -> None:
+    """Delete ``obj`` for the admin, recording what the delete sets off."""
+    if isinstance(obj, Dataset):
+        dataset_delete(dataset=obj, user=user)
+        return
+    with transaction.atomic():
+        if isinstance(obj, Keyword | Agent):
+            admin_saved(obj)  # while its datasets and activities can still be found
+        obj.delete()
+        if not isinstance(obj, Keyword | Agent):
+            admin_saved(obj)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalogue.admin_writes import RecordsDerivedWork
 from provenance.models import (
     Activity,
     Agent,
@@ -12,7 +13,7 @@ from provenance.models import (
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
+class AgentAdmin(RecordsDerivedWork, admin.ModelAdmin):
     list_display = ["name", "kind", "organisation", "email"]
     list_filter = ["kind", "organisation"]
     search_fields = ["name", "email", "uri"]
@@ -27,7 +28,7 @@ class DerivationInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["name", "kind", "agent", "started_at", "ended_at"]
     list_filter = ["kind"]
     search_fields = ["name", "description", "code_reference"]
@@ -36,7 +37,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Derivation)
-class DerivationAdmin(SimpleHistoryAdmin):
+class DerivationAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["derived", "source", "activity", "valid_from", "valid_to"]
     list_filter = ["valid_to"]
     search_fields = ["derived__title", "source__title", "activity__name"]

@@ -57,12 +57,22 @@ Row = tuple[int, int, int | None]  # (id, target_id, source_id)
 
 def record(kind: str, target_ids: Iterable[int | None]) -> int:
     """Record that ``kind`` work is needed for these ids, in the caller's transaction."""
-    ids = sorted({int(pk) for pk in target_ids if pk is not None})
-    if not ids:
+    return record_many({kind: target_ids})
+
+
+def record_many(work: dict[str, Iterable[int | None]]) -> int:
+    """Record several kinds of work in one statement: {kind: target ids}."""
+    rows = []
+    for kind, target_ids in work.items():
+        rows += [
+            DerivedWork(kind=kind, target_id=pk) for pk in sorted({int(pk) for pk in target_ids if pk is not None})
+        ]
+    if not rows:
         return 0
-    DerivedWork.objects.bulk_create([DerivedWork(kind=kind, target_id=pk) for pk in ids])
-    _nudge_on_commit(kind)
-    return len(ids)
+    DerivedWork.objects.bulk_create(rows)
+    for kind in sorted({row.kind for row in rows}):
+        _nudge_on_commit(kind)
+    return len(rows)
 
 
 def record_lineage(pairs: Iterable[tuple[int, int]]) -> int:
@@ -110,9 +120,7 @@ def datasets_changed(dataset_ids: Iterable[int]) -> None:
     if not ids:
         return
     downstream = Derivation.objects.current().filter(source_id__in=ids).values_list("derived_id", flat=True)
-    record(Kind.SEARCH, ids)
-    record(Kind.RDF, ids | set(downstream))
-    record(Kind.QUALITY, ids)
+    record_many({Kind.SEARCH: ids, Kind.RDF: ids | set(downstream), Kind.QUALITY: ids})
 
 
 def checks_changed(dataset_ids: Iterable[int]) -> None:
@@ -134,9 +142,7 @@ def distribution_links_changed(distribution_ids: Iterable[int]) -> None:
 def derivation_changed(source_id: int, derived_id: int) -> None:
     """A derivation source -> derived was added, ended, moved or deleted."""
     record_lineage([(source_id, derived_id)])
-    record(Kind.SEARCH, [source_id, derived_id])
-    record(Kind.RDF, [derived_id])
-    record(Kind.QUALITY, [derived_id])
+    record_many({Kind.SEARCH: [source_id, derived_id], Kind.RDF: [derived_id], Kind.QUALITY: [derived_id]})
 
 
 def activities_changed(activity_ids: Iterable[int]) -> None:

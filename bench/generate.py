@@ -22,11 +22,12 @@ The derivation graph is built like real government lineage rather than at random
   number, so the graph is acyclic by construction.
 
 Everything is drawn from one random.Random(seed), UUIDs included, so a seed gives the
-same catalogue every time. Rows go in with COPY on PostgreSQL and bulk_create elsewhere;
-both bypass save() and signals, so URIs and slugs are set here, and no
-django-simple-history rows are written: a synthetic load is not an edit anyone made.
-Nor are RDF refreshes or lineage rebuilds requested; run those commands afterwards if a
-benchmark needs them.
+same catalogue every time. Rows go through the bulk service (catalogue.bulk.BulkLoad) as
+the system actor ``provcat-generator``: every row validated as its model would, COPY on
+PostgreSQL and bulk_create elsewhere, a history record per dataset, and the derived work
+recorded in the outbox. save() is not called, so URIs and slugs are set here. Run the
+rebuild commands afterwards (rebuild_lineage, search_reindex, rdf_refresh --all): they do
+the recorded work in bulk and clear it from the outbox.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
-import io
-import json
 import math
 import os
 import random
@@ -266,92 +265,6 @@ def plan_catalogue(n: int, rng: random.Random, n_orgs: int, n_hubs: int | None =
 
 
 # ---------------------------------------------------------------------------
-# Writing rows: COPY on PostgreSQL, bulk_create elsewhere.
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-class TableWriter:
-    """Writes dicts of attribute values to one model's table.
-
-    Columns the generator does not set get the model field's default, so a field added
-    later with a default does not break the COPY path.
-    """
-
-    def __init__(self, model, connection, batch_size: int):
-        self.model = model
-        self.connection = connection
-        self.batch_size = batch_size
-        self.use_copy = connection.vendor == "postgresql"
-        self.fields = list(model._meta.concrete_fields)
-        self.rows: list[dict] = []
-        self.written = 0
-        now = dt.datetime.now(UTC)
-        self.fillers = {}
-        for f in self.fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                self.fillers[f.attname] = lambda now=now: now
-            elif f.has_default() and callable(f.default):
-                self.fillers[f.attname] = f.get_default
-            else:
-                self.fillers[f.attname] = _constant(f.get_default())
-
-    def add(self, row: dict) -> None:
-        self.rows.append(row)
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        if self.use_copy:
-            self._copy(self.rows)
-        else:
-            self.model.objects.bulk_create([self.model(**row) for row in self.rows], batch_size=self.batch_size)
-        self.written += len(self.rows)
-        self.rows = []
-
-    def _copy(self, rows: list[dict]) -> None:
-        converters = []
-        for f in self.fields:
-            internal = f.get_internal_type()
-            if internal == "BooleanField":
-                conv = _bool_text
-            elif internal == "JSONField":
-                conv = _json_text
-            elif internal in ("CharField", "TextField", "URLField", "SlugField", "EmailField"):
-                conv = _escape
-            else:
-                conv = str
-            converters.append((f.attname, conv, self.fillers[f.attname]))
-        buffer = io.StringIO()
-        write = buffer.write
-        for row in rows:
-            values = []
-            for attname, conv, fill in converters:
-                value = row[attname] if attname in row else fill()
-                values.append("\\N" if value is None else conv(value))
-            write("\t".join(values))
-            write("\n")
-        buffer.seek(0)
-        quote = self.connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in self.fields)
-        with self.connection.cursor() as cursor:
-            cursor.cursor.copy_expert(f"COPY {quote(self.model._meta.db_table)} ({columns}) FROM STDIN", buffer)
-
-
-def _constant(value):
-    return lambda: value
-
-
-def _bool_text(value) -> str:
-    return "t" if value else "f"
-
-
-def _json_text(value) -> str:
-    return _escape(json.dumps(value))
-
-
 def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
@@ -407,10 +320,11 @@ def reset_catalogue() -> None:
     from django.core.management.color import no_style
     from django.db import connection
 
-    from catalogue.models import Dataset, Keyword, Organisation
+    from catalogue.models import Dataset, DerivedWork, Keyword, Organisation
     from provenance.models import Activity, Agent
 
-    models = [Dataset, Organisation, Keyword, Agent, Activity]
+    # The outbox too: work recorded for the datasets being removed means nothing any more.
+    models = [Dataset, Organisation, Keyword, Agent, Activity, DerivedWork]
     history = [
         m
         for m in apps.get_models(include_auto_created=True)
@@ -446,6 +360,8 @@ def generate(
     from django.db import connection, transaction
     from django.utils.text import slugify
 
+    from catalogue.actors import system_actor
+    from catalogue.bulk import BulkLoad
     from catalogue.models import (
         CollectionMethod,
         Dataset,
@@ -488,26 +404,24 @@ def generate(
             except KeyError:
                 raise LookupError(f"Vocabulary term {scheme}/{code} is missing; run migrate first.") from None
 
-        writers = {
-            m: TableWriter(m, connection, batch_size)
-            for m in [
-                Organisation,
-                Keyword,
-                Agent,
-                Dataset,
-                Dataset.keywords.through,
-                Dataset.themes.through,
-                CollectionMethod,
-                Distribution,
-                Field,
-                ValidationCheck,
-                QualityMeasurement,
-                Activity,
-                Derivation,
-            ]
-        }
+        load = BulkLoad(user=system_actor("generator"), batch_size=batch_size)
+        models = [
+            Organisation,
+            Keyword,
+            Agent,
+            Dataset,
+            Dataset.keywords.through,
+            Dataset.themes.through,
+            CollectionMethod,
+            Distribution,
+            Field,
+            ValidationCheck,
+            QualityMeasurement,
+            Activity,
+            Derivation,
+        ]
         next_id = {}
-        for model in writers:
+        for model in models:
             last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
             next_id[model] = (last or 0) + 1
 
@@ -533,7 +447,8 @@ def generate(
                 taken_slugs.add(slug)
                 pk = new_id(Organisation)
                 org_ids.append(pk)
-                writers[Organisation].add(
+                load.add(
+                    Organisation,
                     {
                         "id": pk,
                         "name": name,
@@ -547,7 +462,7 @@ def generate(
                         "requires_review": rng.random() < 0.3,
                         "created_at": EPOCH,
                         "updated_at": EPOCH,
-                    }
+                    },
                 )
         org_agents = []
         for i, (name, abbr, _kind, _themes, _subjects) in enumerate(orgs):
@@ -560,7 +475,8 @@ def generate(
                 key = _uuid(rng)
                 pk = new_id(Agent)
                 ids.append(pk)
-                writers[Agent].add(
+                load.add(
+                    Agent,
                     {
                         "id": pk,
                         "uuid": key,
@@ -570,7 +486,7 @@ def generate(
                         "email": email,
                         "homepage": "",
                         "organisation_id": org_ids[i],
-                    }
+                    },
                 )
             org_agents.append(ids)
 
@@ -586,9 +502,8 @@ def generate(
         for name in sorted(keyword_names):
             if name not in keyword_ids:
                 keyword_ids[name] = pk = new_id(Keyword)
-                writers[Keyword].add({"id": pk, "name": name})
-        for model in (Organisation, Agent, Keyword):
-            writers[model].flush()
+                load.add(Keyword, {"id": pk, "name": name})
+        load.flush()
 
         org_keywords = [
             [keyword_ids[abbr.lower()]] + [keyword_ids[s.lower()] for s in subjects] for _, abbr, _, _, subjects in orgs
@@ -668,7 +583,8 @@ def generate(
             issued_day = min(_day(rng, min(year + 1, 2025)), EPOCH.date())
             issued = issued_at[i] = _moment(rng, issued_day)
             modified = min(issued + dt.timedelta(days=rng.randrange(0, 400)), EPOCH)
-            writers[Dataset].add(
+            load.add(
+                Dataset,
                 {
                     "id": pk,
                     "uuid": key,
@@ -703,7 +619,7 @@ def generate(
                     else "",
                     "created_at": issued,
                     "updated_at": modified,
-                }
+                },
             )
 
             # Keywords and themes (M2M rows).
@@ -711,15 +627,17 @@ def generate(
             chosen.update(rng.sample(org_keywords[org], min(2, len(org_keywords[org]))))
             chosen.update(rng.sample(generic_keywords, rng.randint(0, 3)))
             for keyword in sorted(chosen):
-                writers[Dataset.keywords.through].add(
-                    {"id": new_id(Dataset.keywords.through), "dataset_id": pk, "keyword_id": keyword}
+                load.add(
+                    Dataset.keywords.through,
+                    {"id": new_id(Dataset.keywords.through), "dataset_id": pk, "keyword_id": keyword},
                 )
             themes = set(rng.sample(org_themes[org], rng.randint(1, len(org_themes[org]))))
             if rng.random() < 0.1:
                 themes.add(rng.choice(all_themes))
             for theme in sorted(themes):
-                writers[Dataset.themes.through].add(
-                    {"id": new_id(Dataset.themes.through), "dataset_id": pk, "vocabularyterm_id": theme}
+                load.add(
+                    Dataset.themes.through,
+                    {"id": new_id(Dataset.themes.through), "dataset_id": pk, "vocabularyterm_id": theme},
                 )
 
             # How it was collected.
@@ -729,7 +647,8 @@ def generate(
                 method = rng.choice(["survey", "administrative", "administrative", "sensor", "register", "other"])
             else:
                 method = "modelled" if stage == "modelled" else "derived"
-            writers[CollectionMethod].add(
+            load.add(
+                CollectionMethod,
                 {
                     "id": new_id(CollectionMethod),
                     "dataset_id": pk,
@@ -740,7 +659,7 @@ def generate(
                     "period_start": dt.date(year, 1, 1),
                     "period_end": dt.date(year, 12, 31),
                     "source_systems": f"{orgs[org][1]} case management system" if method == "administrative" else "",
-                }
+                },
             )
 
             # Distributions: 1-5.
@@ -751,7 +670,8 @@ def generate(
                 dist_pk = new_id(Distribution)
                 distribution_ids.append(dist_pk)
                 has_checksum = fmt != "HTML" and rng.random() < 0.5
-                writers[Distribution].add(
+                load.add(
+                    Distribution,
                     {
                         "id": dist_pk,
                         "uuid": dist_key,
@@ -774,13 +694,14 @@ def generate(
                         "issued": issued_day,
                         "modified": modified,
                         "position": position,
-                    }
+                    },
                 )
 
             # Data dictionary: 5-30 fields.
             for position, column in enumerate(rng.sample(vocab.COLUMNS, rng.randint(5, 30))):
                 name, col_title, datatype, unit, definition, constraints = column
-                writers[Field].add(
+                load.add(
+                    Field,
                     {
                         "id": new_id(Field),
                         "dataset_id": pk,
@@ -793,7 +714,7 @@ def generate(
                         "required": rng.random() < 0.4,
                         "constraints": constraints,
                         "concept_uri": vocab.CONCEPT_BASE + vocab.CONCEPTS[name] if name in vocab.CONCEPTS else "",
-                    }
+                    },
                 )
 
             # Some validation checks and quality measurements.
@@ -803,7 +724,8 @@ def generate(
                     roll = rng.random()
                     outcome = "pass" if roll < 0.8 else ("warn" if roll < 0.93 else "fail")
                     failed = 0 if outcome == "pass" else rng.randint(1, max(1, checked // 50))
-                    writers[ValidationCheck].add(
+                    load.add(
+                        ValidationCheck,
                         {
                             "id": new_id(ValidationCheck),
                             "dataset_id": pk,
@@ -816,13 +738,14 @@ def generate(
                             "records_failed": failed,
                             "notes": "",
                             "activity_id": None,
-                        }
+                        },
                     )
             if rng.random() < 0.25:
                 for dimension in rng.sample(dimensions, rng.randint(1, 3)):
                     percent = rng.random() < 0.5
                     value = round(rng.uniform(0.7, 1.0), 4)
-                    writers[QualityMeasurement].add(
+                    load.add(
+                        QualityMeasurement,
                         {
                             "id": new_id(QualityMeasurement),
                             "dataset_id": pk,
@@ -833,7 +756,7 @@ def generate(
                             "unit": "percent" if percent else "ratio",
                             "measured_at": issued,
                             "notes": "",
-                        }
+                        },
                     )
 
             # The activity that made it, and its derivations.
@@ -842,7 +765,8 @@ def generate(
                 act_key = _uuid(rng)
                 act_pk = activity_of[i] = new_id(Activity)
                 started_at = issued - dt.timedelta(hours=rng.randint(2, 240))
-                writers[Activity].add(
+                load.add(
+                    Activity,
                     {
                         "id": act_pk,
                         "uuid": act_key,
@@ -855,13 +779,14 @@ def generate(
                         "started_at": started_at,
                         "ended_at": issued,
                         "created_at": issued,
-                    }
+                    },
                 )
                 while edge_index < len(plan.edges) and plan.edges[edge_index][1] == i:
                     source = plan.edges[edge_index][0]
                     edge_index += 1
                     valid_from = max(issued, issued_at[source])
-                    writers[Derivation].add(
+                    load.add(
+                        Derivation,
                         {
                             "id": new_id(Derivation),
                             "derived_id": pk,
@@ -872,24 +797,24 @@ def generate(
                             "valid_to": None,
                             "created_at": valid_from,
                             "created_by_id": None,
-                        }
+                        },
                     )
 
             if (i + 1) % batch_size == 0 or i + 1 == n_datasets:
-                for writer in writers.values():
-                    writer.flush()
+                load.flush()
                 say(f"  {i + 1:,} datasets written ({time.perf_counter() - started:.0f} s)")
 
         assert edge_index == len(plan.edges)
+        rows = load.finish()
         with connection.cursor() as cursor:
-            for statement in connection.ops.sequence_reset_sql(no_style(), list(writers)):
+            for statement in connection.ops.sequence_reset_sql(no_style(), [*models, Dataset.history.model]):
                 cursor.execute(statement)
     write_seconds = time.perf_counter() - started
 
     summary = Summary(
         datasets=n_datasets,
         seed=seed,
-        rows={m._meta.db_table: w.written for m, w in writers.items()},
+        rows=rows,
         derivations=len(plan.edges),
         hubs=len(plan.hubs),
         pipelines=len(plan.pipelines),

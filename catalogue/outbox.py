@@ -208,6 +208,19 @@ def targets(rows: list[Row]) -> list[int]:
     return sorted({row[1] for row in rows})
 
 
+def last_id(kind: str) -> int | None:
+    """The newest row of ``kind``: a full rebuild notes it before it starts..."""
+    return DerivedWork.objects.filter(kind=kind).order_by("-id").values_list("id", flat=True).first()
+
+
+def covered(kind: str, up_to: int | None) -> int:
+    """...and, once done, deletes the rows up to it: it read every record they name, as they
+    were when it started or later. Rows written meanwhile stay for the drain."""
+    if up_to is None:
+        return 0
+    return DerivedWork.objects.filter(kind=kind, id__lte=up_to).delete()[0]
+
+
 def pending(kind: str | None = None) -> int:
     rows = DerivedWork.objects.all()
     return (rows.filter(kind=kind) if kind else rows).count()

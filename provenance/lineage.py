@@ -54,9 +54,7 @@ def lineage_rebuild_all() -> int:
     """
     with transaction.atomic():
         advisory_lock(CLOSURE_LOCK)
-        last_request = (
-            DerivedWork.objects.filter(kind=outbox.Kind.LINEAGE).order_by("-id").values_list("id", flat=True).first()
-        )
+        last_request = outbox.last_id(outbox.Kind.LINEAGE)
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {EDGE}")
             cursor.execute(
@@ -78,9 +76,8 @@ def lineage_rebuild_all() -> int:
                     break
                 total += cursor.rowcount
                 depth += 1
-        if last_request is not None:
-            # The rebuild read the derivations these requests describe; newer ones still run.
-            DerivedWork.objects.filter(kind=outbox.Kind.LINEAGE, id__lte=last_request).delete()
+        # The rebuild read the derivations these requests describe; newer ones still run.
+        outbox.covered(outbox.Kind.LINEAGE, last_request)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Fresh statistics for the planner, and a visibility map so nearest-first reads stay index-only.
         with connection.cursor() as cursor:

@@ -99,6 +99,7 @@ def _rebuild_batches(batches: list[list[int]]) -> int:
 def rebuild_all(*, batch_size: int = 500, workers: int = 1, progress=None) -> int:
     """Rebuild every dataset's record (catalogued or with a record), in batches, in
     ``workers`` processes (for bulk loads that bypassed the services)."""
+    requested_up_to = outbox.last_id(outbox.Kind.RDF)
     ids = set(Dataset.objects.values_list("pk", flat=True)) | set(
         RdfRecord.objects.values_list("dataset_pk", flat=True)
     )
@@ -116,10 +117,12 @@ def rebuild_all(*, batch_size: int = 500, workers: int = 1, progress=None) -> in
                 changed += count
                 if progress:
                     progress(min(done * batch_size, len(ordered)), len(ordered))
+            outbox.covered(outbox.Kind.RDF, requested_up_to)
             return changed
     changed = 0
     for done, batch in enumerate(batches, start=1):
         changed += rebuild_records(batch)
         if progress:
             progress(min(done * batch_size, len(ordered)), len(ordered))
+    outbox.covered(outbox.Kind.RDF, requested_up_to)
     return changed

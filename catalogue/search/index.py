@@ -13,6 +13,7 @@ from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, W
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalogue import outbox
 from catalogue.models import (
     Dataset,
     Distribution,
@@ -287,6 +288,7 @@ def search_reindex_all(*, batch_size: int = BATCH_SIZE, progress=None) -> int:
     """Rebuild every entry in batches, then recount the totals."""
     written = 0
     last_id = 0
+    requested_up_to = outbox.last_id(outbox.Kind.SEARCH)
     while True:
         ids = list(Dataset.objects.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:batch_size])
         if not ids:
@@ -297,6 +299,7 @@ def search_reindex_all(*, batch_size: int = BATCH_SIZE, progress=None) -> int:
             progress(written)
     SearchEntry.objects.exclude(dataset_id__in=Dataset.objects.values("id")).delete()
     search_totals_rebuild()
+    outbox.covered(outbox.Kind.SEARCH, requested_up_to)
     return written
 
 

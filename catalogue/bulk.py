@@ -178,8 +178,10 @@ class BulkLoad:
                     seen.add(key)
             if has_clean is not None:
                 # One instance per model, its attributes set from the row: clean() reads only those.
-                has_clean.__dict__.update(row)
-                has_clean.clean()
+                instance, defaults = has_clean
+                instance.__dict__.update(defaults)
+                instance.__dict__.update(row)
+                instance.clean()
         except ValidationError as exc:
             position = self.validated.get(model, 0)
             raise ValidationError(f"{model._meta.verbose_name} row {position + 1}: {'; '.join(exc.messages)}") from None
@@ -192,8 +194,11 @@ class BulkLoad:
                 for f in model._meta.concrete_fields
                 if not f.is_relation and not isinstance(f, models.AutoField)
             ]
-            instance = model() if model.clean is not models.Model.clean else None
-            self.rules[model] = (columns, set(), instance)
+            checker = None
+            if model.clean is not models.Model.clean:
+                instance = model()
+                checker = (instance, dict(instance.__dict__))
+            self.rules[model] = (columns, set(), checker)
         return self.rules[model]
 
     def _history_row(self, row: dict) -> dict:

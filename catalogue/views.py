@@ -75,7 +75,7 @@ def _cached_page_key(dataset: Dataset) -> str | None:
 
     It changes whenever the dataset or its search entry is written — and the entry is
     rewritten when the dataset's parts, checks, derivations, quality score or an upstream
-    failure change (catalogue.search.signals and the sweep) — so a cached page is never
+    failure change (the outbox's search work and the sweep) — so a cached page is never
     older than those. What only a neighbour's own write changes (its renamed title, a
     derivation two or three steps away) may show late by up to the cache lifetime.
     """

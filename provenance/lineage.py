@@ -26,7 +26,6 @@ import logging
 from django.db import connection, transaction
 
 from catalogue import outbox
-from catalogue.models import DerivedWork
 from lib.rowlocks import advisory_lock
 from provenance.models import Derivation, LineageEdge
 

@@ -2,9 +2,10 @@
 
 - index.py   writes entries and the facet totals (search_index_datasets, search_reindex_all,
              search_totals_rebuild); `manage.py search_reindex` after bulk loads.
-- signals.py keeps entries current on ordinary saves; the `catalogue.search_index_sweep`
-             beat task catches writes without signals (queryset.update(), bulk_create,
-             lineage-closure rebuilds) and `catalogue.search_totals_rebuild` heals drift.
+- tasks.py   `catalogue.search_drain` applies the search work every write records in the
+             outbox; the `catalogue.search_index_sweep` beat task catches entries that
+             disagree with their dataset (bulk loads, the lineage closure moving the
+             "upstream failed" marks) and `catalogue.search_totals_rebuild` heals drift.
 - query.py   answers a search through the access helper (catalogue.queries): PostgreSQL
              full-text search with facet counts, sampled when a query matches very many
              datasets; icontains and Python counting on SQLite.

@@ -1,8 +1,9 @@
 """Writing the search index: one SearchEntry per dataset, and the facet totals.
 
-Called on every write that changes what the search page shows (signals.py), by the
+Called by the outbox's search drain after every write that changes what the search page
+shows (catalogue.outbox), by the
 ``search_reindex`` command after bulk loads, and by a periodic sweep that catches writes
-made with queryset.update() or bulk_create, which send no signals.
+made past the services (bulk loads) and the "upstream failed" marks the lineage closure moves.
 """
 
 from collections import Counter, defaultdict
@@ -304,7 +305,7 @@ def search_reindex_all(*, batch_size: int = BATCH_SIZE, progress=None) -> int:
 
 
 def stale_dataset_ids(limit: int = BATCH_SIZE) -> list[int]:
-    """Datasets whose entry is missing or older than the dataset (writes that sent no signal)."""
+    """Datasets whose entry is missing or older than the dataset (writes that recorded no search work)."""
     return list(
         Dataset.objects.annotate(
             score_now=Coalesce("quality_score", -1), score_indexed=Coalesce("search_entry__quality_score", -1)
@@ -322,8 +323,8 @@ def stale_dataset_ids(limit: int = BATCH_SIZE) -> list[int]:
 def upstream_failure_drift() -> list[int]:
     """Datasets whose "upstream failing" mark no longer matches the lineage closure.
 
-    The closure is rebuilt by lineage workers after a derivation changes, which sends no
-    signal, so a periodic sweep compares and re-indexes the difference.
+    The lineage worker moves the closure after a derivation changes, after the change's own
+    search work ran, so a periodic sweep compares and re-indexes the difference.
     """
     wanted = datasets_with_failed_upstream_ids()
     marked = set(SearchEntry.objects.filter(facet_keys__contains=" u1 ").values_list("dataset_id", flat=True))

@@ -1,6 +1,6 @@
 """Rebuild the stored DCAT-AP RDF: waiting requests, or every dataset (--all).
 
-Run --all after bulk loads that bypassed signals (e.g. bench/generate.py) or after
+Run --all after bulk loads (catalogue.bulk, e.g. bench/generate.py) or after
 changing the mapping.
 """
 

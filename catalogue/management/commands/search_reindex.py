@@ -1,4 +1,4 @@
-"""Rebuild the search index after a bulk load (rows written without signals)."""
+"""Rebuild the whole search index after a bulk load (catalogue.bulk), clearing the search work it recorded."""
 
 from django.core.management.base import BaseCommand
 

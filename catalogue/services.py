@@ -12,7 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 from django.utils import timezone
 
-from catalogue import queries
+from catalogue import access
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -90,7 +90,7 @@ def _keywords(names: Iterable[str]) -> list[Keyword]:
 
 
 def _require_edit(user, dataset: Dataset) -> None:
-    if not queries.can_edit_dataset(user, dataset):
+    if not access.can_edit_dataset(user, dataset):
         raise PermissionDenied("You may not change this dataset.")
 
 
@@ -127,7 +127,7 @@ def dataset_create(
     keywords: Iterable[str] = (),
     themes: Iterable = (),
 ) -> Dataset:
-    if not queries.can_edit_for_organisation(user, organisation.pk):
+    if not access.can_edit_for_organisation(user, organisation.pk):
         raise PermissionDenied("You may not create datasets for this organisation.")
     dataset = Dataset(publisher=organisation, status=Dataset.Status.DRAFT, created_by=user)
     for name in DATASET_FIELDS:
@@ -200,7 +200,7 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
     Returns the dataset; its status says which happened (still draft with
     ``review_requested_by`` set means waiting for review).
     """
-    if not queries.can_publish_dataset(user, dataset):
+    if not access.can_publish_dataset(user, dataset):
         raise PermissionDenied("Only editors and admins of the publishing organisation may publish.")
     locked = _lock(dataset, None)
     if locked.status == Dataset.Status.PUBLISHED:
@@ -236,7 +236,7 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
 @transaction.atomic
 def dataset_withdraw(*, dataset: Dataset, user, reason: str) -> Dataset:
     """Withdraw: the page stays with a notice and the dataset stays in lineage."""
-    if not queries.can_publish_dataset(user, dataset):
+    if not access.can_publish_dataset(user, dataset):
         raise PermissionDenied("Only editors and admins of the publishing organisation may withdraw.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the dataset is withdrawn; readers see this notice."})
@@ -410,7 +410,7 @@ def quality_measurement_delete(*, measurement: QualityMeasurement, user) -> None
 
 @transaction.atomic
 def membership_set(*, organisation: Organisation, user, member, role: str) -> Membership:
-    if not queries.can_manage_organisation(user, organisation.pk):
+    if not access.can_manage_organisation(user, organisation.pk):
         raise PermissionDenied("Only admins of this organisation may manage its members.")
     if role not in Membership.Role.values:
         raise ValidationError({"role": f"Choose one of: {', '.join(Membership.Role.values)}."})
@@ -426,7 +426,7 @@ def membership_set(*, organisation: Organisation, user, member, role: str) -> Me
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, user) -> None:
-    if not queries.can_manage_organisation(user, membership.organisation_id):
+    if not access.can_manage_organisation(user, membership.organisation_id):
         raise PermissionDenied("Only admins of this organisation may manage its members.")
     if membership.role == Membership.Role.ADMIN:
         _refuse_last_admin(membership.organisation, membership)
@@ -442,7 +442,7 @@ def _refuse_last_admin(organisation: Organisation, membership: Membership) -> No
 @transaction.atomic
 def organisation_set_review(*, organisation: Organisation, user, requires_review: bool) -> Organisation:
     """Whether publishing needs a second editor's approval; the organisation's admins decide."""
-    if not queries.can_manage_organisation(user, organisation.pk):
+    if not access.can_manage_organisation(user, organisation.pk):
         raise PermissionDenied("Only admins of this organisation may change how it publishes.")
     organisation.requires_review = bool(requires_review)
     _with_user(organisation, user).save(update_fields=["requires_review", "updated_at"])

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalogue import queries as catalogue_queries
+from catalogue import access
 from catalogue.models import Dataset, Field, Organisation
 from provenance.lineage import DERIVATION, lock_derivation_writes
 from provenance.models import Activity, DatasetAlias, Derivation, FieldDerivation
@@ -152,7 +152,7 @@ def dataset_stub_claim(*, dataset: Dataset, organisation: Organisation, user) ->
     """A publisher takes over a stub: it moves to their organisation, still a draft for them to complete."""
     if dataset.publisher.slug != STUB_ORGANISATION_SLUG:
         raise ValidationError("Only unclaimed lineage stubs can be claimed.")
-    if not catalogue_queries.can_edit_for_organisation(user, organisation.pk):
+    if not access.can_edit_for_organisation(user, organisation.pk):
         raise PermissionDenied("You may only claim a stub for an organisation you edit for.")
     with transaction.atomic():
         dataset.publisher = organisation
@@ -165,7 +165,7 @@ def dataset_stub_claim(*, dataset: Dataset, organisation: Organisation, user) ->
 
 def dataset_alias_add(*, dataset: Dataset, namespace: str, name: str, user) -> DatasetAlias:
     """Declare that an external system's (namespace, name) is this dataset."""
-    if not catalogue_queries.can_edit_dataset(user, dataset):
+    if not access.can_edit_dataset(user, dataset):
         raise PermissionDenied("You may not change this dataset.")
     if DatasetAlias.objects.filter(namespace=namespace, name=name).exclude(dataset=dataset).exists():
         raise ValidationError(f"{namespace}/{name} already names another dataset.")

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from catalogue import queries as catalogue_queries
+from catalogue import access
 from catalogue.models import Dataset, Organisation
 from provenance.api_views import _as_of
 from provenance.prov_document import dataset_provenance_graph
@@ -25,7 +25,7 @@ class _QueryParams:
 
 
 def dataset_provenance(request, slug: str, extension: str):
-    dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
+    dataset = access.dataset_for_user(request.user, slug=slug)
     rdf_format, content_type = FORMATS[extension]
     graph = dataset_provenance_graph(request.user, dataset, as_of=_as_of(_QueryParams(request)))
     response = HttpResponse(graph.serialize(format=rdf_format), content_type=content_type)
@@ -39,9 +39,7 @@ def stub_list(request):
     organisations = (
         Organisation.objects.all()
         if request.user.is_superuser
-        else Organisation.objects.filter(
-            pk__in=catalogue_queries.member_organisation_ids(request.user, roles=catalogue_queries.EDIT_ROLES)
-        )
+        else Organisation.objects.filter(pk__in=access.member_organisation_ids(request.user, roles=access.EDIT_ROLES))
     )
     organisations = organisations.exclude(slug=STUB_ORGANISATION_SLUG)
     if not organisations:

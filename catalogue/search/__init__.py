@@ -5,7 +5,7 @@
 - signals.py keeps entries current on ordinary saves; the `catalogue.search_index_sweep`
              beat task catches writes without signals (queryset.update(), bulk_create,
              lineage-closure rebuilds) and `catalogue.search_totals_rebuild` heals drift.
-- query.py   answers a search through the access helper (catalogue.queries): PostgreSQL
+- query.py   answers a search through the access rule (catalogue.access): PostgreSQL
              full-text search with facet counts, sampled when a query matches very many
              datasets; icontains and Python counting on SQLite.
 """

@@ -2,8 +2,8 @@
 
 import pytest
 
+from catalogue.access import can_edit_dataset, can_view_dataset, dataset_for_user, visible_datasets
 from catalogue.models import Dataset
-from catalogue.queries import can_edit_dataset, can_view_dataset, dataset_for_user, visible_datasets
 
 PUBLIC, RESTRICTED, NON_PUBLIC = (
     Dataset.AccessRights.PUBLIC,

@@ -202,8 +202,10 @@ class FieldLineageView(APIView):
 
     @extend_schema(parameters=[LINEAGE_PARAMETERS[0]], responses=READ_RESPONSES)
     def get(self, request, pk: int):
-        field = get_object_or_404(Field.objects.select_related("dataset__publisher"), pk=pk)
-        if not access.can_view_dataset(request.user, field.dataset):
+        fields = Field.objects.select_related("dataset__publisher")
+        condition = access.visible_datasets_q(request.user, prefix="dataset__")
+        field = (fields if condition is None else fields.filter(condition)).filter(pk=pk).first()
+        if field is None:  # missing and not visible answer alike
             return Response({"detail": "No such field."}, status=status.HTTP_404_NOT_FOUND)
         depth = _int_param(request, "depth", queries.DEFAULT_DEPTH)
         return Response(queries.field_lineage(request.user, field, self.direction, depth))
@@ -233,10 +235,15 @@ class StubClaimView(APIView):
         },
     )
     def post(self, request, slug: str):
-        from catalogue.models import Dataset
-
-        dataset = get_object_or_404(Dataset.objects.select_related("publisher"), slug=slug)
+        # The organisation is checked first and the stub looked up only among claimable ones, so
+        # the answer never tells a private dataset, a non-stub and a missing slug apart.
         organisation = get_object_or_404(Organisation, slug=request.data.get("organisation", ""))
+        if not access.can_edit_for_organisation(request.user, organisation.pk):
+            return Response(
+                {"error": "You may only claim a stub for an organisation you edit for."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        dataset = queries.stub_for_claim(request.user, slug=slug)
         try:
             with transaction.atomic():
                 dataset = dataset_stub_claim(dataset=dataset, organisation=organisation, user=request.user)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 
 from catalogue import access
 from catalogue.models import Dataset, ValidationCheck
@@ -421,3 +422,27 @@ def field_lineage(user, field_obj: CatalogueField, direction: str, depth: int | 
             for s, d, kind, desc in edges
         ],
     }
+
+
+def claimable_stubs(user):
+    """Lineage stubs ``user`` may list and claim: datasets of the stub organisation, and no
+    other, for a user who edits for some real organisation; nothing for anyone else.
+
+    Stubs are non-public drafts, so the access rule (catalogue.access) alone shows them to
+    nobody but site administrators; claiming is the one purpose for which editors see them.
+    """
+    from provenance.services import STUB_ORGANISATION_SLUG
+
+    stubs = Dataset.objects.filter(publisher__slug=STUB_ORGANISATION_SLUG)
+    if access.editable_organisations(user).exclude(slug=STUB_ORGANISATION_SLUG).exists():
+        return stubs
+    return stubs.none()
+
+
+def stub_for_claim(user, *, slug: str) -> Dataset:
+    """The stub with this slug, or 404 for anything else: a missing slug, a dataset the user
+    may not see and a dataset that is not a stub all answer alike."""
+    try:
+        return claimable_stubs(user).select_related("publisher").get(slug=slug)
+    except Dataset.DoesNotExist:
+        raise Http404("No such lineage stub.") from None

@@ -330,8 +330,7 @@ class DatasetPartViewSet(viewsets.ModelViewSet):
         return queryset if condition is None else queryset.filter(condition)
 
     def _check_dataset(self, dataset):
-        if not access.can_view_dataset(self.request.user, dataset):
-            raise serializers.ValidationError({"dataset": "No such dataset."})
+        # The serializer's dataset field finds only datasets the user may see.
         if not access.can_edit_dataset(self.request.user, dataset):
             raise PermissionDenied("You may not change this dataset.")
 
@@ -509,10 +508,7 @@ class DerivationViewSet(
     def perform_create(self, serializer):
         from provenance.services import derivation_add
 
-        data = serializer.validated_data
-        for role in ("derived", "source"):
-            if not access.can_view_dataset(self.request.user, data[role]):
-                raise serializers.ValidationError({role: "No such dataset."})
+        data = serializer.validated_data  # both datasets were looked up among those the user may see
         if not access.can_edit_dataset(self.request.user, data["derived"]):
             raise PermissionDenied("You may not change the derived dataset.")
         serializer.instance = run_service(

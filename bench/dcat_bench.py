@@ -68,8 +68,8 @@ def naive_page(page_size: int, after: int | None) -> int:
     """One rdflib Graph from the ORM for a page, serialised as Turtle (what is done per request elsewhere)."""
     from rdflib import Graph
 
+    from catalogue.access import catalogued_datasets
     from catalogue.models import Dataset
-    from catalogue.queries import catalogued_datasets
     from catalogue.rdf import dcat
     from catalogue.rdf.namespaces import PREFIXES
     from catalogue.rdf.record import catalogued_source_ids, record_triples, with_rdf_relations
@@ -104,9 +104,9 @@ def naive_page(page_size: int, after: int | None) -> int:
 def measure_pages(runs: int) -> dict:
     from django.test import Client
 
+    from catalogue.access import catalogued_datasets
     from catalogue.dcat.pages import encode_cursor
     from catalogue.models import Dataset
-    from catalogue.queries import catalogued_datasets
 
     client = Client()
     ids = list(

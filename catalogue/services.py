@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from catalogue import outbox, queries
+from catalogue import access, outbox
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -103,7 +103,7 @@ def _keywords(names: Iterable[str]) -> list[Keyword]:
 
 
 def _require_edit(user, dataset: Dataset) -> None:
-    if not queries.can_edit_dataset(user, dataset):
+    if not access.can_edit_dataset(user, dataset):
         raise PermissionDenied("You may not change this dataset.")
 
 
@@ -167,7 +167,7 @@ def dataset_create(
     keywords: Iterable[str] = (),
     themes: Iterable = (),
 ) -> Dataset:
-    if not queries.can_edit_for_organisation(user, organisation.pk):
+    if not access.can_edit_for_organisation(user, organisation.pk):
         raise PermissionDenied("You may not create datasets for this organisation.")
     dataset = Dataset(publisher=organisation, status=Dataset.Status.DRAFT, created_by=user)
     for name in DATASET_FIELDS:
@@ -204,7 +204,7 @@ def dataset_import(
     parts, as one change. For machine writers acting as a system actor or an editor: the same
     permission, validation, history and outbox as ``dataset_create``; the DCAT-AP gate of
     ``dataset_publish`` is not re-run on a record its source already published."""
-    if not queries.can_edit_for_organisation(user, organisation.pk):
+    if not access.can_edit_for_organisation(user, organisation.pk):
         raise PermissionDenied("You may not create datasets for this organisation.")
     dataset = Dataset(publisher=organisation, created_by=user if getattr(user, "is_authenticated", False) else None)
     unknown = set(data) - {*DATASET_FIELDS, *IMPORT_FIELDS}
@@ -304,7 +304,7 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
     Returns the dataset; its status says which happened (still draft with
     ``review_requested_by`` set means waiting for review).
     """
-    if not queries.can_publish_dataset(user, dataset):
+    if not access.can_publish_dataset(user, dataset):
         raise PermissionDenied("Only editors and admins of the publishing organisation may publish.")
     locked = _lock(dataset, None)
     if locked.status == Dataset.Status.PUBLISHED:
@@ -342,7 +342,7 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
 @transaction.atomic
 def dataset_withdraw(*, dataset: Dataset, user, reason: str) -> Dataset:
     """Withdraw: the page stays with a notice and the dataset stays in lineage."""
-    if not queries.can_publish_dataset(user, dataset):
+    if not access.can_publish_dataset(user, dataset):
         raise PermissionDenied("Only editors and admins of the publishing organisation may withdraw.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the dataset is withdrawn; readers see this notice."})
@@ -559,7 +559,7 @@ def quality_measurement_delete(*, measurement: QualityMeasurement, user) -> None
 
 @transaction.atomic
 def membership_set(*, organisation: Organisation, user, member, role: str) -> Membership:
-    if not queries.can_manage_organisation(user, organisation.pk):
+    if not access.can_manage_organisation(user, organisation.pk):
         raise PermissionDenied("Only admins of this organisation may manage its members.")
     if role not in Membership.Role.values:
         raise ValidationError({"role": f"Choose one of: {', '.join(Membership.Role.values)}."})
@@ -575,7 +575,7 @@ def membership_set(*, organisation: Organisation, user, member, role: str) -> Me
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, user) -> None:
-    if not queries.can_manage_organisation(user, membership.organisation_id):
+    if not access.can_manage_organisation(user, membership.organisation_id):
         raise PermissionDenied("Only admins of this organisation may manage its members.")
     if membership.role == Membership.Role.ADMIN:
         _refuse_last_admin(membership.organisation, membership)
@@ -591,7 +591,7 @@ def _refuse_last_admin(organisation: Organisation, membership: Membership) -> No
 @transaction.atomic
 def organisation_set_review(*, organisation: Organisation, user, requires_review: bool) -> Organisation:
     """Whether publishing needs a second editor's approval; the organisation's admins decide."""
-    if not queries.can_manage_organisation(user, organisation.pk):
+    if not access.can_manage_organisation(user, organisation.pk):
         raise PermissionDenied("Only admins of this organisation may change how it publishes.")
     organisation.requires_review = bool(requires_review)
     _with_user(organisation, user).save(update_fields=["requires_review", "updated_at"])

@@ -1,6 +1,6 @@
 """The public web catalogue (analyst): search, dataset pages, organisations, themes, API guide.
 
-Views parse the request and call catalogue.queries / catalogue.search; they decide nothing
+Views parse the request and call catalogue.access / catalogue.queries / catalogue.search; they decide nothing
 about access themselves.
 """
 
@@ -16,9 +16,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 
+from catalogue.access import dataset_for_user, visible_datasets, visible_datasets_q
 from catalogue.dcat.negotiation import rdf_response_or_none
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
-from catalogue.queries import dataset_for_user, visible_datasets, visible_datasets_q
 from catalogue.search.query import (
     FACETS_BY_PARAM,
     QUALITY_BANDS,

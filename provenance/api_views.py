@@ -16,7 +16,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalogue import queries as catalogue_queries
+from catalogue import access
 from catalogue.models import Field, Organisation
 from provenance import queries
 from provenance.models import DatasetAlias
@@ -68,9 +68,7 @@ class MayPostLineage(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return user.is_superuser or bool(
-            catalogue_queries.member_organisation_ids(user, roles=catalogue_queries.EDIT_ROLES)
-        )
+        return user.is_superuser or bool(access.member_organisation_ids(user, roles=access.EDIT_ROLES))
 
 
 class OpenLineageIngestView(APIView):
@@ -155,7 +153,7 @@ class LineageQueryView(APIView):
 
     @extend_schema(parameters=LINEAGE_PARAMETERS, responses=READ_RESPONSES)
     def get(self, request, slug: str):
-        dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
+        dataset = access.dataset_for_user(request.user, slug=slug)
         query = queries.upstream if self.direction == "upstream" else queries.downstream
         answer = query(
             request.user,
@@ -191,8 +189,8 @@ class LineagePathView(APIView):
         origin_slug, target_slug = request.query_params.get("from"), request.query_params.get("to")
         if not origin_slug or not target_slug:
             raise ParseError("give both from=<dataset slug> and to=<dataset slug>")
-        origin = catalogue_queries.dataset_for_user(request.user, slug=origin_slug)
-        target = catalogue_queries.dataset_for_user(request.user, slug=target_slug)
+        origin = access.dataset_for_user(request.user, slug=origin_slug)
+        target = access.dataset_for_user(request.user, slug=target_slug)
         answer = queries.lineage_path(request.user, origin, target)
         return Response({"from": origin.slug, "to": target.slug, **answer})
 
@@ -204,8 +202,10 @@ class FieldLineageView(APIView):
 
     @extend_schema(parameters=[LINEAGE_PARAMETERS[0]], responses=READ_RESPONSES)
     def get(self, request, pk: int):
-        field = get_object_or_404(Field.objects.select_related("dataset__publisher"), pk=pk)
-        if not catalogue_queries.can_view_dataset(request.user, field.dataset):
+        fields = Field.objects.select_related("dataset__publisher")
+        condition = access.visible_datasets_q(request.user, prefix="dataset__")
+        field = (fields if condition is None else fields.filter(condition)).filter(pk=pk).first()
+        if field is None:  # missing and not visible answer alike
             return Response({"detail": "No such field."}, status=status.HTTP_404_NOT_FOUND)
         depth = _int_param(request, "depth", queries.DEFAULT_DEPTH)
         return Response(queries.field_lineage(request.user, field, self.direction, depth))
@@ -235,10 +235,15 @@ class StubClaimView(APIView):
         },
     )
     def post(self, request, slug: str):
-        from catalogue.models import Dataset
-
-        dataset = get_object_or_404(Dataset.objects.select_related("publisher"), slug=slug)
+        # The organisation is checked first and the stub looked up only among claimable ones, so
+        # the answer never tells a private dataset, a non-stub and a missing slug apart.
         organisation = get_object_or_404(Organisation, slug=request.data.get("organisation", ""))
+        if not access.can_edit_for_organisation(request.user, organisation.pk):
+            return Response(
+                {"error": "You may only claim a stub for an organisation you edit for."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        dataset = queries.stub_for_claim(request.user, slug=slug)
         try:
             with transaction.atomic():
                 dataset = dataset_stub_claim(dataset=dataset, organisation=organisation, user=request.user)
@@ -257,7 +262,7 @@ class DatasetAliasView(APIView):
 
     @extend_schema(responses=READ_RESPONSES)
     def get(self, request, slug: str):
-        dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
+        dataset = access.dataset_for_user(request.user, slug=slug)
         aliases = DatasetAlias.objects.filter(dataset=dataset).order_by("namespace", "name")
         return Response(
             {"dataset": dataset.slug, "aliases": [{"namespace": a.namespace, "name": a.name} for a in aliases]}
@@ -273,7 +278,7 @@ class DatasetAliasView(APIView):
         },
     )
     def post(self, request, slug: str):
-        dataset = catalogue_queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+        dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
         namespace, name = str(request.data.get("namespace", "")).strip(), str(request.data.get("name", "")).strip()
         if not namespace or not name:
             raise ParseError("give the OpenLineage namespace and name, e.g. postgres://db:5432 and public.admissions")

@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalogue import queries as catalogue_queries
+from catalogue import access
 from catalogue import services as catalogue_services
 from catalogue.actors import system_actor
 from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
@@ -216,7 +216,7 @@ class _Applier:
     def may_change(self, dataset: Dataset) -> bool:
         if dataset.publisher.slug == STUB_ORGANISATION_SLUG:
             return True
-        return self.user is not None and catalogue_queries.can_edit_dataset(self.user, dataset)
+        return self.user is not None and access.can_edit_dataset(self.user, dataset)
 
     def refuse(self, dataset: Dataset, what: str) -> None:
         self.problems.append(

@@ -5,7 +5,7 @@ datasets up to ``depth`` steps away, nearest first. "As of" a past moment the cl
 cannot help (it only holds the present), so those answers walk the Derivation rows valid
 at that moment, one query per level — slower, and only asked for history.
 
-Datasets the user may not see (catalogue.queries.visible_datasets) appear as redacted
+Datasets the user may not see (catalogue.access.visible_datasets) appear as redacted
 nodes: a placeholder key such as "redacted-1" and their place in the graph, nothing else.
 """
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 
-from catalogue import queries as catalogue_queries
+from catalogue import access
 from catalogue.models import Dataset, ValidationCheck
 from catalogue.models import Field as CatalogueField
 from provenance.models import Derivation, FieldDerivation, LineageEdge
@@ -97,7 +98,7 @@ class _Redactor:
         ids = [pk for pk, _ in id_depths]
         rows = {
             row["pk"]: row
-            for row in catalogue_queries.visible_datasets(self.user, Dataset.objects.filter(pk__in=ids)).values(
+            for row in access.visible_datasets(self.user, Dataset.objects.filter(pk__in=ids)).values(
                 "pk", "slug", "title", "uri", "status", "publisher__name"
             )
         }
@@ -324,7 +325,7 @@ def upstream_failures(user, dataset: Dataset) -> list[LineageNode]:
 
 def upstream_failure_alerts(user) -> list[dict]:
     """For a publisher's dashboard: their organisations' datasets that have a failing upstream dataset."""
-    org_ids = catalogue_queries.member_organisation_ids(user)
+    org_ids = access.member_organisation_ids(user)
     if not org_ids:
         return []
     failing = failing_dataset_ids()
@@ -377,7 +378,7 @@ def field_lineage(user, field_obj: CatalogueField, direction: str, depth: int | 
         for f in CatalogueField.objects.filter(pk__in=list(seen)).select_related("dataset", "dataset__publisher")
     }
     visible_ids = set(
-        catalogue_queries.visible_datasets(
+        access.visible_datasets(
             user, Dataset.objects.filter(pk__in={f.dataset_id for f in fields.values()})
         ).values_list("pk", flat=True)
     )
@@ -421,3 +422,27 @@ def field_lineage(user, field_obj: CatalogueField, direction: str, depth: int | 
             for s, d, kind, desc in edges
         ],
     }
+
+
+def claimable_stubs(user):
+    """Lineage stubs ``user`` may list and claim: datasets of the stub organisation, and no
+    other, for a user who edits for some real organisation; nothing for anyone else.
+
+    Stubs are non-public drafts, so the access rule (catalogue.access) alone shows them to
+    nobody but site administrators; claiming is the one purpose for which editors see them.
+    """
+    from provenance.services import STUB_ORGANISATION_SLUG
+
+    stubs = Dataset.objects.filter(publisher__slug=STUB_ORGANISATION_SLUG)
+    if access.editable_organisations(user).exclude(slug=STUB_ORGANISATION_SLUG).exists():
+        return stubs
+    return stubs.none()
+
+
+def stub_for_claim(user, *, slug: str) -> Dataset:
+    """The stub with this slug, or 404 for anything else: a missing slug, a dataset the user
+    may not see and a dataset that is not a stub all answer alike."""
+    try:
+        return claimable_stubs(user).select_related("publisher").get(slug=slug)
+    except Dataset.DoesNotExist:
+        raise Http404("No such lineage stub.") from None

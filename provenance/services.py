@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalogue import outbox
-from catalogue import queries as catalogue_queries
+from catalogue import access, outbox
 from catalogue.models import Dataset, Field, Organisation
 from provenance.lineage import DERIVATION, lock_derivation_writes
 from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation
@@ -69,7 +68,7 @@ def derivation_add(
     Raises ValidationError for a self-derivation, a duplicate current derivation or a cycle.
     The lineage closure follows through the outbox, recorded in this transaction.
     """
-    if not catalogue_queries.can_edit_dataset(user, derived):
+    if not access.can_edit_dataset(user, derived):
         raise PermissionDenied("You may not change the lineage of this dataset.")
     if derived.pk == source.pk:
         raise ValidationError("A dataset cannot be derived from itself.")
@@ -102,7 +101,7 @@ def derivation_remove(*, derivation: Derivation, user=None, when: datetime | Non
     """End a derivation (sets valid_to; the row stays for "as of" questions)."""
     with transaction.atomic():
         derivation = Derivation.objects.select_for_update().select_related("derived").get(pk=derivation.pk)
-        if not catalogue_queries.can_edit_dataset(user, derivation.derived):
+        if not access.can_edit_dataset(user, derivation.derived):
             raise PermissionDenied("You may not change the lineage of this dataset.")
         if derivation.valid_to is not None:
             return
@@ -174,7 +173,7 @@ def dataset_stub_claim(*, dataset: Dataset, organisation: Organisation, user) ->
     """A publisher takes over a stub: it moves to their organisation, still a draft for them to complete."""
     if dataset.publisher.slug != STUB_ORGANISATION_SLUG:
         raise ValidationError("Only unclaimed lineage stubs can be claimed.")
-    if not catalogue_queries.can_edit_for_organisation(user, organisation.pk):
+    if not access.can_edit_for_organisation(user, organisation.pk):
         raise PermissionDenied("You may only claim a stub for an organisation you edit for.")
     with transaction.atomic():
         dataset.publisher = organisation
@@ -188,7 +187,7 @@ def dataset_stub_claim(*, dataset: Dataset, organisation: Organisation, user) ->
 
 def dataset_alias_add(*, dataset: Dataset, namespace: str, name: str, user) -> DatasetAlias:
     """Declare that an external system's (namespace, name) is this dataset."""
-    if not catalogue_queries.can_edit_dataset(user, dataset):
+    if not access.can_edit_dataset(user, dataset):
         raise PermissionDenied("You may not change this dataset.")
     if DatasetAlias.objects.filter(namespace=namespace, name=name).exclude(dataset=dataset).exists():
         raise ValidationError(f"{namespace}/{name} already names another dataset.")

@@ -7,10 +7,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from catalogue import queries as catalogue_queries
-from catalogue.models import Dataset, Organisation
+from catalogue import access
+from catalogue.models import Organisation
 from provenance.api_views import _as_of
 from provenance.prov_document import dataset_provenance_graph
+from provenance.queries import claimable_stubs, stub_for_claim
 from provenance.services import STUB_ORGANISATION_SLUG, dataset_stub_claim
 
 FORMATS = {
@@ -25,7 +26,7 @@ class _QueryParams:
 
 
 def dataset_provenance(request, slug: str, extension: str):
-    dataset = catalogue_queries.dataset_for_user(request.user, slug=slug)
+    dataset = access.dataset_for_user(request.user, slug=slug)
     rdf_format, content_type = FORMATS[extension]
     graph = dataset_provenance_graph(request.user, dataset, as_of=_as_of(_QueryParams(request)))
     response = HttpResponse(graph.serialize(format=rdf_format), content_type=content_type)
@@ -36,25 +37,22 @@ def dataset_provenance(request, slug: str, extension: str):
 @login_required
 def stub_list(request):
     """Datasets OpenLineage events named that nobody has claimed, for editors to take over."""
-    organisations = (
-        Organisation.objects.all()
-        if request.user.is_superuser
-        else Organisation.objects.filter(
-            pk__in=catalogue_queries.member_organisation_ids(request.user, roles=catalogue_queries.EDIT_ROLES)
-        )
-    )
-    organisations = organisations.exclude(slug=STUB_ORGANISATION_SLUG)
+    organisations = access.editable_organisations(request.user).exclude(slug=STUB_ORGANISATION_SLUG)
     if not organisations:
         raise PermissionDenied("Only editors can claim lineage stubs.")
-    stubs = Dataset.objects.filter(publisher__slug=STUB_ORGANISATION_SLUG).prefetch_related("aliases").order_by("title")
+    stubs = claimable_stubs(request.user).prefetch_related("aliases").order_by("title")
     return render(request, "provenance/stub_list.html", {"stubs": stubs, "organisations": organisations})
 
 
 @login_required
 @require_POST
 def stub_claim(request, slug: str):
-    dataset = get_object_or_404(Dataset.objects.select_related("publisher"), slug=slug)
+    # As in the API: the organisation first, then the stub among claimable ones only, so a
+    # private dataset, a non-stub and a missing slug answer alike.
     organisation = get_object_or_404(Organisation, slug=request.POST.get("organisation", ""))
+    if not access.can_edit_for_organisation(request.user, organisation.pk):
+        raise PermissionDenied("You may only claim a stub for an organisation you edit for.")
+    dataset = stub_for_claim(request.user, slug=slug)
     try:
         dataset_stub_claim(dataset=dataset, organisation=organisation, user=request.user)
     except ValidationError as exc:

@@ -15,9 +15,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from catalogue.access import catalogued_datasets
 from catalogue.dcat.pages import BadRequest, parse_when
 from catalogue.models import Dataset, Distribution, Organisation
-from catalogue.queries import catalogued_datasets
 
 MAX_ROWS = 1000
 FACET_FIELDS = ("organization", "tags", "res_format", "license_id", "groups")

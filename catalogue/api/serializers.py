@@ -3,6 +3,7 @@
 from django.db import models
 from rest_framework import serializers
 
+from catalogue.access import visible_datasets, visible_datasets_q
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -50,6 +51,34 @@ class VocabularyField(serializers.SlugRelatedField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("allow_null", True)
         super().__init__(slug_field="code", queryset=VocabularyTerm.objects.filter(scheme=scheme), **kwargs)
+
+
+def _requesting_user(field: serializers.Field):
+    request = field.context.get("request")
+    return getattr(request, "user", None)
+
+
+class VisibleDatasetField(serializers.SlugRelatedField):
+    """A dataset named by its slug, looked up among those the requesting user may see, so a
+    dataset they may not see answers exactly as a slug that does not exist."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Dataset.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        return visible_datasets(_requesting_user(self), super().get_queryset())
+
+
+class VisibleDistributionField(serializers.PrimaryKeyRelatedField):
+    """A distribution by id, among those of datasets the requesting user may see."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Distribution.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        condition = visible_datasets_q(_requesting_user(self), prefix="dataset__")
+        return queryset if condition is None else queryset.filter(condition)
 
 
 class KeywordsField(serializers.ListField):
@@ -170,7 +199,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 class DatasetPartSerializer(ModelSerializer):
     """Common to the parts of a dataset: the dataset is named by its slug and fixed once set."""
 
-    dataset = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
+    dataset = VisibleDatasetField()
 
     def validate_dataset(self, dataset):
         if self.instance is not None and dataset.pk != self.instance.dataset_id:
@@ -263,9 +292,7 @@ class ValidationCheckSerializer(DatasetPartSerializer):
 
 
 class QualityMeasurementSerializer(DatasetPartSerializer):
-    distribution = serializers.PrimaryKeyRelatedField(
-        queryset=Distribution.objects.all(), required=False, allow_null=True
-    )
+    distribution = VisibleDistributionField(required=False, allow_null=True)
 
     class Meta:
         model = QualityMeasurement
@@ -297,8 +324,8 @@ class MembershipSerializer(ModelSerializer):
 class DerivationSerializer(serializers.ModelSerializer):
     """The derived dataset is made from the source dataset (recorded by provenance.services)."""
 
-    derived = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
-    source = serializers.SlugRelatedField(slug_field="slug", queryset=Dataset.objects.all())
+    derived = VisibleDatasetField()
+    source = VisibleDatasetField()
 
     class Meta:
         model = Derivation

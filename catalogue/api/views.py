@@ -1,4 +1,4 @@
-"""REST API views: thin. Who may see what is catalogue.queries; every change is a service."""
+"""REST API views: thin. Who may see what is catalogue.access; every change is a service."""
 
 from datetime import UTC
 
@@ -19,7 +19,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
-from catalogue import queries, services
+from catalogue import access, services
 from catalogue.api import serializers as s
 from catalogue.models import (
     CollectionMethod,
@@ -181,7 +181,7 @@ class CanChangeDataset(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         dataset = obj if isinstance(obj, Dataset) else obj.dataset
-        return queries.can_edit_dataset(request.user, dataset)
+        return access.can_edit_dataset(request.user, dataset)
 
 
 @extend_schema_view(
@@ -217,7 +217,7 @@ class DatasetViewSet(
             .prefetch_related("keywords", "themes")
             .order_by("-updated_at", "-pk")
         )
-        return queries.visible_datasets(self.request.user, queryset)
+        return access.visible_datasets(self.request.user, queryset)
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
@@ -288,7 +288,7 @@ class DatasetViewSet(
     def history(self, request, slug=None):
         """Every recorded version of the dataset, newest first (members of the publisher only)."""
         dataset = self.get_object()
-        if not queries.can_view_history(request.user, dataset):
+        if not access.can_view_history(request.user, dataset):
             raise PermissionDenied("Only members of the publishing organisation see the history.")
         entries = dataset.history.select_related("history_user").order_by("-history_date", "-history_id")
         page = self.paginate_queryset(entries)
@@ -325,14 +325,13 @@ class DatasetPartViewSet(viewsets.ModelViewSet):
     filterset_fields = ["dataset__slug"]
 
     def get_queryset(self):
-        condition = queries.visible_datasets_q(self.request.user, prefix="dataset__")
+        condition = access.visible_datasets_q(self.request.user, prefix="dataset__")
         queryset = self.model.objects.select_related(*self.related).order_by("pk")
         return queryset if condition is None else queryset.filter(condition)
 
     def _check_dataset(self, dataset):
-        if not queries.can_view_dataset(self.request.user, dataset):
-            raise serializers.ValidationError({"dataset": "No such dataset."})
-        if not queries.can_edit_dataset(self.request.user, dataset):
+        # The serializer's dataset field finds only datasets the user may see.
+        if not access.can_edit_dataset(self.request.user, dataset):
             raise PermissionDenied("You may not change this dataset.")
 
     def perform_create(self, serializer):
@@ -426,7 +425,7 @@ class CanManageMembership(permissions.BasePermission):
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return queries.can_manage_organisation(request.user, obj.organisation_id)
+        return access.can_manage_organisation(request.user, obj.organisation_id)
 
 
 class MembershipViewSet(viewsets.ModelViewSet):
@@ -445,7 +444,7 @@ class MembershipViewSet(viewsets.ModelViewSet):
         user = self.request.user
         if user.is_superuser:
             return queryset
-        return queryset.filter(Q(organisation_id__in=queries.member_organisation_ids(user)))
+        return queryset.filter(Q(organisation_id__in=access.member_organisation_ids(user)))
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -502,18 +501,15 @@ class DerivationViewSet(
         from provenance.models import Derivation
 
         queryset = Derivation.objects.select_related("derived", "source").order_by("pk")
-        derived = queries.visible_datasets_q(self.request.user, prefix="derived__")
-        source = queries.visible_datasets_q(self.request.user, prefix="source__")
+        derived = access.visible_datasets_q(self.request.user, prefix="derived__")
+        source = access.visible_datasets_q(self.request.user, prefix="source__")
         return queryset if derived is None else queryset.filter(derived).filter(source)
 
     def perform_create(self, serializer):
         from provenance.services import derivation_add
 
-        data = serializer.validated_data
-        for role in ("derived", "source"):
-            if not queries.can_view_dataset(self.request.user, data[role]):
-                raise serializers.ValidationError({role: "No such dataset."})
-        if not queries.can_edit_dataset(self.request.user, data["derived"]):
+        data = serializer.validated_data  # both datasets were looked up among those the user may see
+        if not access.can_edit_dataset(self.request.user, data["derived"]):
             raise PermissionDenied("You may not change the derived dataset.")
         serializer.instance = run_service(
             derivation_add,
@@ -526,6 +522,6 @@ class DerivationViewSet(
     def perform_destroy(self, instance):
         from provenance.services import derivation_remove
 
-        if not queries.can_edit_dataset(self.request.user, instance.derived):
+        if not access.can_edit_dataset(self.request.user, instance.derived):
             raise PermissionDenied("You may not change the derived dataset.")
         run_service(derivation_remove, derivation=instance, user=self.request.user)

@@ -17,8 +17,8 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from catalogue.access import catalogued_datasets
 from catalogue.models import RdfRecord
-from catalogue.queries import catalogued_datasets
 from catalogue.rdf import dcat
 from catalogue.rdf.formats import RdfFormat
 

@@ -11,10 +11,10 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from catalogue.access import catalogued_datasets
 from catalogue.dcat import pages
 from catalogue.dcat.negotiation import choose, negotiate, not_acceptable
 from catalogue.models import Dataset, RdfRecord
-from catalogue.queries import catalogued_datasets
 from catalogue.rdf import dcat
 from catalogue.rdf.formats import BY_SUFFIX, RdfFormat
 from catalogue.rdf.record import records_for

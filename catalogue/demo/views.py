@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.http import Http404, HttpResponse
 
+from catalogue.access import dataset_for_user
 from catalogue.demo.loader import demo_file_rows
-from catalogue.queries import dataset_for_user
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

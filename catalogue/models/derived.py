@@ -75,7 +75,7 @@ class SearchEntry(models.Model):
     change, so a search reads one narrow table and computes nothing per row.
 
     ``status``, ``access_rights`` and ``publisher`` copy the dataset's own, so the access
-    condition from catalogue.queries applies to this table without a join. ``facet_keys``
+    condition from catalogue.access applies to this table without a join. ``facet_keys``
     holds every facet value of the dataset as space-separated tokens (" p3 t12 k40 fCSV ... "),
     which lets PostgreSQL count all facets in one grouped scan and filter with a GIN index.
     ``document`` is the weighted tsvector (title A, keywords and field names B, description

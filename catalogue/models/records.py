@@ -2,7 +2,7 @@
 
 One record's own rules live here (validation in ``clean()``, URIs minted on save);
 who may see or change a record is decided in catalogue/access.py, writes live in
-catalogue/services.py and reads in catalogue/queries.py.
+catalogue/services.py and reads in catalogue/queries.py (who may see what: catalogue/access.py).
 """
 
 import uuid
@@ -299,10 +299,6 @@ class Dataset(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:dataset-detail", kwargs={"slug": self.slug})
-
-    def is_public(self) -> bool:
-        """Anyone, signed in or not, may see this dataset's metadata in the catalogue."""
-        return self.status == self.Status.PUBLISHED and self.access_rights == self.AccessRights.PUBLIC
 
     @property
     def access_rights_uri(self) -> str:

@@ -1,7 +1,7 @@
 """Reads behind the publisher's pages: the dashboard, the history and its diffs, the
 sources a derivation may name, and the live score of an unsaved form.
 
-Access decisions come from catalogue.queries; nothing here writes.
+Access decisions come from catalogue.access; nothing here writes.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from catalogue import queries
+from catalogue import access
 from catalogue.models import CollectionMethod, Dataset, Distribution, Field, LinkCheck, VocabularyTerm
 from catalogue.quality.score import CHECK_PERIOD_DAYS, DatasetFacts, DistributionFacts, score
 
@@ -20,7 +20,7 @@ BANDS = ("excellent", "good", "sufficient", "bad")
 
 def derivation_sources_for(user, dataset: Dataset | None):
     """Datasets the user may name as sources: those they can see, other than this one."""
-    queryset = queries.visible_datasets(user).select_related("publisher").order_by("title")
+    queryset = access.visible_datasets(user).select_related("publisher").order_by("title")
     if dataset is not None:
         queryset = queryset.exclude(pk=dataset.pk)
     return queryset
@@ -41,7 +41,7 @@ def overdue(dataset: Dataset, now) -> bool:
 
 
 def dashboard_for(user) -> dict:
-    org_ids = queries.member_organisation_ids(user)
+    org_ids = access.member_organisation_ids(user)
     if user.is_superuser and not org_ids:
         datasets = Dataset.objects.all()
     else:
@@ -67,13 +67,13 @@ def dashboard_for(user) -> dict:
     now = timezone.now()
     candidates = datasets.filter(status=Dataset.Status.PUBLISHED, frequency__isnull=False).order_by("title")
     return {
-        "organisations": queries.editable_organisations(user) | _member_organisations(user),
-        "manageable": [o for o in _member_organisations(user) if queries.can_manage_organisation(user, o.pk)],
+        "organisations": access.editable_organisations(user) | _member_organisations(user),
+        "manageable": [o for o in _member_organisations(user) if access.can_manage_organisation(user, o.pk)],
         "bands": BANDS,
         "table": table,
         "statuses": statuses,
         "awaiting_review": [
-            {"dataset": d, "can_approve": queries.can_approve_review(user, d)}
+            {"dataset": d, "can_approve": access.can_approve_review(user, d)}
             for d in datasets.filter(review_requested_by__isnull=False).order_by("review_requested_at")
         ],
         "drafts": datasets.filter(status=Dataset.Status.DRAFT, review_requested_by__isnull=True).order_by(
@@ -89,7 +89,7 @@ def dashboard_for(user) -> dict:
 def _member_organisations(user):
     from catalogue.models import Organisation
 
-    return Organisation.objects.filter(pk__in=queries.member_organisation_ids(user))
+    return Organisation.objects.filter(pk__in=access.member_organisation_ids(user))
 
 
 # --- history -------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The publisher's pages: thin views over catalogue.publish.forms, catalogue.services and
-catalogue.queries (who may do what is decided there, never here)."""
+catalogue.access (who may do what is decided there, never here)."""
 
 import json
 
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from catalogue import queries, services
+from catalogue import access, services
 from catalogue.models import CollectionMethod, Dataset, Membership, Organisation
 from catalogue.publish import dictionary as dictionary_import
 from catalogue.publish.forms import (
@@ -54,7 +54,7 @@ def _forms(request, dataset: Dataset | None):
     else:
         description = ""
     return {
-        "form": DatasetForm(data, instance=instance, organisations=queries.editable_organisations(request.user)),
+        "form": DatasetForm(data, instance=instance, organisations=access.editable_organisations(request.user)),
         "distributions": DistributionFormSet(data, instance=instance, prefix="distributions"),
         "fields": FieldFormSet(data, instance=instance, prefix="fields"),
         "method": CollectionMethodForm(data, instance=method or CollectionMethod(dataset=dataset), prefix="method"),
@@ -180,7 +180,7 @@ def _render_form(request, forms: dict, dataset: Dataset | None, status: int = 20
     context = {
         **forms,
         "dataset": dataset,
-        "can_publish": dataset is None or queries.can_publish_dataset(request.user, dataset),
+        "can_publish": dataset is None or access.can_publish_dataset(request.user, dataset),
         "score_url": reverse("publish:live-score"),
         "formsets_for_summary": [
             (forms["distributions"], "distribution"),
@@ -226,7 +226,7 @@ def _forms_after_save(request, dataset: Dataset) -> dict:
 
 @login_required
 def dataset_create(request):
-    if not queries.editable_organisations(request.user).exists():
+    if not access.editable_organisations(request.user).exists():
         raise PermissionDenied("You are not an editor of any organisation.")
     forms = _forms(request, None)
     if request.method == "POST" and _all_valid(forms):
@@ -239,7 +239,7 @@ def dataset_create(request):
 
 @login_required
 def dataset_edit(request, slug):
-    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
     forms = _forms(request, dataset)
     if request.method == "POST" and _all_valid(forms):
         saved = _save(request, forms, dataset)
@@ -254,8 +254,8 @@ def dataset_edit(request, slug):
 def live_score_view(request):
     """Score the unsaved form as it is being filled in (JSON for static/js/publish.js)."""
     slug = request.POST.get("dataset") or ""
-    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True) if slug else None
-    if dataset is None and not queries.editable_organisations(request.user).exists():
+    dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True) if slug else None
+    if dataset is None and not access.editable_organisations(request.user).exists():
         raise PermissionDenied
     return JsonResponse(live_score(request.POST, dataset))
 
@@ -263,14 +263,14 @@ def live_score_view(request):
 @login_required
 @require_POST
 def dataset_publish(request, slug):
-    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
     try:
         dataset = services.dataset_publish(dataset=dataset, user=request.user)
     except services.PublicationRefused as exc:
         messages.error(request, exc.summary)
         return redirect("publish:dataset-edit", slug=slug)
     except PermissionDenied as exc:
-        if not queries.can_publish_dataset(request.user, dataset):
+        if not access.can_publish_dataset(request.user, dataset):
             raise
         messages.error(request, str(exc))
         return redirect("publish:dataset-edit", slug=slug)
@@ -286,7 +286,7 @@ def dataset_publish(request, slug):
 
 @login_required
 def dataset_withdraw(request, slug):
-    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.dataset_withdraw(dataset=dataset, user=request.user, reason=form.cleaned_data["reason"])
@@ -297,8 +297,8 @@ def dataset_withdraw(request, slug):
 
 @login_required
 def dataset_history(request, slug):
-    dataset = queries.dataset_for_user(request.user, slug=slug)
-    if not queries.can_view_history(request.user, dataset):
+    dataset = access.dataset_for_user(request.user, slug=slug)
+    if not access.can_view_history(request.user, dataset):
         raise Http404("No such dataset.")
     versions = history_versions(dataset)
     ids = [v.history_id for v in versions]
@@ -318,7 +318,7 @@ def dataset_history(request, slug):
             "dataset": dataset,
             "versions": versions,
             "diff": diff,
-            "can_restore": queries.can_edit_dataset(request.user, dataset),
+            "can_restore": access.can_edit_dataset(request.user, dataset),
         },
     )
 
@@ -326,7 +326,7 @@ def dataset_history(request, slug):
 @login_required
 @require_POST
 def dataset_restore(request, slug):
-    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
     try:
         history_id = int(request.POST.get("history_id", ""))
         services.dataset_restore_version(dataset=dataset, user=request.user, history_id=history_id)
@@ -339,7 +339,7 @@ def dataset_restore(request, slug):
 
 @login_required
 def dictionary_import_view(request, slug):
-    dataset = queries.dataset_for_user(request.user, slug=slug, for_edit=True)
+    dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
     context = {"dataset": dataset}
     if request.method == "POST" and request.POST.get("confirm"):
         try:
@@ -376,7 +376,7 @@ def dashboard(request):
 @login_required
 def organisation_members(request, slug):
     organisation = get_object_or_404(Organisation, slug=slug)
-    if not queries.can_manage_organisation(request.user, organisation.pk):
+    if not access.can_manage_organisation(request.user, organisation.pk):
         raise PermissionDenied("Only admins of this organisation manage its members.")
     form = MembershipForm(request.POST or None)
     if request.method == "POST":

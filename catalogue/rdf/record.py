@@ -2,8 +2,8 @@
 
 from django.db.models import Prefetch, QuerySet
 
+from catalogue.access import catalogued_datasets
 from catalogue.models import CollectionMethod, Dataset, Distribution
-from catalogue.queries import catalogued_datasets
 from catalogue.rdf import collection, csvw, dcat, dqv
 from catalogue.rdf.terms import dataset_node
 from provenance.models import Derivation

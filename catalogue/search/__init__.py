@@ -6,7 +6,7 @@
              outbox; the `catalogue.search_index_sweep` beat task catches entries that
              disagree with their dataset (bulk loads, the lineage closure moving the
              "upstream failed" marks) and `catalogue.search_totals_rebuild` heals drift.
-- query.py   answers a search through the access helper (catalogue.queries): PostgreSQL
+- query.py   answers a search through the access rule (catalogue.access): PostgreSQL
              full-text search with facet counts, sampled when a query matches very many
              datasets; icontains and Python counting on SQLite.
 """

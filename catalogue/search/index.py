@@ -8,13 +8,15 @@ made past the services (bulk loads) and the "upstream failed" marks the lineage 
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Func, IntegerField, Q, TextField, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalogue import outbox
+from catalogue.access import catalogued_q, is_catalogued
 from catalogue.models import (
     Dataset,
     Distribution,
@@ -39,7 +41,7 @@ def entry_scopes(status: str, access_rights: str) -> tuple[str, ...]:
     """The facet-total scopes an entry counts in. Withdrawn datasets keep their page but leave search."""
     if status == Dataset.Status.WITHDRAWN:
         return ()
-    if status == Dataset.Status.PUBLISHED and access_rights == Dataset.AccessRights.PUBLIC:
+    if is_catalogued(SimpleNamespace(status=status, access_rights=access_rights)):
         return (SCOPE_PUBLIC, SCOPE_ALL)
     return (SCOPE_ALL,)
 
@@ -261,15 +263,21 @@ def search_totals_rebuild() -> None:
     """Recount the facet totals from the entries (after bulk loads, and periodically to heal drift)."""
     counts: Counter = Counter()
     if connection.vendor == "postgresql":
+        # The "public" scope is the access rule's catalogued condition, compiled by the ORM.
+        entries = (
+            SearchEntry.objects.exclude(status=Dataset.Status.WITHDRAWN)
+            .annotate(catalogued=ExpressionWrapper(catalogued_q(), output_field=BooleanField()))
+            .values("catalogued", "facet_keys")
+        )
+        sql, params = entries.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                """
-                SELECT (status = %s AND access_rights = %s) AS public, k, count(*)
-                FROM catalogue_searchentry, unnest(string_to_array(btrim(facet_keys), ' ') || %s::text) AS k
-                WHERE status <> %s
+                f"""
+                SELECT m.catalogued, k, count(*)
+                FROM ({sql}) AS m, unnest(string_to_array(btrim(m.facet_keys), ' ') || %s::text) AS k
                 GROUP BY 1, 2
-                """,
-                [Dataset.Status.PUBLISHED, Dataset.AccessRights.PUBLIC, TOTAL_KEY, Dataset.Status.WITHDRAWN],
+                """,  # noqa: S608 - the ORM's own SQL, with its parameters passed separately
+                [*params, TOTAL_KEY],
             )
             for public, key, n in cursor.fetchall():
                 counts[(SCOPE_ALL, key)] += n

@@ -1,6 +1,6 @@
 """Answering a search: results, facet counts and paging, all through the access helper.
 
-Every query starts from ``visible_datasets_q(user)`` (catalogue.queries) applied to the
+Every query starts from ``visible_datasets_q(user)`` (catalogue.access) applied to the
 SearchEntry table, whose status / access_rights / publisher columns copy the dataset's.
 The page's rows are then loaded again through ``visible_datasets(user)``, so even a stale
 entry cannot show a dataset the user may not read.
@@ -26,8 +26,8 @@ from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
 
+from catalogue.access import catalogued_q, sees_beyond_public, sees_everything, visible_datasets, visible_datasets_q
 from catalogue.models import Dataset, Keyword, Organisation, SearchEntry, SearchFacetTotal, VocabularyTerm
-from catalogue.queries import _is_authenticated, member_organisation_ids, visible_datasets, visible_datasets_q
 from catalogue.search.index import SAMPLE_BUCKETS, SCOPE_ALL, SCOPE_PUBLIC, TOTAL_KEY
 
 PAGE_SIZE = 20
@@ -374,17 +374,16 @@ def _totals(scope: str) -> Counter:
 def _unfiltered_counts(user, entries) -> Counter:
     """Counts for the page with no query and no filter, from the totals kept on write.
 
-    Everyone sees the public totals; a member adds a live count over their own
-    organisations' other datasets (few, and disjoint from the public ones); a site
-    administrator reads the totals over everything.
+    Everyone sees the public totals; a user who may read more (a member, over their own
+    organisations' other datasets: few, and disjoint from the public ones) adds a live
+    count over the searchable entries that are not catalogued; a site administrator
+    reads the totals over everything.
     """
-    if _is_authenticated(user) and user.is_superuser:
+    if sees_everything(user):
         return _totals(SCOPE_ALL)
     counts = _totals(SCOPE_PUBLIC)
-    if member_organisation_ids(user):
-        counts.update(
-            _count_keys(entries.exclude(status=Dataset.Status.PUBLISHED, access_rights=Dataset.AccessRights.PUBLIC))
-        )
+    if sees_beyond_public(user):
+        counts.update(_count_keys(entries.exclude(catalogued_q())))
     return counts
 
 

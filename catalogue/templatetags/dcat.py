@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from catalogue.access import is_catalogued
 from catalogue.rdf.formats import FORMATS
 
 register = template.Library()
@@ -97,7 +98,7 @@ def schema_org_dataset(dataset, absolute) -> dict:
 def schema_org_jsonld(context, dataset):
     """<script type="application/ld+json"> for a catalogued dataset; nothing for others
     (search engines should not index drafts, withdrawn or restricted datasets)."""
-    if not dataset.is_public():
+    if not is_catalogued(dataset):
         return ""
     request = context.get("request")
 
@@ -113,7 +114,7 @@ def schema_org_jsonld(context, dataset):
 @register.simple_tag
 def rdf_links(dataset):
     """Links to the dataset's DCAT-AP description in every RDF format (catalogued datasets only)."""
-    if not dataset.is_public():
+    if not is_catalogued(dataset):
         return ""
     items = format_html_join(
         "",

@@ -6,7 +6,7 @@
 
 from django import template
 
-from catalogue import queries
+from catalogue import access, queries
 from catalogue.models import QualityAssessment
 
 register = template.Library()
@@ -22,7 +22,7 @@ def quality_panel(context, dataset):
     )
     dimensions = assessment.breakdown[:5] if assessment else []
     provcat = assessment.breakdown[5] if assessment and len(assessment.breakdown) > 5 else None
-    show_hints = dataset is not None and dataset.pk and queries.can_edit_dataset(user, dataset)
+    show_hints = dataset is not None and dataset.pk and access.can_edit_dataset(user, dataset)
     hints = []
     if assessment and show_hints:
         indicators = [i for d in assessment.breakdown for i in d["indicators"] if i["hint"]]

@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.apps import apps
 from django.core.management import call_command
 
+from catalogue.access import is_catalogued
 from catalogue.models import Dataset, Distribution, Organisation
 from provenance.models import Derivation
 
@@ -50,7 +51,7 @@ def test_demo_has_a_public_derivation_chain_at_least_four_deep(db):
         parents[derived_id].add(source_id)
     dashboard = Dataset.objects.get(slug="employment-dashboard-extract")
     assert _depth(dashboard.pk, parents) >= 4
-    assert dashboard.is_public()
+    assert is_catalogued(dashboard)
 
 
 def test_demo_download_links_are_served_by_the_app_itself(client, db, settings):
@@ -79,7 +80,7 @@ def test_every_demo_download_link_gives_a_file_its_format_can_open(client, db, s
     ).select_related("dataset", "format")
     formats = set()
     for distribution in links:
-        if not distribution.dataset.is_public():
+        if not is_catalogued(distribution.dataset):
             continue
         response = client.get(distribution.download_url.removeprefix(base))
         assert response.status_code == 200, distribution.download_url
@@ -109,8 +110,9 @@ def test_the_demo_is_whole_before_any_worker_has_run(db):
     """Loading queues work for the workers (in this test their nudges are never sent, as when
     the worker has not started yet); load_demo does that work itself, so the first request to
     a fresh `make run` finds the lineage graph, stored RDF, search entries and scores."""
+    from catalogue.access import catalogued_datasets
     from catalogue.models import RdfRecord, RdfRefreshRequest, SearchEntry
-    from catalogue.queries import catalogued_datasets, datasets_awaiting_score
+    from catalogue.queries import datasets_awaiting_score
     from provenance.models import LineageEdge, LineageRebuildRequest
 
     call_command("load_demo")

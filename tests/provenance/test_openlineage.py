@@ -16,8 +16,8 @@ from openlineage.client.facet_v2 import (
 from openlineage.client.transport.http import HttpConfig, HttpTransport
 from rest_framework.authtoken.models import Token
 
+from catalogue.access import can_view_dataset
 from catalogue.models import Dataset, Field, QualityMeasurement, ValidationCheck
-from catalogue.queries import can_view_dataset
 from provenance.models import Activity, DatasetAlias, Derivation, FieldDerivation, LineageEdge, OpenLineageEvent
 from provenance.openlineage import openlineage_event_apply
 

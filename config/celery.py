@@ -1,5 +1,6 @@
 """The Celery app. Tasks live in each app's tasks.py and are found automatically."""
 
+import logging
 import os
 
 from celery import Celery
@@ -21,8 +22,6 @@ def task_send_quietly(task, *args, **kwargs) -> bool:
     message loses nothing: the periodic sweep picks the row up. ``retry=False`` keeps a web
     request from waiting on a broker that is not there.
     """
-    import logging
-
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except Exception:  # any broker or connection error: the sweep will do the work
@@ -36,8 +35,7 @@ def task_send_quietly(task, *args, **kwargs) -> bool:
 @worker_ready.connect
 def _heartbeat_when_ready(sender=None, **kwargs) -> None:
     """/healthz shows a new worker from its start, not only after beat's first minute."""
-    import logging
-
+    # Not at the top: this module is imported (by config/__init__.py) before Django's apps are ready.
     from catalogue.tasks import worker_heartbeat
 
     try:

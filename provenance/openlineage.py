@@ -36,6 +36,7 @@ from catalogue import services as catalogue_services
 from catalogue.actors import system_actor
 from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
 from catalogue.models import Field as CatalogueField
+from config.celery import task_send_quietly
 from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent, mint_uri
 from provenance.services import STUB_ORGANISATION_SLUG, dataset_stub_create, derivation_add, field_derivation_add
 
@@ -170,7 +171,7 @@ def openlineage_events_store(*, events: list, user) -> list[OpenLineageEvent]:
 
 
 def _nudge(ids: list[int]) -> None:
-    from config.celery import task_send_quietly
+    # Not at the top: provenance.tasks imports this module for the apply it runs.
     from provenance.tasks import openlineage_process_event
 
     for event_id in ids:

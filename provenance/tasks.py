@@ -8,6 +8,8 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from provenance import lineage
+from provenance.models import OpenLineageEvent
+from provenance.openlineage import openlineage_event_apply
 
 logger = logging.getLogger(__name__)
 
@@ -32,17 +34,12 @@ def lineage_process() -> int:
     acks_late=True,
 )
 def openlineage_process_event(event_id: int) -> None:
-    from provenance.openlineage import openlineage_event_apply
-
     openlineage_event_apply(event_id=event_id)
 
 
 @shared_task(name="provenance.lineage_sweep")
 def lineage_sweep() -> dict:
     """Periodic: apply any lineage request or OpenLineage event that no nudge reached."""
-    from provenance.models import OpenLineageEvent
-    from provenance.openlineage import openlineage_event_apply
-
     # Events younger than this are probably still on their way through their own task.
     cutoff = timezone.now() - timedelta(seconds=10)
     events = list(

@@ -6,9 +6,10 @@ if the nudge was lost because Redis was down), rebuilds the records here.
 """
 
 import hashlib
+import multiprocessing
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from catalogue import outbox
@@ -90,8 +91,6 @@ def refresh_pending(*, batch_size: int = 500) -> int:
 
 
 def _rebuild_batches(batches: list[list[int]]) -> int:
-    from django.db import connections
-
     connections.close_all()  # a forked worker must not share its parent's connection
     return sum(rebuild_records(batch) for batch in batches)
 
@@ -106,10 +105,6 @@ def rebuild_all(*, batch_size: int = 500, workers: int = 1, progress=None) -> in
     ordered = sorted(ids)
     batches = [ordered[start : start + batch_size] for start in range(0, len(ordered), batch_size)]
     if workers > 1 and len(batches) > 1:
-        import multiprocessing
-
-        from django.db import connections
-
         connections.close_all()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             changed = 0

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from types import SimpleNamespace
 
+from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, Func, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce
@@ -182,8 +183,6 @@ def _count_into(deltas: Counter, status: str, access_rights: str, facet_keys: st
 def _update_documents(dataset_ids: list[int]) -> None:
     if connection.vendor != "postgresql" or not dataset_ids:
         return
-    from django.contrib.postgres.search import SearchVector
-
     SearchEntry.objects.filter(dataset_id__in=dataset_ids).update(
         document=SearchVector("title", weight="A", config="english")
         + SearchVector("keywords_text", weight="B", config="english")

@@ -328,7 +328,12 @@ class _Applier:
                     continue
                 kind, description = _transformation(source_ref, spec)
                 field_derivation_add(
-                    derived=derived, source=source, kind=kind, description=description, activity=activity
+                    derived=derived,
+                    source=source,
+                    kind=kind,
+                    description=description,
+                    activity=activity,
+                    user=self.actor_for(output),
                 )
 
     def quality(self, dataset: Dataset, facets: dict, activity: Activity | None) -> None:

@@ -120,8 +120,11 @@ def field_derivation_add(
     kind: str = FieldDerivation.Kind.IDENTITY,
     description: str = "",
     activity: Activity | None = None,
+    user,
 ) -> FieldDerivation:
     """Record column lineage: ``derived``'s values come from ``source``."""
+    if not access.can_edit_dataset(user, derived.dataset):
+        raise PermissionDenied("You may not change the lineage of this dataset.")
     if derived.pk == source.pk:
         raise ValidationError("A field cannot be derived from itself.")
     if kind not in FieldDerivation.Kind.values:

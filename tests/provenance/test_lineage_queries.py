@@ -8,6 +8,7 @@ from django.utils import timezone
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 
+from catalogue.actors import system_actor
 from catalogue.models import Dataset, Field, ValidationCheck
 from provenance import queries
 from provenance.models import Activity, Agent, Derivation
@@ -119,8 +120,10 @@ def test_column_lineage_upstream_and_downstream(chain, client_for, anon):
     code = Field.objects.create(dataset=chain[0], name="la_code")
     area = Field.objects.create(dataset=chain[1], name="area_code")
     total = Field.objects.create(dataset=chain[2], name="total")
-    field_derivation_add(derived=area, source=code, kind="identity")
-    field_derivation_add(derived=total, source=area, kind="aggregation", description="sum by area")
+    field_derivation_add(derived=area, source=code, kind="identity", user=system_actor("tests"))
+    field_derivation_add(
+        derived=total, source=area, kind="aggregation", description="sum by area", user=system_actor("tests")
+    )
     up = client_for(anon).get(f"/api/v1/fields/{total.pk}/upstream").json()
     assert [(n["name"], n["depth"]) for n in up["nodes"]] == [("area_code", 1), ("la_code", 2)]
     assert {

@@ -1,6 +1,8 @@
 """The outbox: every write records its derived work with the change, one nudge per kind per
 transaction, nothing recorded for a change that failed, and no signal receivers."""
 
+import json
+
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -86,3 +88,20 @@ def test_no_signal_receiver_keeps_derived_state():
                 receiver = getattr(receiver, "func", receiver)  # functools.partial
                 module = getattr(receiver, "__module__", "") or type(receiver).__module__
                 assert module.startswith("simple_history"), (model.__name__, signal, receiver)
+
+
+def test_a_dictionary_row_cannot_name_another_dataset(make_dataset, dft, bob, client_for):
+    """Rows are taken through an allowlist of keys: a row carrying dataset_id of another
+    organisation's dataset is refused, and nothing is written anywhere."""
+    mine = make_dataset("Hospital admissions")
+    theirs = make_dataset("Road casualties", publisher=dft, access_rights="NON_PUBLIC")
+    rows = [{"name": "injected", "dataset_id": theirs.pk}]
+    with pytest.raises(ValidationError, match="dataset_id"):
+        services.fields_replace(dataset=mine, user=bob, rows=rows)
+    response = client_for(bob).post(
+        f"/publish/datasets/{mine.slug}/fields/import/",
+        {"confirm": "1", "rows": json.dumps(rows), "revision": mine.revision},
+        follow=True,
+    )
+    assert response.status_code == 200 and "could not be saved" in response.content.decode()
+    assert not theirs.fields.exists() and not mine.fields.exists()

@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 
-from catalogue.dcat.negotiation import rdf_response_or_none
+from catalogue.dcat.views import rdf_response_or_none
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
 from catalogue.queries import dataset_for_user, visible_datasets, visible_datasets_q
 from catalogue.search.query import (

@@ -10,6 +10,7 @@ from provenance.models import (
     LineageRebuildRequest,
     OpenLineageEvent,
 )
+from provenance.openlineage import openlineage_event_apply
 
 
 @admin.register(Agent)
@@ -81,8 +82,6 @@ class OpenLineageEventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Apply the selected events again (idempotent)")
     def apply_again(self, request, queryset):
-        from provenance.openlineage import openlineage_event_apply
-
         ids = list(queryset.values_list("pk", flat=True))
         OpenLineageEvent.objects.filter(pk__in=ids).update(processed_at=None)
         for event_id in ids:

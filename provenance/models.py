@@ -9,9 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-
-def mint_uri(kind: str, key: str) -> str:
-    return f"{settings.PROVCAT_BASE_URI}/id/{kind}/{key}"
+from catalogue.models import mint_uri
 
 
 class Agent(models.Model):

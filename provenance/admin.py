@@ -18,6 +18,7 @@ class AgentAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "organisation", "email"]
     list_filter = ["kind", "organisation"]
     search_fields = ["name", "email", "uri"]
+    list_select_related = ["organisation"]
 
 
 class DerivationInline(admin.TabularInline):
@@ -33,6 +34,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "agent", "started_at", "ended_at"]
     list_filter = ["kind"]
     search_fields = ["name", "description", "code_reference"]
+    list_select_related = ["agent"]
     autocomplete_fields = ["agent"]
     inlines = [DerivationInline]
 
@@ -60,6 +62,7 @@ class DatasetAliasAdmin(admin.ModelAdmin):
     list_display = ["namespace", "name", "dataset", "is_stub", "created_at"]
     list_filter = ["is_stub"]
     search_fields = ["namespace", "name", "dataset__title"]
+    list_select_related = ["dataset"]
     autocomplete_fields = ["dataset"]
 
 
@@ -94,6 +97,7 @@ class LineageRebuildRequestAdmin(admin.ModelAdmin):
     list_display = ["id", "source", "derived", "created_at", "processed_at"]
     list_filter = ["processed_at"]
     raw_id_fields = ["source", "derived"]
+    list_select_related = ["source", "derived"]
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
-"""The Celery app. Tasks live in each app's tasks.py and are found automatically."""
+"""The Celery app. Tasks live in the tasks.py of each app and of each capability package
+inside catalogue/ (listed for autodiscovery below)."""
 
 import logging
 import os

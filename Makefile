@@ -31,6 +31,7 @@ run: install-dev
 test: install-dev browser-deps
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium; Playwright never downloads a browser.
@@ -41,6 +42,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 worker: install-dev
 	$(VENV)/bin/celery -A config worker -B --loglevel=info

@@ -44,6 +44,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "organisation", "role"]
     list_filter = ["role", "organisation"]
     search_fields = ["user__username", "user__email", "organisation__name"]
+    list_select_related = ["user", "organisation"]
     autocomplete_fields = ["user", "organisation"]
 
 
@@ -147,6 +148,7 @@ class CollectionMethodAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["dataset", "method_type", "period_start", "period_end"]
     list_filter = ["method_type"]
     search_fields = ["dataset__title", "description", "population"]
+    list_select_related = ["dataset"]
     autocomplete_fields = ["dataset"]
 
 

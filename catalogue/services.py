@@ -484,7 +484,9 @@ def fields_replace(*, dataset: Dataset, user, rows: list[dict], expected_revisio
     would, with a history record per field in the user's name.
     """
     _require_edit(user, dataset)
-    if not isinstance(rows, list) or not all(isinstance(row, dict) and isinstance(row.get("name"), str) for row in rows):
+    if not isinstance(rows, list) or not all(
+        isinstance(row, dict) and isinstance(row.get("name"), str) for row in rows
+    ):
         raise ValidationError("Each row is an object with a column name.")
     locked = _lock(dataset, expected_revision)
     names = [row["name"] for row in rows]

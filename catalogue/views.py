@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 
 from catalogue.access import dataset_for_user, visible_datasets, visible_datasets_q
-from catalogue.dcat.negotiation import rdf_response_or_none
+from catalogue.dcat.views import rdf_response_or_none
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
 from catalogue.search.query import (
     FACETS_BY_PARAM,

@@ -1,12 +1,13 @@
-"""The Celery app. Tasks live in each app's tasks.py and are found automatically."""
+"""The Celery app. Tasks live in the tasks.py of each app and of each capability package
+inside catalogue/ (listed for autodiscovery below)."""
 
 import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+logger = logging.getLogger("provcat.tasks")
 
 app = Celery("provcat")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -25,20 +26,6 @@ def task_send_quietly(task, *args, **kwargs) -> bool:
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except Exception:  # any broker or connection error: the sweep will do the work
-        logging.getLogger("provcat.tasks").warning(
-            "Could not queue %s; the periodic sweep will do it", task.name, exc_info=True
-        )
+        logger.warning("Could not queue %s; the periodic sweep will do it", task.name, exc_info=True)
         return False
     return True
-
-
-@worker_ready.connect
-def _heartbeat_when_ready(sender=None, **kwargs) -> None:
-    """/healthz shows a new worker from its start, not only after beat's first minute."""
-    # Not at the top: this module is imported (by config/__init__.py) before Django's apps are ready.
-    from catalogue.tasks import worker_heartbeat
-
-    try:
-        worker_heartbeat(hostname=getattr(sender, "hostname", None) or "worker")
-    except Exception:  # the database is not there yet: beat's heartbeat will follow
-        logging.getLogger("provcat.tasks").warning("Could not record the worker's first heartbeat", exc_info=True)

@@ -1,9 +1,12 @@
 """/healthz: is the app up and can it reach its database (and broker, when one is set)?"""
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+
+from catalogue.models import WorkerHeartbeat
 
 
 @never_cache
@@ -20,15 +23,11 @@ def healthz(request):
         checks["tasks"] = "eager"
     else:
         try:
-            import redis
-
             redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1).ping()
             checks["broker"] = "ok"
         except Exception as exc:
             checks["broker"] = f"error: {exc.__class__.__name__}"
         if checks["database"] == "ok":
-            from catalogue.models import WorkerHeartbeat
-
             last = WorkerHeartbeat.objects.order_by("-seen_at").first()
             info["last_worker_heartbeat"] = last.seen_at.isoformat() if last else None
     healthy = all(value in ("ok", "eager") for value in checks.values())

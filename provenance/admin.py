@@ -10,6 +10,7 @@ from provenance.models import (
     FieldDerivation,
     OpenLineageEvent,
 )
+from provenance.openlineage import openlineage_event_apply
 
 
 @admin.register(Agent)
@@ -17,6 +18,7 @@ class AgentAdmin(RecordsDerivedWork, admin.ModelAdmin):
     list_display = ["name", "kind", "organisation", "email"]
     list_filter = ["kind", "organisation"]
     search_fields = ["name", "email", "uri"]
+    list_select_related = ["organisation"]
 
 
 class DerivationInline(admin.TabularInline):
@@ -32,6 +34,7 @@ class ActivityAdmin(RecordsDerivedWork, SimpleHistoryAdmin):
     list_display = ["name", "kind", "agent", "started_at", "ended_at"]
     list_filter = ["kind"]
     search_fields = ["name", "description", "code_reference"]
+    list_select_related = ["agent"]
     autocomplete_fields = ["agent"]
     inlines = [DerivationInline]
 
@@ -59,6 +62,7 @@ class DatasetAliasAdmin(admin.ModelAdmin):
     list_display = ["namespace", "name", "dataset", "is_stub", "created_at"]
     list_filter = ["is_stub"]
     search_fields = ["namespace", "name", "dataset__title"]
+    list_select_related = ["dataset"]
     autocomplete_fields = ["dataset"]
 
 
@@ -81,8 +85,6 @@ class OpenLineageEventAdmin(admin.ModelAdmin):
 
     @admin.action(description="Apply the selected events again (idempotent)")
     def apply_again(self, request, queryset):
-        from provenance.openlineage import openlineage_event_apply
-
         ids = list(queryset.values_list("pk", flat=True))
         OpenLineageEvent.objects.filter(pk__in=ids).update(processed_at=None)
         for event_id in ids:

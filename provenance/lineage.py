@@ -26,7 +26,7 @@ import logging
 from django.db import connection, transaction
 
 from catalogue import outbox
-from lib.rowlocks import advisory_lock
+from catalogue.locks import advisory_lock
 from provenance.models import Derivation, LineageEdge
 
 logger = logging.getLogger(__name__)

@@ -9,9 +9,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from catalogue.models import mint_uri
 
-def mint_uri(kind: str, key: str) -> str:
-    return f"{settings.PROVCAT_BASE_URI}/id/{kind}/{key}"
+# The organisation that holds the datasets OpenLineage events named before anyone catalogued them.
+STUB_ORGANISATION_SLUG = "unclaimed-lineage-stubs"
 
 
 class Agent(models.Model):

@@ -19,7 +19,7 @@ from django.http import Http404
 from catalogue import access
 from catalogue.models import Dataset, ValidationCheck
 from catalogue.models import Field as CatalogueField
-from provenance.models import Derivation, FieldDerivation, LineageEdge
+from provenance.models import STUB_ORGANISATION_SLUG, Derivation, FieldDerivation, LineageEdge
 
 DEFAULT_DEPTH = 20
 DEFAULT_LIMIT = 100
@@ -431,8 +431,6 @@ def claimable_stubs(user):
     Stubs are non-public drafts, so the access rule (catalogue.access) alone shows them to
     nobody but site administrators; claiming is the one purpose for which editors see them.
     """
-    from provenance.services import STUB_ORGANISATION_SLUG
-
     stubs = Dataset.objects.filter(publisher__slug=STUB_ORGANISATION_SLUG)
     if access.editable_organisations(user).exclude(slug=STUB_ORGANISATION_SLUG).exists():
         return stubs

@@ -14,9 +14,7 @@ from django.utils import timezone
 from catalogue import access, outbox
 from catalogue.models import Dataset, Field, Organisation
 from provenance.lineage import DERIVATION, lock_derivation_writes
-from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation
-
-STUB_ORGANISATION_SLUG = "unclaimed-lineage-stubs"
+from provenance.models import STUB_ORGANISATION_SLUG, Activity, Agent, DatasetAlias, Derivation, FieldDerivation
 
 
 def _with_user(instance, user):

@@ -3,7 +3,9 @@
 Existing harvesters and the ``ckanapi`` client speak CKAN's action API: GET with query
 parameters or POST with a JSON body, answered in CKAN's envelope
 ({"help", "success", "result"} or {"help", "success": false, "error": {"__type", ...}}).
-Only catalogued datasets (published and public) exist here.
+Only catalogued datasets (published and public) exist here. Free text in ``q`` (and
+``text:``) is the search page's full-text match: PostgreSQL's websearch query over the
+indexed title, keywords, description and field definitions (every word on SQLite).
 """
 
 import datetime
@@ -18,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from catalogue.access import catalogued_datasets
 from catalogue.dcat.pages import BadRequest, parse_when
 from catalogue.models import Dataset, Distribution, Organisation
+from catalogue.search.query import matching_dataset_ids
 
 MAX_ROWS = 1000
 FACET_FIELDS = ("organization", "tags", "res_format", "license_id", "groups")
@@ -254,15 +257,8 @@ def _clause_q(field: str, raw: str) -> Q | None:
 
 
 def _text_q(words: str) -> Q:
-    condition = Q()
-    for word in words.split():
-        condition &= (
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(publisher__name__icontains=word)
-            | Q(pk__in=Dataset.keywords.through.objects.filter(keyword__name__iexact=word).values("dataset_id"))
-        )
-    return condition
+    """Free text: the search page's full-text match (catalogue.search), every word required."""
+    return Q(pk__in=matching_dataset_ids(words))
 
 
 def apply_query(queryset: QuerySet, query: str) -> QuerySet:

@@ -31,6 +31,8 @@ from catalogue.models import (
     QualityMeasurement,
     ValidationCheck,
 )
+from provenance.models import Derivation
+from provenance.services import derivation_add, derivation_remove
 
 
 class DocumentedErrorsSchema(AutoSchema):
@@ -498,16 +500,12 @@ class DerivationViewSet(
     filterset_class = DerivationFilter
 
     def get_queryset(self):
-        from provenance.models import Derivation
-
         queryset = Derivation.objects.select_related("derived", "source").order_by("pk")
         derived = access.visible_datasets_q(self.request.user, prefix="derived__")
         source = access.visible_datasets_q(self.request.user, prefix="source__")
         return queryset if derived is None else queryset.filter(derived).filter(source)
 
     def perform_create(self, serializer):
-        from provenance.services import derivation_add
-
         data = serializer.validated_data  # both datasets were looked up among those the user may see
         if not access.can_edit_dataset(self.request.user, data["derived"]):
             raise PermissionDenied("You may not change the derived dataset.")
@@ -520,8 +518,6 @@ class DerivationViewSet(
         )
 
     def perform_destroy(self, instance):
-        from provenance.services import derivation_remove
-
         if not access.can_edit_dataset(self.request.user, instance.derived):
             raise PermissionDenied("You may not change the derived dataset.")
         run_service(derivation_remove, derivation=instance, user=self.request.user)

@@ -1,12 +1,12 @@
 """Content negotiation for RDF: one place that picks a format from a suffix or an Accept header.
 
-Used by /catalog, /datasets/<slug>.<suffix> and the dataset page (which calls
-``rdf_response_or_none`` first and renders HTML when it returns None).
+Used by /catalog, /datasets/<slug>.<suffix> and, through
+``catalogue.dcat.views.rdf_response_or_none``, the dataset page (which renders HTML when
+that returns None).
 """
 
 from django.http import HttpRequest, HttpResponse
 
-from catalogue.models import Dataset
 from catalogue.rdf.formats import BY_SUFFIX, FORMATS, RdfFormat
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -77,20 +77,3 @@ def not_acceptable() -> HttpResponse:
     return HttpResponse(
         f"Not acceptable. This resource is available as: {offered}.\n", status=406, content_type="text/plain"
     )
-
-
-def rdf_response_or_none(request: HttpRequest, dataset: Dataset) -> HttpResponse | None:
-    """For the dataset page: the dataset's RDF when the client prefers an RDF format to
-    HTML, else None (render the page). Only catalogued datasets have RDF; for others
-    this returns None and the page's own access rules apply."""
-    offers = list(HTML_TYPES) + [f.media_type for f in FORMATS]
-    chosen = choose(request.headers.get("Accept"), offers)
-    if chosen is None or chosen in HTML_TYPES:
-        return None
-    from catalogue.dcat.views import dataset_rdf_response
-
-    fmt = next(f for f in FORMATS if f.media_type == chosen)
-    response = dataset_rdf_response(request, dataset, fmt)
-    if response is not None:
-        response["Vary"] = "Accept"
-    return response

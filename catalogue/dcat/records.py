@@ -13,10 +13,10 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from catalogue import outbox
+from catalogue.locks import RDF_RECORDS, lock_datasets
 from catalogue.models import Dataset, RdfRecord
 from catalogue.rdf.formats import FORMATS
 from catalogue.rdf.record import records_for
-from lib.rowlocks import RDF_RECORDS, lock_datasets
 
 FRAGMENT_FIELDS = [f.name for f in FORMATS]
 

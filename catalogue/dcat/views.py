@@ -13,10 +13,10 @@ from django.views.decorators.http import require_safe
 
 from catalogue.access import catalogued_datasets
 from catalogue.dcat import pages
-from catalogue.dcat.negotiation import choose, negotiate, not_acceptable
+from catalogue.dcat.negotiation import HTML_TYPES, choose, negotiate, not_acceptable
 from catalogue.models import Dataset, RdfRecord
 from catalogue.rdf import dcat
-from catalogue.rdf.formats import BY_SUFFIX, RdfFormat
+from catalogue.rdf.formats import BY_SUFFIX, FORMATS, RdfFormat
 from catalogue.rdf.record import records_for
 
 
@@ -116,6 +116,21 @@ def dataset_rdf_response(request: HttpRequest, dataset: Dataset, fmt: RdfFormat)
             return not_modified
     response = HttpResponse(fmt.document([fragment]), content_type=fmt.content_type)
     return _with_validators(response, etag=etag, last_modified=last_modified)
+
+
+def rdf_response_or_none(request: HttpRequest, dataset: Dataset) -> HttpResponse | None:
+    """For the dataset page: the dataset's RDF when the client prefers an RDF format to
+    HTML, else None (render the page). Only catalogued datasets have RDF; for others
+    this returns None and the page's own access rules apply."""
+    offers = list(HTML_TYPES) + [f.media_type for f in FORMATS]
+    chosen = choose(request.headers.get("Accept"), offers)
+    if chosen is None or chosen in HTML_TYPES:
+        return None
+    fmt = next(f for f in FORMATS if f.media_type == chosen)
+    response = dataset_rdf_response(request, dataset, fmt)
+    if response is not None:
+        response["Vary"] = "Accept"
+    return response
 
 
 @require_safe

@@ -12,8 +12,9 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from catalogue import access
-from catalogue.models import CollectionMethod, Dataset, Distribution, Field, LinkCheck, VocabularyTerm
+from catalogue.models import CollectionMethod, Dataset, Distribution, Field, LinkCheck, Organisation, VocabularyTerm
 from catalogue.quality.score import CHECK_PERIOD_DAYS, DatasetFacts, DistributionFacts, score
+from provenance.queries import failing_dataset_ids
 
 BANDS = ("excellent", "good", "sufficient", "bad")
 
@@ -60,8 +61,6 @@ def dashboard_for(user) -> dict:
         }
         for status, label in Dataset.Status.choices
     ]
-    from provenance.queries import failing_dataset_ids
-
     ids = list(datasets.values_list("pk", flat=True))
     failing = failing_dataset_ids(ids) if ids else set()
     now = timezone.now()
@@ -87,8 +86,6 @@ def dashboard_for(user) -> dict:
 
 
 def _member_organisations(user):
-    from catalogue.models import Organisation
-
     return Organisation.objects.filter(pk__in=access.member_organisation_ids(user))
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.forms.utils import ErrorDict
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +37,8 @@ from catalogue.publish.queries import (
     live_score,
     version_diff,
 )
+from provenance.models import Derivation
+from provenance.services import derivation_add, derivation_remove
 
 
 def _forms(request, dataset: Dataset | None):
@@ -46,8 +49,6 @@ def _forms(request, dataset: Dataset | None):
     sources = derivation_sources_for(request.user, dataset)
     current_sources = ""
     if dataset is not None:
-        from provenance.models import Derivation
-
         current = list(Derivation.objects.current().filter(derived=dataset).select_related("source"))
         current_sources = ", ".join(d.source.slug for d in current)
         description = next((d.description for d in current if d.description), "")
@@ -102,9 +103,6 @@ def _parts(forms: dict, dataset: Dataset):
 
 
 def _save_derivations(forms: dict, dataset: Dataset, user) -> None:
-    from provenance.models import Derivation
-    from provenance.services import derivation_add, derivation_remove
-
     wanted = {d.pk: d for d in forms["derivation"].cleaned_data["sources"]}
     description = forms["derivation"].cleaned_data["description"]
     current = {d.source_id: d for d in Derivation.objects.current().filter(derived=dataset)}
@@ -121,8 +119,6 @@ def _save_derivations(forms: dict, dataset: Dataset, user) -> None:
 
 def _show_publication_problems(forms: dict, problems: dict) -> None:
     """Put each missing property next to its field (on fresh forms showing what was saved)."""
-    from django.forms.utils import ErrorDict
-
     form = forms["form"]
     form._errors, form.cleaned_data = ErrorDict(), {}
     for key, message in problems.items():

@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalogue.models import CollectionMethod, Dataset, LinkCheck
 from catalogue.publication import dcat_ap_conforms
 from catalogue.quality.score import DatasetFacts, DistributionFacts
+from provenance.models import Derivation
 
 
 def facts_for_dataset(dataset: Dataset, *, now=None, conforms: bool | None = None) -> DatasetFacts:
@@ -43,8 +44,6 @@ def facts_for_dataset(dataset: Dataset, *, now=None, conforms: bool | None = Non
         method = dataset.collection_method
     except CollectionMethod.DoesNotExist:
         method = None
-    from provenance.models import Derivation
-
     has_lineage = Derivation.objects.current().filter(derived=dataset).exists()
     latest_check = dataset.validation_checks.aggregate(latest=Max("run_at"))["latest"]
     return DatasetFacts(

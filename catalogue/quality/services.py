@@ -5,11 +5,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalogue import outbox
+from catalogue.locks import QUALITY_ASSESSMENTS, lock_datasets
 from catalogue.models import Dataset, Distribution, LinkCheck, QualityAssessment
 from catalogue.quality.facts import facts_for_dataset
 from catalogue.quality.score import score
 from lib.netpolicy import RefusedAddress, fetch
-from lib.rowlocks import QUALITY_ASSESSMENTS, lock_datasets
 
 
 def quality_assess(*, dataset_id: int):

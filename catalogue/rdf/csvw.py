@@ -1,7 +1,7 @@
 """The data dictionary as CSVW: a csvw:Schema of csvw:Columns, reached from each
 distribution through dct:conformsTo (and from a csvw:Table per distribution)."""
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from catalogue.models import Dataset, Field
 from catalogue.rdf.namespaces import CSVW, DCTERMS, RDF, XSD
@@ -62,6 +62,4 @@ def schema_triples(dataset: Dataset, fields: list[Field], table_urls: list[str])
 
 
 def plain_bool(value: bool):
-    from rdflib import Literal
-
     return Literal("true" if value else "false", datatype=XSD.boolean)

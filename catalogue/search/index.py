@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from catalogue import outbox
 from catalogue.access import catalogued_q, is_catalogued
+from catalogue.locks import SEARCH_ENTRIES, lock_datasets
 from catalogue.models import (
     Dataset,
     Distribution,
@@ -26,7 +27,6 @@ from catalogue.models import (
     SearchFacetTotal,
     ValidationCheck,
 )
-from lib.rowlocks import SEARCH_ENTRIES, lock_datasets
 from provenance.models import Derivation, LineageEdge
 from provenance.queries import datasets_with_failed_upstream_ids, failing_dataset_ids
 

@@ -658,3 +658,10 @@ def publisher_counts(user) -> dict[int, int]:
     """Organisation id -> the number of searchable datasets it publishes that the user may see."""
     counts = _unfiltered_counts(user, _visible_entries(user))
     return {int(key[1:]): n for key, n in counts.items() if key.startswith("p") and key[1:].isdigit() and n > 0}
+
+
+def matching_dataset_ids(q: str):
+    """The ids (a subquery) of datasets whose search entry matches ``q``: the search
+    page's full-text match, for the CKAN API's free text. No access rule is applied here;
+    the caller starts from the datasets it may show."""
+    return _text_filter(SearchEntry.objects.all(), q).values("dataset_id")

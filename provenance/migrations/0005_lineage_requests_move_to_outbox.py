@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('provenance', '0004_lineage_rows_survive_dataset_deletion'),
         # The pending requests are carried into the outbox first.
-        ('catalogue', '0011_outbox'),
+        ('catalogue', '0012_outbox'),
     ]
 
     operations = [

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from catalogue.quality.tasks import link_check_sweep
+from config.celery import task_send_quietly
+
 
 class Command(BaseCommand):
     help = "Serve the catalogue (and a Celery worker when a broker is configured)."
@@ -54,9 +57,6 @@ class Command(BaseCommand):
     def check_links_once_serving(self, host: str, port: str) -> None:
         """The demo's download links point at this server, so check them once it answers
         (beat re-checks them hourly after that when a worker runs)."""
-        from catalogue.quality.tasks import link_check_sweep
-        from config.celery import task_send_quietly
-
         for _ in range(120):
             try:
                 urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=2)

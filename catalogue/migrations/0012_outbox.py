@@ -27,7 +27,7 @@ def carry_pending_work(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0010_search_quality_order'),
+        ('catalogue', '0011_search_indexes_in_model_state'),
         ('provenance', '0004_lineage_rows_survive_dataset_deletion'),
     ]
 

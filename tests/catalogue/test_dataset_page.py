@@ -7,18 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalogue.models import (
-    CollectionMethod,
-    Dataset,
-    Distribution,
-    Field,
-    Keyword,
-    QualityMeasurement,
-    ValidationCheck,
-)
-from provenance.lineage import lineage_rebuild_all
-from provenance.models import Derivation
+from catalogue import services
+from catalogue.models import Dataset
 from tests.conftest import term
+from tests.writes import actor, add_distribution, derive, edit, record_check
 
 
 @pytest.fixture(autouse=True)
@@ -29,41 +21,49 @@ def _empty_page_cache():
 
 
 def fill(dataset, *, n_fields: int, n_checks: int, n_distributions: int) -> None:
-    dataset.keywords.add(*[Keyword.objects.get_or_create(name=f"kw{i}")[0] for i in range(3)])
-    dataset.themes.add(term("theme", "HEAL"))
+    edit(dataset, keywords=[f"kw{i}" for i in range(3)], themes=[term("theme", "HEAL")])
     for i in range(n_distributions):
-        Distribution.objects.create(
-            dataset=dataset,
+        add_distribution(
+            dataset,
             title=f"File {i}",
             access_url=f"http://127.0.0.1/access/{i}",
             download_url=f"http://127.0.0.1/files/{i}.csv",
-            format=term("file-type", "CSV"),
+            format_code="CSV",
             byte_size=2048 * (i + 1),
         )
-    for i in range(n_fields):
-        Field.objects.create(
-            dataset=dataset, name=f"col_{i}", definition=f"Meaning of column {i}", unit="people", required=i % 2 == 0
-        )
+    services.fields_replace(
+        dataset=dataset,
+        user=actor(),
+        rows=[
+            {"name": f"col_{i}", "definition": f"Meaning of column {i}", "unit": "people", "required": i % 2 == 0}
+            for i in range(n_fields)
+        ],
+    )
     now = timezone.now()
     for i in range(n_checks):
         for run in range(3):
-            ValidationCheck.objects.create(
-                dataset=dataset,
-                name=f"Rule {i}",
-                outcome="fail" if (i == 0 and run == 0) else "pass",
+            record_check(
+                dataset,
+                f"Rule {i}",
+                "fail" if (i == 0 and run == 0) else "pass",
                 run_at=now - dt.timedelta(days=run),
                 records_checked=1000,
                 records_failed=7 if (i == 0 and run == 0) else 0,
             )
-    QualityMeasurement.objects.create(
-        dataset=dataset, dimension="completeness", metric="Rows with a postcode", value=98.5, unit="percent"
-    )
-    CollectionMethod.objects.create(
+    services.quality_measurement_record(
         dataset=dataset,
-        method_type="administrative",
-        description="Taken from hospital episode records.",
-        population="All NHS hospital admissions in England",
-        source_systems="Patient administration system\nSecondary uses service",
+        user=actor(),
+        data={"dimension": "completeness", "metric": "Rows with a postcode", "value": 98.5, "unit": "percent"},
+    )
+    services.collection_method_save(
+        dataset=dataset,
+        user=actor(),
+        data={
+            "method_type": "administrative",
+            "description": "Taken from hospital episode records.",
+            "population": "All NHS hospital admissions in England",
+            "source_systems": "Patient administration system\nSecondary uses service",
+        },
     )
 
 
@@ -128,11 +128,10 @@ def test_the_page_is_built_in_the_same_number_of_queries_whatever_its_size(
     fill(big, n_fields=30, n_checks=8, n_distributions=6)
     # Ten lineage neighbours for the big one (five up, five down), one each way for the small one.
     for i in range(5):
-        Derivation.objects.create(derived=big, source=make_dataset(f"Source {i}"))
-        Derivation.objects.create(derived=make_dataset(f"Product {i}"), source=big)
-    Derivation.objects.create(derived=full_dataset, source=make_dataset("Register"))
-    Derivation.objects.create(derived=make_dataset("Summary"), source=full_dataset)
-    lineage_rebuild_all()
+        derive(make_dataset(f"Source {i}"), big)
+        derive(big, make_dataset(f"Product {i}"))
+    derive(make_dataset("Register"), full_dataset)
+    derive(full_dataset, make_dataset("Summary"))
     with CaptureQueriesContext(connection) as small:
         assert client.get(f"/datasets/{full_dataset.slug}/").status_code == 200
     with django_assert_num_queries(len(small.captured_queries)):
@@ -207,12 +206,10 @@ def test_an_anonymous_page_is_rendered_once_per_version_and_changes_show_at_once
         assert client.get(path).content.decode() == first
     # A new failing check upstream re-indexes this dataset, so the next visitor sees the warning.
     source = make_dataset("Upstream register")
-    Derivation.objects.create(derived=full_dataset, source=source)
-    lineage_rebuild_all()
-    ValidationCheck.objects.create(dataset=source, name="Register complete", outcome="fail")
+    derive(source, full_dataset)
+    record_check(source, "Register complete", "fail")
     assert "An upstream dataset fails a check" in client.get(path).content.decode()
-    full_dataset.title = "Hospital admissions, revised"
-    full_dataset.save()
+    edit(full_dataset, data={"title": "Hospital admissions, revised"})
     assert "Hospital admissions, revised" in client.get(path).content.decode()
 
 

@@ -4,12 +4,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from catalogue import services
-from catalogue.models import Distribution, Field
+from tests.writes import add_distribution, add_field
 
 
 def test_a_measurement_cannot_point_at_another_datasets_distribution(make_dataset, bob):
     admissions, waiting = make_dataset("Admissions"), make_dataset("Waiting times")
-    other = Distribution.objects.create(dataset=waiting, access_url="https://data.example.gov/w.csv")
+    other = add_distribution(waiting, access_url="https://data.example.gov/w.csv")
     data = {"dimension": "completeness", "metric": "Rows with a region", "value": 99.0, "distribution": other}
     with pytest.raises(ValidationError) as caught:
         services.quality_measurement_record(dataset=admissions, user=bob, data=data)
@@ -19,7 +19,7 @@ def test_a_measurement_cannot_point_at_another_datasets_distribution(make_datase
 
 def test_a_part_of_one_dataset_cannot_be_saved_through_another(make_dataset, bob):
     admissions, waiting = make_dataset("Admissions"), make_dataset("Waiting times")
-    field = Field.objects.create(dataset=waiting, name="trust_code")
+    field = add_field(waiting, name="trust_code")
     with pytest.raises(PermissionDenied, match="belongs to another dataset"):
         services.field_save(dataset=admissions, user=bob, data={"definition": "x"}, field=field)
     field.refresh_from_db()

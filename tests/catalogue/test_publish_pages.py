@@ -7,7 +7,9 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalogue.models import CollectionMethod, Dataset, Distribution, Field, Membership, ValidationCheck, VocabularyTerm
+from catalogue import services
+from catalogue.models import CollectionMethod, Dataset, Distribution, Field, Membership, VocabularyTerm
+from tests.writes import add_field, record_check
 
 BROWSER_VALUE_PATTERNS = {"date": r"\d{4}-\d{2}-\d{2}", "datetime-local": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?"}
 
@@ -249,8 +251,6 @@ def test_history_lists_every_change_shows_the_difference_and_restores(db, make_d
 
 
 def test_restore_puts_back_the_collection_method_but_not_what_happened_since(db, make_dataset, bob, client_for):
-    from catalogue import services
-
     dataset = make_dataset("Hospital beds", status=Dataset.Status.DRAFT)
     services.collection_method_save(
         dataset=dataset,
@@ -266,7 +266,7 @@ def test_restore_puts_back_the_collection_method_but_not_what_happened_since(db,
     )
     dataset.refresh_from_db()
     latest = dataset.history.first()
-    ValidationCheck.objects.create(dataset=dataset, name="No negative counts", outcome="fail")
+    record_check(dataset, "No negative counts", "fail", user=bob)
     client = client_for(bob)
     page = client.get(f"/publish/datasets/{dataset.slug}/history/?a={good.history_id}&b={latest.history_id}")
     text = page.content.decode()
@@ -305,7 +305,7 @@ def test_live_score_rises_as_the_form_is_filled(db, ohs, bob, client_for):
 
 def test_data_dictionary_import_previews_then_saves(db, make_dataset, bob, client_for):
     dataset = make_dataset("Admissions", status=Dataset.Status.DRAFT)
-    Field.objects.create(dataset=dataset, name="region", definition="ONS region code")
+    add_field(dataset, name="region", definition="ONS region code", user=bob)
     client = client_for(bob)
     url = f"/publish/datasets/{dataset.slug}/fields/import/"
     csv_text = "region,month,admissions,rate\nE12000001,2024-01-01,120,0.5\nE12000002,2024-02-01,98,1.25\n"
@@ -351,9 +351,11 @@ def test_dashboard_shows_status_band_review_and_overdue(db, make_dataset, ohs, a
     monthly = VocabularyTerm.objects.get(scheme="frequency", code="MONTHLY")
     make_dataset("Stale monthly", frequency=monthly, modified=timezone.now() - timedelta(days=90))
     make_dataset("Fresh monthly", frequency=monthly, modified=timezone.now() - timedelta(days=3))
-    waiting = make_dataset("Waiting", status=Dataset.Status.DRAFT, review_requested_by=bob)
+    services.organisation_set_review(organisation=ohs, user=alice, requires_review=True)
+    waiting = services.dataset_publish(dataset=make_dataset("Waiting", status=Dataset.Status.DRAFT), user=bob)
+    assert waiting.review_requested_by == bob
     failing = make_dataset("Broken")
-    ValidationCheck.objects.create(dataset=failing, name="Totals add up", outcome="fail")
+    record_check(failing, "Totals add up", "fail", user=bob)
     page = client_for(alice).get("/publish/").content.decode()
     overdue = page.split("Overdue for update")[1].split("<h2>")[0]
     assert "Stale monthly" in overdue and "Fresh monthly" not in overdue
@@ -404,7 +406,7 @@ def test_outsiders_and_viewers_cannot_change_through_any_page(
     db, request, make_dataset, ohs, client_for, who, method, path, body
 ):
     dataset = make_dataset("Bed occupancy")
-    Field.objects.create(dataset=dataset, name="beds")
+    add_field(dataset, name="beds")
     user = request.getfixturevalue(who)
     values = {
         "slug": dataset.slug,
@@ -500,8 +502,6 @@ def test_withdrawing_needs_a_reason_and_leaves_the_page_with_a_notice(db, make_d
 def test_saving_an_unchanged_form_keeps_every_date(db, make_dataset, bob, client_for):
     from datetime import date
 
-    from catalogue.models import CollectionMethod
-
     dataset = make_dataset(
         "Bed occupancy",
         status=Dataset.Status.DRAFT,
@@ -509,8 +509,10 @@ def test_saving_an_unchanged_form_keeps_every_date(db, make_dataset, bob, client
         temporal_end=date(2024, 12, 31),
         issued=date(2021, 3, 1),
     )
-    CollectionMethod.objects.create(
-        dataset=dataset, method_type="survey", description="A survey.", period_start=date(2019, 6, 1)
+    services.collection_method_save(
+        dataset=dataset,
+        user=bob,
+        data={"method_type": "survey", "description": "A survey.", "period_start": date(2019, 6, 1)},
     )
     client = client_for(bob)
     url = f"/publish/datasets/{dataset.slug}/edit/"
@@ -527,8 +529,7 @@ def test_saving_an_unchanged_form_keeps_every_date(db, make_dataset, bob, client
 
 
 def test_review_through_the_pages_needs_a_second_editor(db, make_dataset, ohs, alice, bob, client_for):
-    ohs.requires_review = True
-    ohs.save()
+    services.organisation_set_review(organisation=ohs, user=alice, requires_review=True)
     dataset = make_dataset("Bed occupancy", status=Dataset.Status.DRAFT)
     url = f"/publish/datasets/{dataset.slug}/edit/"
     page = client_for(bob).get(url).content.decode()

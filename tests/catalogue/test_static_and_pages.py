@@ -6,16 +6,14 @@ import pytest
 from django.core.management import call_command
 
 from catalogue.models import Dataset
-from tests.conftest import term
+from tests.writes import add_themes
 
 
 @pytest.fixture
 def mixed(make_dataset, dft):
-    public = make_dataset("Public admissions")
-    public.themes.add(term("theme", "HEAL"))
-    secret = make_dataset("Secret admissions", access_rights=Dataset.AccessRights.RESTRICTED)
-    secret.themes.add(term("theme", "HEAL"))
-    make_dataset("Draft admissions", status=Dataset.Status.DRAFT).themes.add(term("theme", "HEAL"))
+    public = add_themes(make_dataset("Public admissions"), "HEAL")
+    secret = add_themes(make_dataset("Secret admissions", access_rights=Dataset.AccessRights.RESTRICTED), "HEAL")
+    add_themes(make_dataset("Draft admissions", status=Dataset.Status.DRAFT), "HEAL")
     return public, secret
 
 

@@ -9,17 +9,19 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF
 
 from catalogue.actors import system_actor
-from catalogue.models import Dataset, Field, ValidationCheck
+from catalogue.models import Dataset
 from provenance import queries
-from provenance.models import Activity, Agent, Derivation
-from provenance.services import derivation_remove, field_derivation_add
+from provenance.models import Agent, Derivation
+from provenance.services import activity_record, agent_record, derivation_remove, field_derivation_add
+from tests.writes import add_field, record_check
+
+CHAIN = ["Census", "Population estimates", "Health rates", "Regional summary", "Dashboard feed"]
 
 
 @pytest.fixture
 def chain(make_dataset, derive):
     """census -> population -> health-rates -> regional-summary -> dashboard-feed."""
-    names = ["Census", "Population estimates", "Health rates", "Regional summary", "Dashboard feed"]
-    datasets = [make_dataset(name) for name in names]
+    datasets = [make_dataset(name) for name in CHAIN]
     derive(*zip(datasets, datasets[1:], strict=False))
     return datasets
 
@@ -93,7 +95,7 @@ def test_lineage_as_of_a_past_date_shows_the_derivations_valid_then(make_dataset
     old_source, new_source, derived = make_dataset("Old survey"), make_dataset("New survey"), make_dataset("Rates")
     then = timezone.now() - dt.timedelta(days=30)
     (old,) = derive((old_source, derived), valid_from=then - dt.timedelta(days=30))
-    derivation_remove(derivation=old, when=then + dt.timedelta(days=1))
+    derivation_remove(derivation=old, user=system_actor("tests"), when=then + dt.timedelta(days=1))
     derive((new_source, derived))
 
     today = client_for(anon).get(f"/api/v1/datasets/{derived.slug}/upstream").json()
@@ -117,9 +119,9 @@ def test_path_between_two_datasets_in_either_direction(chain, make_dataset, clie
 
 
 def test_column_lineage_upstream_and_downstream(chain, client_for, anon):
-    code = Field.objects.create(dataset=chain[0], name="la_code")
-    area = Field.objects.create(dataset=chain[1], name="area_code")
-    total = Field.objects.create(dataset=chain[2], name="total")
+    code = add_field(chain[0], name="la_code")
+    area = add_field(chain[1], name="area_code")
+    total = add_field(chain[2], name="total")
     field_derivation_add(derived=area, source=code, kind="identity", user=system_actor("tests"))
     field_derivation_add(
         derived=total, source=area, kind="aggregation", description="sum by area", user=system_actor("tests")
@@ -136,12 +138,17 @@ def test_column_lineage_upstream_and_downstream(chain, client_for, anon):
     assert [n["name"] for n in down["nodes"]] == ["area_code", "total"]
 
 
-def test_prov_o_export_is_read_by_the_prov_package(chain, client_for, anon, tmp_path):
-    agent = Agent.objects.create(name="Stats pipeline", kind=Agent.Kind.SOFTWARE)
-    activity = Activity.objects.create(
-        name="Summarise by region", agent=agent, started_at=timezone.now(), ended_at=timezone.now()
+def test_prov_o_export_is_read_by_the_prov_package(make_dataset, derive, client_for, anon, tmp_path):
+    actor = system_actor("tests")
+    agent = agent_record(user=actor, data={"name": "Stats pipeline", "kind": Agent.Kind.SOFTWARE})
+    activity = activity_record(
+        user=actor,
+        data={"name": "Summarise by region", "agent": agent, "started_at": timezone.now(), "ended_at": timezone.now()},
     )
-    Derivation.objects.filter(derived=chain[4]).update(activity=activity)
+    # The chain, its last step made by the activity.
+    chain = [make_dataset(name) for name in CHAIN]
+    derive(*zip(chain[:4], chain[1:4], strict=False))
+    derive((chain[3], chain[4]), activity=activity)
     response = client_for(anon).get(f"/datasets/{chain[4].slug}/provenance.ttl")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/turtle")
     path = tmp_path / "prov.ttl"
@@ -192,11 +199,8 @@ def test_prov_o_export_keeps_hidden_datasets_as_blank_entities(
 
 
 def fail_check(dataset, outcome="fail", minutes_ago=0):
-    return ValidationCheck.objects.create(
-        dataset=dataset,
-        name="No missing area codes",
-        outcome=outcome,
-        run_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+    return record_check(
+        dataset, "No missing area codes", outcome, run_at=timezone.now() - dt.timedelta(minutes=minutes_ago)
     )
 
 

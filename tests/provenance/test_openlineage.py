@@ -20,6 +20,13 @@ from catalogue.access import can_view_dataset
 from catalogue.models import Dataset, Field, QualityMeasurement, ValidationCheck
 from provenance.models import Activity, DatasetAlias, Derivation, FieldDerivation, LineageEdge, OpenLineageEvent
 from provenance.openlineage import openlineage_event_apply
+from provenance.services import dataset_alias_add
+from tests.writes import actor, add_field
+
+
+def alias(dataset, namespace, name):
+    return dataset_alias_add(dataset=dataset, namespace=namespace, name=name, user=actor())
+
 
 SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 
@@ -43,8 +50,8 @@ def test_real_client_complete_event_with_column_lineage_becomes_dataset_and_colu
     live_server, make_dataset, token
 ):
     census = make_dataset("Census extract")
-    DatasetAlias.objects.create(namespace="postgres://stats:5432", name="raw.census", dataset=census)
-    Field.objects.create(dataset=census, name="la_code")
+    alias(census, "postgres://stats:5432", "raw.census")
+    add_field(census, name="la_code")
     column_facet = column_lineage_dataset.ColumnLineageDatasetFacet(
         fields={
             "area": column_lineage_dataset.Fields(
@@ -109,7 +116,7 @@ def test_real_client_event_without_compression_and_quality_facets(live_server, m
     source = make_dataset("Admissions raw")
     downstream = make_dataset("Admissions summary")
     derive((source, downstream))
-    DatasetAlias.objects.create(namespace="s3://nhs", name="admissions.csv", dataset=source)
+    alias(source, "s3://nhs", "admissions.csv")
     assertions = data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet(
         assertions=[data_quality_assertions_dataset.Assertion(assertion="not_null", success=False, column="nhs_number")]
     )
@@ -232,7 +239,7 @@ def test_event_for_a_dataset_the_sender_may_not_edit_is_not_applied_and_says_why
     client, token, make_dataset, dft, django_capture_on_commit_callbacks
 ):
     theirs = make_dataset("Road counts", publisher=dft)
-    DatasetAlias.objects.create(namespace="ns", name="out", dataset=theirs)
+    alias(theirs, "ns", "out")
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, json.dumps(good_event()), token).status_code == 201
     assert not Derivation.objects.filter(derived=theirs).exists()

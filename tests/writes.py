@@ -1,0 +1,54 @@
+"""Writes for tests, through the public write path: the catalogue and provenance services,
+acting as the tests' system actor unless a test names a persona."""
+
+from catalogue import services
+from catalogue.actors import system_actor
+from provenance import services as provenance_services
+from tests.conftest import term
+
+
+def actor():
+    return system_actor("tests")
+
+
+def edit(dataset, *, user=None, data=None, keywords=None, themes=None, **parts):
+    """Change a dataset's properties, keywords or themes (``keywords``/``themes`` replace them)."""
+    return services.dataset_update(
+        dataset=dataset,
+        user=user or actor(),
+        data=data or {},
+        expected_revision=None,
+        keywords=keywords,
+        themes=themes,
+        **parts,
+    )
+
+
+def add_keywords(dataset, *names, user=None):
+    current = list(dataset.keywords.values_list("name", flat=True))
+    return edit(dataset, user=user, keywords=[*current, *names])
+
+
+def add_themes(dataset, *codes, user=None):
+    current = list(dataset.themes.all())
+    return edit(dataset, user=user, themes=[*current, *(term("theme", code) for code in codes)])
+
+
+def add_distribution(dataset, *, user=None, format_code=None, **data):
+    if format_code:
+        data["format"] = term("file-type", format_code)
+    return services.distribution_save(dataset=dataset, user=user or actor(), data=data)
+
+
+def add_field(dataset, *, user=None, **data):
+    return services.field_save(dataset=dataset, user=user or actor(), data=data)
+
+
+def record_check(dataset, name, outcome, *, user=None, **data):
+    return services.validation_check_record(
+        dataset=dataset, user=user or actor(), data={"name": name, "outcome": outcome, **data}
+    )
+
+
+def derive(source, derived, *, user=None, **extra):
+    return provenance_services.derivation_add(derived=derived, source=source, user=user or actor(), **extra)

@@ -65,9 +65,7 @@ def full_dataset(
             records_checked=1000,
             records_failed=0,
         ),
-        QualityMeasurement(
-            dimension="completeness", metric="Share of rows with a region", value=0.98, unit="ratio"
-        ),
+        QualityMeasurement(dimension="completeness", metric="Share of rows with a region", value=0.98, unit="ratio"),
     ]
     # The quality score is not set here: the outbox's quality work computes it from the parts.
     return services.dataset_import(

@@ -126,7 +126,9 @@ def test_change_feed_reports_created_modified_and_withdrawn(client, make_dataset
     never = make_dataset("Never public", description="d", status=Dataset.Status.DRAFT)
     since = timezone.now()
     new = make_dataset("New series", description="d")
-    services.dataset_update(dataset=old, user=alice, data={"description": "Revised description"}, expected_revision=None)
+    services.dataset_update(
+        dataset=old, user=alice, data={"description": "Revised description"}, expected_revision=None
+    )
     services.dataset_withdraw(dataset=leaving, user=alice, reason="Superseded")
     deleted_uri = deleted.uri
     services.dataset_delete(dataset=deleted, user=system_actor("tests"))

@@ -111,8 +111,8 @@ def test_the_demo_is_whole_before_any_worker_has_run(db, monkeypatch):
     the worker has not started yet); load_demo does that work itself, so the first request to
     a fresh `make run` finds the lineage graph, stored RDF, search entries and scores."""
     from catalogue import outbox
-    from catalogue.models import DerivedWork, RdfRecord, SearchEntry
     from catalogue.access import catalogued_datasets
+    from catalogue.models import DerivedWork, RdfRecord, SearchEntry
     from catalogue.queries import datasets_awaiting_score
     from provenance.models import LineageEdge
 

@@ -5,6 +5,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from catalogue import services
+from catalogue.actors import system_actor
 from catalogue.models import Dataset, Distribution, Field, Membership, QualityMeasurement, ValidationCheck
 
 
@@ -25,11 +27,21 @@ def dft_editor(dft):
 @pytest.fixture
 def draft(make_dataset):
     dataset = make_dataset("Bed occupancy", status=Dataset.Status.DRAFT)
-    distribution = Distribution.objects.create(dataset=dataset, access_url="https://data.example.gov/beds")
-    field = Field.objects.create(dataset=dataset, name="beds", definition="Beds in use")
-    ValidationCheck.objects.create(dataset=dataset, name="No gaps", outcome="pass")
-    QualityMeasurement.objects.create(dataset=dataset, dimension="completeness", metric="rows", value=0.9)
+    distribution, field = add_parts(dataset, access_url="https://data.example.gov/beds", field="beds", value=0.9)
+    dataset.refresh_from_db()
     return dataset, distribution, field
+
+
+def add_parts(dataset, *, access_url="https://data.example.gov/x", field="a", value=1.0):
+    """A distribution, a field, a check and a measurement, each added through its service."""
+    actor = system_actor("tests")
+    distribution = services.distribution_save(dataset=dataset, user=actor, data={"access_url": access_url})
+    made = services.field_save(dataset=dataset, user=actor, data={"name": field, "definition": "Beds in use"})
+    services.validation_check_record(dataset=dataset, user=actor, data={"name": "No gaps", "outcome": "pass"})
+    services.quality_measurement_record(
+        dataset=dataset, user=actor, data={"dimension": "completeness", "metric": "rows", "value": value}
+    )
+    return distribution, made
 
 
 def test_anonymous_writes_are_refused(db, ohs):
@@ -38,10 +50,9 @@ def test_anonymous_writes_are_refused(db, ohs):
     assert not Dataset.objects.filter(title="x").exists()
 
 
-def test_dataset_list_has_quality_and_honours_page_size(db, make_dataset, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        for n in range(7):
-            make_dataset(f"Dataset {n}")
+def test_dataset_list_has_quality_and_honours_page_size(db, make_dataset):
+    for n in range(7):
+        make_dataset(f"Dataset {n}")
     body = client_as(None).get("/api/v1/datasets/?page_size=5").json()
     assert body["count"] == 7 and len(body["results"]) == 5
     first = body["results"][0]
@@ -71,11 +82,7 @@ def test_drafts_are_listed_only_for_members(db, draft, vera, charlie):
 def test_list_query_count_does_not_grow_with_rows(db, make_dataset, django_assert_max_num_queries, path):
     def add(n):
         for i in range(n):
-            dataset = make_dataset(f"Set {Dataset.objects.count()} {i}")
-            Distribution.objects.create(dataset=dataset, access_url="https://data.example.gov/x")
-            Field.objects.create(dataset=dataset, name="a")
-            ValidationCheck.objects.create(dataset=dataset, name="c", outcome="pass")
-            QualityMeasurement.objects.create(dataset=dataset, dimension="accuracy", metric="m", value=1)
+            add_parts(make_dataset(f"Set {Dataset.objects.count()} {i}"))
 
     client = client_as(None)
     add(2)
@@ -95,7 +102,7 @@ def test_list_query_count_does_not_grow_with_rows(db, make_dataset, django_asser
 def test_part_lists_are_cursor_paged(db, make_dataset):
     dataset = make_dataset("Wide table")
     for i in range(7):
-        Field.objects.create(dataset=dataset, name=f"column_{i}")
+        services.field_save(dataset=dataset, user=system_actor("tests"), data={"name": f"column_{i}"})
     client = client_as(None)
     first = client.get("/api/v1/fields/?page_size=5").json()
     assert [f["name"] for f in first["results"]] == [f"column_{i}" for i in range(5)]
@@ -153,7 +160,7 @@ def test_changing_a_part_changes_the_etag(db, draft, bob):
 
 
 def test_publish_says_what_is_missing(db, ohs, bob):
-    dataset = Dataset.objects.create(title="Empty", publisher=ohs)
+    dataset = services.dataset_create(user=bob, organisation=ohs, data={"title": "Empty"})
     response = client_as(bob).post(f"/api/v1/datasets/{dataset.slug}/publish/")
     assert response.status_code == 400
     assert "a description" in str(response.json())
@@ -175,8 +182,7 @@ def test_publish_and_withdraw(db, draft, bob, anon):
 
 
 def test_review_needs_a_second_editor(db, draft, ohs, alice, bob):
-    ohs.requires_review = True
-    ohs.save()
+    services.organisation_set_review(organisation=ohs, user=alice, requires_review=True)
     dataset = draft[0]
     asked = client_as(bob).post(f"/api/v1/datasets/{dataset.slug}/publish/").json()
     assert (asked["status"], asked["awaiting_review"]) == ("draft", True)
@@ -252,18 +258,25 @@ WRITE_ROUTES = [
 def test_outsiders_and_viewers_cannot_change_another_organisations_data(
     db, request, draft, who, method, path, body, make_dataset
 ):
-    dataset, distribution, field = draft
-    dataset.status = Dataset.Status.PUBLISHED
-    dataset.save()
-    user = request.getfixturevalue(who)
     from catalogue.models import CollectionMethod
+    from provenance import services as provenance_services
     from provenance.models import Derivation
+
+    dataset, distribution, field = draft
+    actor = system_actor("tests")
+    dataset = services.dataset_publish(dataset=dataset, user=actor)
+    user = request.getfixturevalue(who)
 
     other = make_dataset("Census counts")
     admin = get_user_model().objects.create_user("ada", "ada@example.gov", "correct-horse-battery")
-    membership = Membership.objects.create(user=admin, organisation=dataset.publisher, role=Membership.Role.ADMIN)
+    membership = services.membership_set(
+        organisation=dataset.publisher, user=actor, member=admin, role=Membership.Role.ADMIN
+    )
     source = make_dataset("Register extract")
-    derivation = Derivation.objects.create(derived=dataset, source=source)
+    derivation = provenance_services.derivation_add(derived=dataset, source=source, user=actor)
+    collection_method = services.collection_method_save(
+        dataset=dataset, user=actor, data={"method_type": "survey", "description": "A survey"}
+    )
     values = {
         "slug": dataset.slug,
         "distribution": distribution.pk,
@@ -272,7 +285,7 @@ def test_outsiders_and_viewers_cannot_change_another_organisations_data(
         "other": other.slug,
         "check": dataset.validation_checks.get().pk,
         "measurement": dataset.quality_measurements.get().pk,
-        "method": CollectionMethod.objects.create(dataset=dataset, method_type="survey", description="A survey").pk,
+        "method": collection_method.pk,
         "membership": membership.pk,
         "derivation": derivation.pk,
     }
@@ -331,7 +344,7 @@ def test_derivations_through_the_api(db, make_dataset, dft, bob):
     assert derivation.source == census and derivation.created_by == bob
     # A cycle is refused with the lineage service's message.
     dft_editor = get_user_model().objects.create_user("dee", "dee@example.gov", "correct-horse-battery")
-    Membership.objects.create(user=dft_editor, organisation=dft, role=Membership.Role.EDITOR)
+    services.membership_set(organisation=dft, user=system_actor("tests"), member=dft_editor, role="editor")
     cycle = client_as(dft_editor).post(
         "/api/v1/derivations/", {"derived": census.slug, "source": rates.slug}, format="json"
     )

@@ -8,7 +8,8 @@ import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
-from catalogue.models import Distribution, Field, QualityMeasurement, ValidationCheck
+from catalogue import services
+from catalogue.actors import system_actor
 from config.wsgi import application
 
 
@@ -47,12 +48,17 @@ def keep_test_connection():
 @pytest.fixture
 def api_schema(db, make_dataset, keep_test_connection):
     # Something to read: a published dataset with every kind of part.
+    actor = system_actor("tests")
     dataset = make_dataset("Hospital admissions")
-    distribution = Distribution.objects.create(dataset=dataset, access_url="https://data.example.gov/a")
-    Field.objects.create(dataset=dataset, name="region", definition="ONS region code")
-    ValidationCheck.objects.create(dataset=dataset, name="No gaps", outcome="pass")
-    QualityMeasurement.objects.create(
-        dataset=dataset, distribution=distribution, dimension="completeness", metric="rows", value=0.5
+    distribution = services.distribution_save(
+        dataset=dataset, user=actor, data={"access_url": "https://data.example.gov/a"}
+    )
+    services.field_save(dataset=dataset, user=actor, data={"name": "region", "definition": "ONS region code"})
+    services.validation_check_record(dataset=dataset, user=actor, data={"name": "No gaps", "outcome": "pass"})
+    services.quality_measurement_record(
+        dataset=dataset,
+        user=actor,
+        data={"distribution": distribution, "dimension": "completeness", "metric": "rows", "value": 0.5},
     )
     return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 

@@ -6,6 +6,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, RDF
 
+from catalogue import services
 from catalogue.models import Dataset
 from catalogue.rdf.formats import FORMATS
 from catalogue.rdf.namespaces import HYDRA
@@ -15,21 +16,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def catalogue(ohs, dft, django_capture_on_commit_callbacks):
+def catalogue(ohs, dft):
     """Two catalogued datasets (one derived from the other) and one of every hidden kind."""
-    with django_capture_on_commit_callbacks(execute=True):
-        source = full_dataset(ohs, "Hospital admissions")
-        derived = full_dataset(dft, "Admissions by road", keywords=("transport",), fmt="JSON")
-        derive(derived, source)
-        hidden = {
-            "draft": full_dataset(ohs, "Draft admissions", status=Dataset.Status.DRAFT),
-            "withdrawn": full_dataset(ohs, "Withdrawn admissions", status=Dataset.Status.WITHDRAWN),
-            "restricted": full_dataset(ohs, "Restricted admissions", access=Dataset.AccessRights.RESTRICTED),
-            "non-public": full_dataset(ohs, "Secret admissions", access=Dataset.AccessRights.NON_PUBLIC),
-        }
-        # A public dataset derived from a restricted one must not name its source.
-        orphan = full_dataset(ohs, "Public summary of restricted data")
-        derive(orphan, hidden["restricted"])
+    source = full_dataset(ohs, "Hospital admissions")
+    derived = full_dataset(dft, "Admissions by road", keywords=("transport",), fmt="JSON")
+    derive(derived, source)
+    hidden = {
+        "draft": full_dataset(ohs, "Draft admissions", status=Dataset.Status.DRAFT),
+        "withdrawn": full_dataset(ohs, "Withdrawn admissions", status=Dataset.Status.WITHDRAWN),
+        "restricted": full_dataset(ohs, "Restricted admissions", access=Dataset.AccessRights.RESTRICTED),
+        "non-public": full_dataset(ohs, "Secret admissions", access=Dataset.AccessRights.NON_PUBLIC),
+    }
+    # A public dataset derived from a restricted one must not name its source.
+    orphan = full_dataset(ohs, "Public summary of restricted data")
+    derive(orphan, hidden["restricted"])
     return {"source": source, "derived": derived, "orphan": orphan, "hidden": hidden}
 
 
@@ -117,12 +117,8 @@ def test_derivation_is_shown_only_from_a_catalogued_source(client, catalogue):
     assert "wasDerivedFrom" not in orphan
 
 
-def test_paging_follows_cursor_links_through_every_dataset_once(client, ohs, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        datasets = [
-            Dataset.objects.create(title=f"Series {n:02}", description="d", publisher=ohs, status="published")
-            for n in range(25)
-        ]
+def test_paging_follows_cursor_links_through_every_dataset_once(client, make_dataset):
+    datasets = [make_dataset(f"Series {n:02}", description="d") for n in range(25)]
     seen, url, pages = [], "/catalog.ttl?page_size=10", 0
     while url:
         graph = parse(client.get(url), "turtle")
@@ -172,10 +168,9 @@ def sql_of(client, url) -> list[str]:
     return statements
 
 
-def test_a_deep_cursor_page_takes_the_same_queries_as_the_first(client, ohs, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        for n in range(30):
-            Dataset.objects.create(title=f"Row {n:02}", description="d", publisher=ohs, status="published")
+def test_a_deep_cursor_page_takes_the_same_queries_as_the_first(client, make_dataset):
+    for n in range(30):
+        make_dataset(f"Row {n:02}", description="d")
     first = sql_of(client, "/catalog.ttl?page_size=5")
     graph = parse(client.get("/catalog.ttl?page_size=5&page=5"), "turtle")
     view = next(graph.subjects(RDF.type, HYDRA.PartialCollectionView))
@@ -187,18 +182,17 @@ def test_a_deep_cursor_page_takes_the_same_queries_as_the_first(client, ohs, dja
     assert any("OFFSET" in sql.upper() for sql in sql_of(client, "/catalog.ttl?page_size=5&page=3"))
 
 
-def test_modified_since_limits_the_page_to_recent_changes(client, catalogue, django_capture_on_commit_callbacks):
+def test_modified_since_limits_the_page_to_recent_changes(client, catalogue, alice):
     cutoff = timezone.now()
-    with django_capture_on_commit_callbacks(execute=True):
-        source = catalogue["source"]
-        source.title = "Hospital admissions (revised)"
-        source.save()
+    source = services.dataset_update(
+        dataset=catalogue["source"], user=alice, data={"title": "Hospital admissions (revised)"}, expected_revision=None
+    )
     graph = parse(client.get("/catalog.ttl", {"modified_since": cutoff.isoformat()}), "turtle")
     assert datasets_in(graph) == {source.uri}
     assert client.get("/catalog.ttl?modified_since=yesterday").status_code == 400
 
 
-def test_conditional_requests_get_304_until_something_changes(client, catalogue, django_capture_on_commit_callbacks):
+def test_conditional_requests_get_304_until_something_changes(client, catalogue, alice):
     first = client.get("/catalog.ttl")
     etag, last_modified = first["ETag"], first["Last-Modified"]
     assert client.get("/catalog.ttl", HTTP_IF_NONE_MATCH=etag).status_code == 304
@@ -207,8 +201,9 @@ def test_conditional_requests_get_304_until_something_changes(client, catalogue,
     one = client.get(f"/datasets/{catalogue['source'].slug}.ttl")
     assert client.get(f"/datasets/{catalogue['source'].slug}.ttl", HTTP_IF_NONE_MATCH=one["ETag"]).status_code == 304
 
-    with django_capture_on_commit_callbacks(execute=True):
-        catalogue["source"].keywords.create(name="hospitals")
+    source = catalogue["source"]
+    keywords = [*source.keywords.values_list("name", flat=True), "hospitals"]
+    services.dataset_update(dataset=source, user=alice, data={}, keywords=keywords, expected_revision=None)
     again = client.get("/catalog.ttl", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 200 and again["ETag"] != etag
     assert "hospitals" in b"".join(again.streaming_content).decode()

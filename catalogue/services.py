@@ -235,6 +235,23 @@ def organisation_create(*, user, data: dict) -> Organisation:
     return organisation
 
 
+@transaction.atomic
+def organisation_update(*, organisation: Organisation, user, data: dict) -> Organisation:
+    """Change an organisation's name or details; its admins (and site administrators) do.
+    Its datasets' records show them, so they are rebuilt."""
+    if not access.can_manage_organisation(user, organisation.pk):
+        raise PermissionDenied("Only admins of this organisation may change its details.")
+    unknown = set(data) - set(ORGANISATION_FIELDS) | ({"slug"} & set(data))
+    if unknown:
+        raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    for name, value in data.items():
+        setattr(organisation, name, value)
+    organisation.full_clean(exclude=["uri"])
+    _with_user(organisation, user).save()
+    outbox.organisation_changed(organisation.pk)
+    return organisation
+
+
 ORGANISATION_FIELDS = (
     "name",
     "slug",

@@ -44,12 +44,9 @@ def test_each_kind_of_change_reaches_the_served_rdf(client, ohs, dft, alice):
     derivation = derive(dataset, source)
     assert source.uri in turtle_of(client, dataset)
 
-    # There is no organisation-editing service: site administrators rename organisations in
-    # the admin, whose save reports the change to services.admin_saved, as here.
-    with transaction.atomic():
-        dft.name = "Department for Transport and Roads"
-        dft.save()
-        services.admin_saved(dft)
+    services.organisation_update(
+        organisation=dft, user=system_actor("tests"), data={"name": "Department for Transport and Roads"}
+    )
     assert "Department for Transport and Roads" in turtle_of(client, source)
 
     # The source leaves the catalogue: the derived dataset stops naming it.

@@ -105,3 +105,15 @@ def test_a_dictionary_row_cannot_name_another_dataset(make_dataset, dft, bob, cl
     )
     assert response.status_code == 200 and "could not be saved" in response.content.decode()
     assert not theirs.fields.exists() and not mine.fields.exists()
+
+
+def test_organisation_details_are_changed_by_its_admins_only_and_its_records_follow(make_dataset, ohs, alice, bob):
+    from django.core.exceptions import PermissionDenied
+
+    dataset = make_dataset("Hospital admissions")
+    with pytest.raises(PermissionDenied):
+        services.organisation_update(organisation=ohs, user=bob, data={"name": "Office for Hospital Statistics"})
+    with pytest.raises(ValidationError, match="slug"):
+        services.organisation_update(organisation=ohs, user=alice, data={"slug": "elsewhere"})
+    services.organisation_update(organisation=ohs, user=alice, data={"name": "Office for Hospital Statistics"})
+    assert "Office for Hospital Statistics" in Dataset.objects.get(pk=dataset.pk).rdf_record.turtle

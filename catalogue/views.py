@@ -181,6 +181,7 @@ def organisation_detail(request, slug):
         visible_datasets(request.user, organisation.datasets.all())
         .only(
             "id",
+            "publisher",  # the related manager sets .publisher on each row from it: one query each without
             "slug",
             "title",
             "description",

@@ -265,18 +265,25 @@ def lineage_path(user, origin: Dataset, target: Dataset) -> dict:
         direction, top, bottom = "upstream", target, origin
     if pair is None:
         return {"found": False, "direction": None, "length": None, "nodes": []}
+    # Two queries whatever the path's length: the bottom's ancestors closer than the top, and
+    # the current derivations among them; then walk down one step at a time in memory.
+    closer = set(
+        LineageEdge.objects.filter(descendant_id=bottom.pk, depth__gte=1, depth__lt=pair.depth).values_list(
+            "ancestor_id", "depth"
+        )
+    )
+    between = {ancestor for ancestor, _ in closer}
+    steps = list(
+        Derivation.objects.current()
+        .filter(source_id__in=between | {top.pk}, derived_id__in=between)
+        .values_list("source_id", "derived_id")
+    )
     chain = [top.pk]
     current = top.pk
     for remaining in range(pair.depth - 1, 0, -1):
         # The next step is a child of `current` that is exactly `remaining` steps above the bottom.
-        closer = LineageEdge.objects.filter(descendant_id=bottom.pk, depth=remaining).values("ancestor_id")
-        current = (
-            Derivation.objects.current()
-            .filter(source_id=current, derived_id__in=closer)
-            .order_by("derived_id")
-            .values_list("derived_id", flat=True)
-            .first()
-        )
+        children = sorted(d for s, d in steps if s == current and (d, remaining) in closer)
+        current = children[0] if children else None
         if current is None:  # the closure is a moment behind a change; say so rather than guess
             return {"found": False, "direction": None, "length": None, "nodes": []}
         chain.append(current)

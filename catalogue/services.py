@@ -39,27 +39,8 @@ FIELD_IMPORT_KEYS = frozenset(
 )
 FIELD_UPDATE_COLUMNS = ["position", "title", "definition", "datatype", "unit", "required", "constraints", "concept_uri"]
 
-# Dataset attributes a form or the API may set directly.
-DATASET_FIELDS = (
-    "title",
-    "description",
-    "contact_name",
-    "contact_email",
-    "licence",
-    "access_rights",
-    "temporal_start",
-    "temporal_end",
-    "spatial_uri",
-    "spatial_label",
-    "frequency",
-    "language",
-    "version",
-    "version_notes",
-    "conforms_to",
-    "landing_page",
-    "issued",
-    "modified",
-)
+# Dataset attributes a form or the API may set directly (the one list: see the model).
+DATASET_FIELDS = Dataset.DESCRIPTION_FIELDS
 
 
 class StaleRevision(Exception):

@@ -261,6 +261,30 @@ class Dataset(models.Model):
     )
     history = HistoricalRecords(m2m_fields=[keywords, themes])
 
+    # What a publisher writes about the dataset (besides keywords and themes), as opposed to
+    # its identity, workflow state and computed score: the one list the services, the form,
+    # the API and the history page all use.
+    DESCRIPTION_FIELDS = (
+        "title",
+        "description",
+        "contact_name",
+        "contact_email",
+        "licence",
+        "access_rights",
+        "temporal_start",
+        "temporal_end",
+        "spatial_uri",
+        "spatial_label",
+        "frequency",
+        "language",
+        "version",
+        "version_notes",
+        "conforms_to",
+        "landing_page",
+        "issued",
+        "modified",
+    )
+
     class Meta:
         ordering = ["title"]
         indexes = [

@@ -64,25 +64,10 @@ class DatasetForm(forms.ModelForm):
     class Meta:
         model = Dataset
         fields = [
-            "title",
-            "description",
+            # Version notes are not on this form; the API sets them.
+            *(name for name in Dataset.DESCRIPTION_FIELDS if name != "version_notes"),
             "keywords",
             "themes",
-            "contact_name",
-            "contact_email",
-            "licence",
-            "access_rights",
-            "temporal_start",
-            "temporal_end",
-            "spatial_uri",
-            "spatial_label",
-            "frequency",
-            "language",
-            "version",
-            "issued",
-            "modified",
-            "landing_page",
-            "conforms_to",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),

@@ -92,24 +92,8 @@ def _member_organisations(user):
 # --- history -------------------------------------------------------------------------------
 
 SHOWN_FIELDS = [
-    "title",
-    "description",
+    *(name for name in Dataset.DESCRIPTION_FIELDS if name != "version_notes"),
     "status",
-    "contact_name",
-    "contact_email",
-    "licence",
-    "access_rights",
-    "temporal_start",
-    "temporal_end",
-    "spatial_uri",
-    "spatial_label",
-    "frequency",
-    "language",
-    "version",
-    "issued",
-    "modified",
-    "landing_page",
-    "conforms_to",
     "withdrawn_reason",
 ]
 

@@ -7,9 +7,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from catalogue.models import Distribution, Field, Keyword, Organisation, ValidationCheck
-from provenance.lineage import lineage_rebuild_all
-from provenance.models import Derivation
+from catalogue import services
+from catalogue.actors import system_actor
+from catalogue.search.tasks import search_index_sweep
+from provenance.services import derivation_add
 from tests.conftest import term
 
 pytestmark = pytest.mark.browser
@@ -42,8 +43,12 @@ def file_server():
 
 @pytest.fixture
 def journey_catalogue(live_server, make_dataset, dft, file_server):
-    ons = Organisation.objects.create(name="Office for National Statistics", slug="ons", abbreviation="ONS")
-    population = Keyword.objects.create(name="population")
+    """Written through the services, as publishers would, so search entries, scores, stored
+    records and the lineage closure follow by the outbox (the live server's commits are real)."""
+    actor = system_actor("tests")
+    ons = services.organisation_create(
+        user=actor, data={"name": "Office for National Statistics", "slug": "ons", "abbreviation": "ONS"}
+    )
     csv, pdf = term("file-type", "CSV"), term("file-type", "PDF")
     census = make_dataset(
         "Census population counts",
@@ -63,18 +68,29 @@ def journey_catalogue(live_server, make_dataset, dft, file_server):
     make_dataset("Population projections", publisher=ons, description="Projected population to 2045.")
     make_dataset("Road traffic and population density", publisher=dft, description="Traffic per head of population.")
     for dataset in (census, estimates, rates):
-        dataset.keywords.add(population)
-        dataset.themes.add(term("theme", "SOCI"))
-    Distribution.objects.create(
+        services.dataset_update(
+            dataset=dataset,
+            user=actor,
+            data={},
+            expected_revision=None,
+            keywords=["population"],
+            themes=[term("theme", "SOCI")],
+        )
+    services.distribution_save(
         dataset=rates,
-        title="Admission rates, 2024 (CSV)",
-        access_url=f"{file_server}/rates",
-        download_url=f"{file_server}/rates.csv",
-        format=csv,
-        byte_size=len(b"la_code,year,population\nE06000001,2024,94000\n"),
+        user=actor,
+        data={
+            "title": "Admission rates, 2024 (CSV)",
+            "access_url": f"{file_server}/rates",
+            "download_url": f"{file_server}/rates.csv",
+            "format": csv,
+            "byte_size": len(b"la_code,year,population\nE06000001,2024,94000\n"),
+        },
     )
-    Distribution.objects.create(dataset=estimates, access_url=f"{file_server}/estimates", format=csv)
-    Distribution.objects.create(dataset=census, access_url=f"{file_server}/census", format=pdf)
+    services.distribution_save(
+        dataset=estimates, user=actor, data={"access_url": f"{file_server}/estimates", "format": csv}
+    )
+    services.distribution_save(dataset=census, user=actor, data={"access_url": f"{file_server}/census", "format": pdf})
     for position, (name, definition, unit) in enumerate(
         [
             ("la_code", "GSS code of the local authority", ""),
@@ -82,16 +98,29 @@ def journey_catalogue(live_server, make_dataset, dft, file_server):
             ("admissions_per_1000", "Emergency admissions per 1,000 residents", "per 1,000 people"),
         ]
     ):
-        Field.objects.create(dataset=rates, position=position, name=name, definition=definition, unit=unit)
-    ValidationCheck.objects.create(dataset=rates, name="Rates are non-negative", outcome="pass", records_checked=4000)
-    ValidationCheck.objects.create(
-        dataset=census, name="Totals match the published tables", outcome="fail", records_checked=331, records_failed=2
+        services.field_save(
+            dataset=rates, user=actor, data={"position": position, "name": name, "definition": definition, "unit": unit}
+        )
+    services.validation_check_record(
+        dataset=rates, user=actor, data={"name": "Rates are non-negative", "outcome": "pass", "records_checked": 4000}
     )
-    Derivation.objects.create(
-        derived=estimates, source=census, description="Rolled forward with births, deaths and migration."
+    services.validation_check_record(
+        dataset=census,
+        user=actor,
+        data={
+            "name": "Totals match the published tables",
+            "outcome": "fail",
+            "records_checked": 331,
+            "records_failed": 2,
+        },
     )
-    Derivation.objects.create(derived=rates, source=estimates, description="Admissions divided by population.")
-    lineage_rebuild_all()
+    derivation_add(
+        derived=estimates, source=census, user=actor, description="Rolled forward with births, deaths and migration."
+    )
+    derivation_add(derived=rates, source=estimates, user=actor, description="Admissions divided by population.")
+    # The search sweep marks what an upstream failure now reaches (the closure moved after the
+    # check's own search work ran), as beat would within a minute.
+    search_index_sweep()
     return {"census": census, "estimates": estimates, "rates": rates}
 
 

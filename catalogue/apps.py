@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from lib.rdf_offline import disable_remote_jsonld_contexts
+
 
 class CatalogueConfig(AppConfig):
     name = "catalogue"
@@ -7,6 +9,4 @@ class CatalogueConfig(AppConfig):
 
     def ready(self):
         # rdflib must never fetch a JSON-LD context from the internet.
-        from lib.rdf_offline import disable_remote_jsonld_contexts
-
         disable_remote_jsonld_contexts()

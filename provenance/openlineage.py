@@ -38,7 +38,14 @@ from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
 from catalogue.models import Field as CatalogueField
 from config.celery import task_send_quietly
 from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent, mint_uri
-from provenance.services import STUB_ORGANISATION_SLUG, dataset_stub_create, derivation_add, field_derivation_add
+from provenance.services import (
+    STUB_ORGANISATION_SLUG,
+    activity_record,
+    agent_record,
+    dataset_stub_create,
+    derivation_add,
+    field_derivation_add,
+)
 
 MAX_BODY_BYTES = 20 * 1024 * 1024  # decompressed; OpenLineage events with big schemas stay far below
 MAX_BATCH = 1000
@@ -229,9 +236,16 @@ class _Applier:
         producer = (self.payload.get("producer") or "").strip()
         if not producer.startswith(("http://", "https://")):
             return None
-        agent, _ = Agent.objects.get_or_create(
-            uri=producer[:500], defaults={"name": producer[:200], "kind": Agent.Kind.SOFTWARE}
-        )
+        agent = Agent.objects.filter(uri=producer[:500]).first()
+        if agent is None:
+            try:
+                with transaction.atomic():
+                    agent = agent_record(
+                        user=self.user,
+                        data={"uri": producer[:500], "name": producer[:200], "kind": Agent.Kind.SOFTWARE},
+                    )
+            except ValidationError:  # not a URI Provcat can keep: the activity has no agent
+                return None
         return agent
 
     def activity(self) -> Activity:
@@ -251,19 +265,25 @@ class _Applier:
             key, kind, started, ended = f"openlineage-job-{digest}", Activity.Kind.TRANSFORMATION, None, None
         description = ((facets.get("documentation") or {}).get("description") or "")[:5000]
         source = (facets.get("sourceCodeLocation") or {}).get("url") or ""
-        activity, created = Activity.objects.get_or_create(
-            uri=mint_uri("activity", key),
-            defaults={
-                "kind": kind,
-                "name": f"{job['namespace']}/{job['name']}"[:300],
-                "description": description,
-                "code_reference": source[:500] if source.startswith(("http://", "https://")) else "",
-                "agent": self.agent(),
-                "started_at": started or ended,
-                "ended_at": ended,
-            },
-        )
-        return activity
+        activity = Activity.objects.filter(uri=mint_uri("activity", key)).first()
+        if activity is not None:
+            return activity
+        data = {
+            "uri": mint_uri("activity", key),
+            "kind": kind,
+            "name": f"{job['namespace']}/{job['name']}"[:300],
+            "description": description,
+            "code_reference": source[:500] if source.startswith(("http://", "https://")) else "",
+            "agent": self.agent(),
+            "started_at": started or ended,
+            "ended_at": ended,
+        }
+        try:
+            with transaction.atomic():
+                return activity_record(user=self.user, data=data)
+        except ValidationError:  # e.g. a code location that is not a valid URL: keep the rest
+            data["code_reference"] = ""
+            return activity_record(user=self.user, data=data)
 
     def derivations(self, activity: Activity, inputs: list[Dataset], outputs: list[Dataset]) -> None:
         for output in outputs:

@@ -330,7 +330,7 @@ def test_openlineage_event_apply_between_catalogued_datasets_takes_a_fixed_numbe
         connection.run_on_commit.clear()  # applied by hand below
     with transaction.atomic():
         with django_assert_num_queries(
-            pin(26, postgresql=27)
+            pin(29, postgresql=30)
         ):  # PostgreSQL: + advisory lock(s) (lib/rowlocks); SQLite serialises writers
             openlineage_event_apply(event_id=event.pk)
     assert Derivation.objects.current().filter(derived__title="Register out").exists()
@@ -344,7 +344,7 @@ def test_openlineage_event_apply_naming_unknown_datasets_takes_a_fixed_number_of
         connection.run_on_commit.clear()
     with transaction.atomic():
         with django_assert_num_queries(
-            pin(60, postgresql=61)
+            pin(63, postgresql=64)
         ):  # PostgreSQL: + advisory lock(s) (lib/rowlocks); SQLite serialises writers
             openlineage_event_apply(event_id=event.pk)
     assert OpenLineageEvent.objects.get(pk=event.pk).processed_at is not None

@@ -285,7 +285,7 @@ def test_derivation_add_takes_a_fixed_number_of_queries(make_dataset, bob, djang
     with transaction.atomic():
         with django_assert_num_queries(
             pin(9, postgresql=10)
-        ):  # PostgreSQL: + advisory lock(s) (lib/rowlocks); SQLite serialises writers
+        ):  # PostgreSQL: + advisory lock(s) (catalogue/locks.py); SQLite serialises writers
             provenance_services.derivation_add(derived=derived, source=source, user=bob)
 
 
@@ -331,7 +331,7 @@ def test_openlineage_event_apply_between_catalogued_datasets_takes_a_fixed_numbe
     with transaction.atomic():
         with django_assert_num_queries(
             pin(29, postgresql=30)
-        ):  # PostgreSQL: + advisory lock(s) (lib/rowlocks); SQLite serialises writers
+        ):  # PostgreSQL: + advisory lock(s) (catalogue/locks.py); SQLite serialises writers
             openlineage_event_apply(event_id=event.pk)
     assert Derivation.objects.current().filter(derived__title="Register out").exists()
 
@@ -345,7 +345,7 @@ def test_openlineage_event_apply_naming_unknown_datasets_takes_a_fixed_number_of
     with transaction.atomic():
         with django_assert_num_queries(
             pin(63, postgresql=64)
-        ):  # PostgreSQL: + advisory lock(s) (lib/rowlocks); SQLite serialises writers
+        ):  # PostgreSQL: + advisory lock(s) (catalogue/locks.py); SQLite serialises writers
             openlineage_event_apply(event_id=event.pk)
     assert OpenLineageEvent.objects.get(pk=event.pk).processed_at is not None
 
@@ -368,7 +368,7 @@ def test_search_drain_takes_the_same_queries_for_1_and_20_datasets(catalogue_of,
         with transaction.atomic():
             with django_assert_num_queries(
                 pin(17, postgresql=19)
-            ):  # PostgreSQL: + advisory lock(s) (lib/rowlocks); SQLite serialises writers
+            ):  # PostgreSQL: + advisory lock(s) (catalogue/locks.py); SQLite serialises writers
                 assert search_drain() == len(batch)
 
 
@@ -381,13 +381,13 @@ def test_rdf_drain_takes_the_same_queries_for_1_and_20_datasets(catalogue_of, dj
         with transaction.atomic():
             with django_assert_num_queries(
                 pin(17, postgresql=18)
-            ):  # PostgreSQL: + advisory lock(s) (lib/rowlocks); SQLite serialises writers
+            ):  # PostgreSQL: + advisory lock(s) (catalogue/locks.py); SQLite serialises writers
                 assert rdf_refresh() == len(batch)
 
 
 # Pins a known cost, not a goal: the quality drain scores one dataset at a time
 # (catalogue.quality.services.quality_assess per id), about 23 queries per dataset.
-# PostgreSQL also takes each dataset's advisory lock (lib/rowlocks); SQLite serialises writers.
+# PostgreSQL also takes each dataset's advisory lock (catalogue/locks.py); SQLite serialises writers.
 QUALITY_DRAIN = {1: pin(27, postgresql=28), 20: pin(463, postgresql=483)}
 
 

@@ -1,12 +1,11 @@
 """Lineage REST API: OpenLineage ingestion and lineage queries. Parsing here; rules in services/queries."""
 
 import json
-from datetime import UTC, datetime, time
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from catalogue import access
 from catalogue.models import Field, Organisation
+from lib.input_parsing import InvalidValue, moment_parse, whole_number_parse
 from provenance import queries
 from provenance.models import DatasetAlias
 from provenance.openlineage import InvalidEvent, openlineage_decode_body, openlineage_events_store
@@ -118,16 +118,10 @@ class OpenLineageBatchView(OpenLineageIngestView):
 
 
 def _int_param(request, name: str, default: int | None) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise ParseError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise ParseError(f"{name} must be at least 1")
-    return value
+        return whole_number_parse(request.query_params.get(name), name, default=default, minimum=1)
+    except InvalidValue as exc:
+        raise ParseError(str(exc)) from None
 
 
 def _as_of(request) -> datetime | None:
@@ -135,15 +129,10 @@ def _as_of(request) -> datetime | None:
     raw = request.query_params.get("as_of")
     if not raw:
         return None
-    moment = parse_datetime(raw)
-    if moment is None:
-        day = parse_date(raw)
-        if day is None:
-            raise ParseError(f"as_of must be a date (2024-05-01) or date-time (2024-05-01T12:00:00Z), not {raw!r}")
-        moment = datetime.combine(day, time.max)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    try:
+        return moment_parse(raw, "as_of", day_means_end=True)
+    except InvalidValue as exc:
+        raise ParseError(str(exc)) from None
 
 
 class LineageQueryView(APIView):

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from catalogue import access
 from catalogue.models import Organisation
-from provenance.api_views import _as_of
+from lib.input_parsing import InvalidValue, moment_parse
 from provenance.prov_document import dataset_provenance_graph
 from provenance.queries import claimable_stubs, stub_for_claim
 from provenance.services import STUB_ORGANISATION_SLUG, dataset_stub_claim
@@ -20,15 +20,14 @@ FORMATS = {
 }
 
 
-class _QueryParams:
-    def __init__(self, request):
-        self.query_params = request.GET
-
-
 def dataset_provenance(request, slug: str, extension: str):
     dataset = access.dataset_for_user(request.user, slug=slug)
     rdf_format, content_type = FORMATS[extension]
-    graph = dataset_provenance_graph(request.user, dataset, as_of=_as_of(_QueryParams(request)))
+    try:
+        as_of = moment_parse(request.GET["as_of"], "as_of", day_means_end=True) if request.GET.get("as_of") else None
+    except InvalidValue as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    graph = dataset_provenance_graph(request.user, dataset, as_of=as_of)
     response = HttpResponse(graph.serialize(format=rdf_format), content_type=content_type)
     response["Vary"] = "Cookie"
     return response

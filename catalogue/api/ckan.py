@@ -9,7 +9,6 @@ indexed title, keywords, description and field definitions (every word on SQLite
 """
 
 import datetime
-import json
 import re
 
 from django.db.models import Count, Q, QuerySet
@@ -21,6 +20,7 @@ from catalogue.access import catalogued_datasets
 from catalogue.dcat.pages import BadRequest, parse_when
 from catalogue.models import Dataset, Distribution, Organisation
 from catalogue.search.query import matching_dataset_ids
+from lib.input_parsing import InvalidValue, json_document_load, row_id_parse, whole_number_parse
 
 MAX_ROWS = 1000
 FACET_FIELDS = ("organization", "tags", "res_format", "license_id", "groups")
@@ -46,16 +46,13 @@ class SearchQueryError(Exception):
 
 
 def _int(params: dict, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
+    """A whole-number parameter; a page size above ``maximum`` is cut down, as CKAN does."""
     try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise Invalid({name: ["Invalid integer"]}) from None
-    if value < minimum:
-        raise Invalid({name: [f"Must be a natural number ({minimum} or more)"]})
-    return min(value, maximum) if maximum is not None else value
+        if maximum is None:
+            return whole_number_parse(params.get(name), name, default=default, minimum=minimum)
+        return whole_number_parse(params.get(name), name, default=default, minimum=minimum, maximum=maximum, clamp=True)
+    except InvalidValue as error:
+        raise Invalid({name: [str(error)]}) from None
 
 
 def _bool(params: dict, name: str, default: bool = False) -> bool:
@@ -73,7 +70,7 @@ def _list(raw, name: str) -> list[str]:
     if isinstance(raw, list):
         return [str(v) for v in raw]
     try:
-        value = json.loads(raw)
+        value = json_document_load(raw)
     except (TypeError, ValueError):
         raise Invalid({name: ["Must be a JSON list of strings"]}) from None
     if not isinstance(value, list):
@@ -223,7 +220,8 @@ def _clause_q(field: str, raw: str) -> Q | None:
     """The condition for one ``field:value`` clause; None means "every dataset"."""
     value = raw[1:-1].replace('\\"', '"') if raw.startswith('"') else raw
     if field in ("organization", "owner_org"):
-        return Q(publisher__slug=value) | (Q(publisher_id=int(value)) if value.isdigit() else Q(pk__in=[]))
+        row_id = row_id_parse(value)
+        return Q(publisher__slug=value) | (Q(publisher_id=row_id) if row_id else Q(pk__in=[]))
     if field == "tags":
         return Q(pk__in=Dataset.keywords.through.objects.filter(keyword__name=value).values("dataset_id"))
     if field == "res_format":
@@ -436,7 +434,8 @@ def organization_show(params: dict) -> dict:
     key = str(params.get("id") or "")
     if not key:
         raise Invalid({"id": ["Missing value"]})
-    condition = Q(slug=key) | (Q(pk=int(key)) if key.isdigit() else Q(pk__in=[]))
+    row_id = row_id_parse(key)
+    condition = Q(slug=key) | (Q(pk=row_id) if row_id else Q(pk__in=[]))
     organisation = Organisation.objects.filter(condition).first()
     if organisation is None:
         raise NotFound("Organization not found")
@@ -468,8 +467,10 @@ def _envelope(request: HttpRequest, name: str, status: int, **body) -> JsonRespo
 
 def _params(request: HttpRequest) -> dict:
     if request.method == "POST":
-        if request.content_type == "application/json" or (request.body[:1] == b"{"):
-            data = json.loads(request.body or b"{}")
+        # Form bodies are read as forms (reading the raw body of a multipart one is refused).
+        form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if request.content_type == "application/json" or (not form and request.body[:1] in (b"{", b"[")):
+            data = json_document_load(request.body or b"{}")
             if not isinstance(data, dict):
                 raise Invalid({"__body": ["The request body must be a JSON object"]})
             return data
@@ -493,11 +494,19 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
             error={"__type": "Bad Request", "message": f"Bad request - Action name not known: {name}"},
         )
     try:
-        result = handler(_params(request))
-    except json.JSONDecodeError:
+        params = _params(request)
+    except Invalid as error:
+        return _envelope(request, name, 409, success=False, error={"__type": "Validation Error", **error.errors})
+    except ValueError as error:  # the JSON body: malformed, or nested too deeply
         return _envelope(
-            request, name, 400, success=False, error={"__type": "Bad Request", "message": "Invalid JSON body"}
+            request,
+            name,
+            400,
+            success=False,
+            error={"__type": "Bad Request", "message": f"Invalid JSON body: {error}"},
         )
+    try:
+        result = handler(params)
     except NotFound as error:
         return _envelope(
             request, name, 404, success=False, error={"__type": "Not Found Error", "message": f"Not found: {error}"}

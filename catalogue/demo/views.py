@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 
 from catalogue.access import dataset_for_user
 from catalogue.demo.loader import demo_file_rows
+from lib.csv_cells import csv_row_neutralise
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -42,7 +43,10 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 def xlsx_bytes(rows: list[list[str]]) -> bytes:
-    """A one-sheet Office Open XML workbook, the header row as text, numbers as numbers."""
+    """A one-sheet Office Open XML workbook, the header row as text, numbers as numbers.
+
+    Text is written as inline strings, which spreadsheet programs show as typed and never
+    run as formulas, so these cells need no neutralising (unlike CSV, see lib.csv_cells)."""
     cells = []
     for r, row in enumerate(rows, start=1):
         out = []
@@ -141,7 +145,8 @@ def demo_file(request, slug, extension):
     header, *rows = demo_file_rows(dataset)
     if extension == "csv":
         out = io.StringIO()
-        csv.writer(out).writerows([header, *rows])
+        # Field names are publishers' text: a spreadsheet must not run one as a formula.
+        csv.writer(out).writerows(csv_row_neutralise(row) for row in [header, *rows])
         body = out.getvalue()
     elif extension == "json":
         body = json.dumps([dict(zip(header, row, strict=True)) for row in rows], indent=1)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from catalogue import access, outbox
+from catalogue.actors import SYSTEM_PREFIX
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -559,10 +560,25 @@ def quality_measurement_delete(*, measurement: QualityMeasurement, user) -> None
 # Memberships: organisation admins (and site administrators) manage them.
 
 
+# One answer for a user name that names no one and for an account that cannot be added
+# (deactivated, or a system actor), so adding members tells no one which accounts exist
+# beyond the active people an organisation's admin may add anyway.
+MEMBER_NOT_FOUND = "No one who can be added has that user name."
+
+
+def addable_members():
+    """The accounts an organisation's admin may add: active people, not system actors."""
+    User = Membership._meta.get_field("user").related_model
+    return User.objects.filter(is_active=True).exclude(username__startswith=SYSTEM_PREFIX)
+
+
 @transaction.atomic
 def membership_set(*, organisation: Organisation, user, member, role: str) -> Membership:
     if not access.can_manage_organisation(user, organisation.pk):
         raise PermissionDenied("Only admins of this organisation may manage its members.")
+    is_member = Membership.objects.filter(organisation=organisation, user=member).exists()
+    if not is_member and not addable_members().filter(pk=member.pk).exists():
+        raise ValidationError({"user": MEMBER_NOT_FOUND})
     if role not in Membership.Role.values:
         raise ValidationError({"role": f"Choose one of: {', '.join(Membership.Role.values)}."})
     membership = Membership.objects.filter(organisation=organisation, user=member).first()

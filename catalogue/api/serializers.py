@@ -15,6 +15,7 @@ from catalogue.models import (
     ValidationCheck,
     VocabularyTerm,
 )
+from catalogue.services import MEMBER_NOT_FOUND, addable_members
 from provenance.models import Derivation
 
 
@@ -291,11 +292,22 @@ class OrganisationSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class MemberField(serializers.SlugRelatedField):
+    """A person by user name, among those who can be added (services.addable_members): an
+    unknown name and an account that cannot be added get the same answer."""
+
+    default_error_messages = {"does_not_exist": MEMBER_NOT_FOUND, "invalid": MEMBER_NOT_FOUND}
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", **kwargs)
+
+    def get_queryset(self):
+        return addable_members()
+
+
 class MembershipSerializer(ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", queryset=Organisation.objects.all())
-    user = serializers.SlugRelatedField(
-        slug_field="username", queryset=Membership._meta.get_field("user").related_model.objects.all()
-    )
+    user = MemberField()
 
     class Meta:
         model = Membership

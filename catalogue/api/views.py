@@ -448,6 +448,15 @@ class MembershipViewSet(viewsets.ModelViewSet):
             return queryset
         return queryset.filter(Q(organisation_id__in=access.member_organisation_ids(user)))
 
+    def create(self, request, *args, **kwargs):
+        # Who may manage the organisation is decided before the user name is looked up, so
+        # no one else learns from the answer whether an account exists.
+        data = request.data if isinstance(request.data, dict) else {}
+        organisation = Organisation.objects.filter(slug=str(data.get("organisation", ""))).first()
+        if organisation is not None and not access.can_manage_organisation(request.user, organisation.pk):
+            raise PermissionDenied("Only admins of this organisation may manage its members.")
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance = run_service(

@@ -13,7 +13,13 @@ import json
 import re
 from datetime import date, datetime
 
+from lib.input_parsing import json_document_load
+
+# Bounds of one import: a dictionary of more columns than this is a mistake (or an attack),
+# and a page listing 300,000 problems helps no one: the first MAX_SHOWN_PROBLEMS are shown.
 MAX_FIELDS = 500
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_SHOWN_PROBLEMS = 50
 SAMPLE_ROWS = 50
 
 # Frictionless Table Schema and CSVW (XSD) datatypes -> Field.Datatype values.
@@ -61,10 +67,20 @@ CSVW_TYPES = {
 CONSTRAINT_KEYS = {"minimum", "maximum", "minLength", "maxLength", "pattern", "enum", "unique"}
 
 
+def problems_capped(problems: list[str]) -> list[str]:
+    """The first MAX_SHOWN_PROBLEMS problems, then how many more there are."""
+    if len(problems) <= MAX_SHOWN_PROBLEMS:
+        return list(problems)
+    rest = len(problems) - MAX_SHOWN_PROBLEMS
+    return [*problems[:MAX_SHOWN_PROBLEMS], f"... and {rest} more problem{'s' if rest > 1 else ''}."]
+
+
 class ImportProblems(Exception):
+    """What is wrong with an import: ``problems`` holds at most MAX_SHOWN_PROBLEMS + 1 lines."""
+
     def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+        self.problems = problems_capped(problems)
+        super().__init__("; ".join(self.problems))
 
 
 def parse(text: str, *, filename: str = "") -> list[dict]:
@@ -72,9 +88,11 @@ def parse(text: str, *, filename: str = "") -> list[dict]:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            document = json.loads(text)
+            document = json_document_load(text)
         except json.JSONDecodeError as exc:
             raise ImportProblems([f"Line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})."]) from None
+        except ValueError as exc:
+            raise ImportProblems([f"Not valid JSON: {exc}."]) from None
         if not isinstance(document, dict):
             raise ImportProblems(["The JSON must be an object."])
         if "tableSchema" in document or "@context" in document or "tables" in document:
@@ -125,6 +143,11 @@ def parse_csv(text: str) -> list[dict]:
         header = next(reader)
     except StopIteration:
         raise ImportProblems(["Line 1: the file is empty; it needs a header row."]) from None
+    except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit
+        raise ImportProblems([f"Line 1: not a readable CSV header ({exc})."]) from None
+    if len(header) > MAX_FIELDS:
+        # Refused before looking at each column, so the answer is one line, not one per column.
+        raise ImportProblems([f"Line 1: {len(header)} columns; at most {MAX_FIELDS} can be imported."])
     problems = []
     names = [h.strip() for h in header]
     seen = {}
@@ -135,11 +158,15 @@ def parse_csv(text: str) -> list[dict]:
             problems.append(f"Line 1, column {position}: '{name}' repeats the name of column {seen[name]}.")
         else:
             seen[name] = position
-    if len(names) > MAX_FIELDS:
-        problems.append(f"Line 1: {len(names)} columns; at most {MAX_FIELDS} can be imported.")
     samples: list[list[str]] = [[] for _ in names]
-    for line_number, row in enumerate(reader, start=2):
-        if line_number > SAMPLE_ROWS + 1:
+    rows = iter(reader)
+    for line_number in range(2, SAMPLE_ROWS + 2):
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"Line {line_number}: not readable as CSV ({exc}).")
             break
         if not any(cell.strip() for cell in row):
             continue
@@ -212,10 +239,12 @@ def _field_row(entry, index: int, label: str, types: dict, type_key: str, proble
 def _rows_from(entries, label: str, types: dict, type_key: str) -> list[dict]:
     if not isinstance(entries, list) or not entries:
         raise ImportProblems([f"No {label.lower()}s found."])
+    if len(entries) > MAX_FIELDS:
+        raise ImportProblems([f"{len(entries)} {label.lower()}s; at most {MAX_FIELDS} can be imported."])
     problems: list[str] = []
     rows = []
     seen = set()
-    for index, entry in enumerate(entries[:MAX_FIELDS]):
+    for index, entry in enumerate(entries):
         row = _field_row(entry, index, label, types, type_key, problems)
         if row is None:
             continue
@@ -237,9 +266,13 @@ def parse_table_schema(document: dict) -> list[dict]:
 def parse_csvw(document: dict) -> list[dict]:
     """CSVW metadata: {"tableSchema": {"columns": [...]}} or {"tables": [{"tableSchema": ...}]}."""
     schema = document.get("tableSchema")
-    if schema is None and isinstance(document.get("tables"), list) and document["tables"]:
-        schema = document["tables"][0].get("tableSchema")
+    tables = document.get("tables")
+    if schema is None and isinstance(tables, list) and tables and isinstance(tables[0], dict):
+        schema = tables[0].get("tableSchema")
     if not isinstance(schema, dict):
         raise ImportProblems(["No 'tableSchema' found in the CSVW metadata."])
-    columns = [c for c in schema.get("columns", []) if not (isinstance(c, dict) and c.get("virtual"))]
+    columns = schema.get("columns")
+    if not isinstance(columns, list):
+        raise ImportProblems(["The 'tableSchema' has no list of 'columns'."])
+    columns = [c for c in columns if not (isinstance(c, dict) and c.get("virtual"))]
     return _rows_from(columns, "Column", CSVW_TYPES, "datatype")

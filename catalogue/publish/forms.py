@@ -4,6 +4,8 @@ Forms only parse and validate (the models' own clean() runs through ModelForm); 
 changes are made by catalogue.services.
 """
 
+import json
+
 from django import forms
 from django.forms import inlineformset_factory
 from django.utils import timezone
@@ -19,6 +21,8 @@ from catalogue.models import (
     ValidationCheck,
     VocabularyTerm,
 )
+from catalogue.publish import dictionary
+from lib.input_parsing import MAX_WHOLE_NUMBER, json_document_load
 
 # Plain-English help shown beside each field: what it is for, then an example.
 DATASET_HELP = {
@@ -162,7 +166,19 @@ class FieldForm(forms.ModelForm):
             field.help_text = FIELD_HELP.get(name, "")
 
 
-class BaseFieldFormSet(forms.BaseInlineFormSet):
+class DatasetPartFormSet(forms.BaseInlineFormSet):
+    """The rows of one kind of part on a dataset's form. A row's hidden id may name only a
+    part of this dataset: Django's model formsets check a bound id against every row of the
+    table, so another dataset's part id would otherwise be taken (and crash the save)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        id_field = form.fields.get(self._pk_field.name)
+        if isinstance(id_field, forms.ModelChoiceField):
+            id_field.queryset = self.get_queryset() if self.instance.pk else self.model.objects.none()
+
+
+class BaseFieldFormSet(DatasetPartFormSet):
     def clean(self):
         super().clean()
         seen = {}
@@ -319,13 +335,15 @@ class DerivationForm(forms.Form):
         self.fields["sources"].queryset = sources if sources is not None else Dataset.objects.none()
 
 
-DistributionFormSet = inlineformset_factory(Dataset, Distribution, form=DistributionForm, extra=1, can_delete=True)
+DistributionFormSet = inlineformset_factory(
+    Dataset, Distribution, form=DistributionForm, formset=DatasetPartFormSet, extra=1, can_delete=True
+)
 FieldFormSet = inlineformset_factory(Dataset, Field, form=FieldForm, formset=BaseFieldFormSet, extra=1, can_delete=True)
 ValidationCheckFormSet = inlineformset_factory(
-    Dataset, ValidationCheck, form=ValidationCheckForm, extra=1, can_delete=True
+    Dataset, ValidationCheck, form=ValidationCheckForm, formset=DatasetPartFormSet, extra=1, can_delete=True
 )
 QualityMeasurementFormSet = inlineformset_factory(
-    Dataset, QualityMeasurement, form=QualityMeasurementForm, extra=1, can_delete=True
+    Dataset, QualityMeasurement, form=QualityMeasurementForm, formset=DatasetPartFormSet, extra=1, can_delete=True
 )
 
 
@@ -348,24 +366,100 @@ class DictionaryImportForm(forms.Form):
         "(.json) or CSVW metadata (.json).",
     )
     text = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 6}), help_text="Or paste the same content here."
+        required=False,
+        max_length=dictionary.MAX_IMPORT_BYTES,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Or paste the same content here.",
     )
 
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("file")
+        limit = dictionary.MAX_IMPORT_BYTES
         if upload:
-            raw = upload.read(5 * 1024 * 1024 + 1)
-            if len(raw) > 5 * 1024 * 1024:
-                raise forms.ValidationError("The file is larger than 5 MB; upload only its first rows.")
+            raw = upload.read(limit + 1)
+            if len(raw) > limit:
+                raise forms.ValidationError(
+                    f"The file is larger than {limit // (1024 * 1024)} MB; upload only its first rows."
+                )
             try:
-                cleaned["content"] = raw.decode("utf-8-sig")
+                content = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 self.add_error("file", "The file is not UTF-8 text.")
+                return cleaned
+            if "\x00" in content:
+                self.add_error("file", "The file holds NUL characters: it is not a text file.")
+                return cleaned
+            cleaned["content"] = content
             cleaned["filename"] = upload.name
         elif cleaned.get("text", "").strip():
             cleaned["content"] = cleaned["text"]
             cleaned["filename"] = ""
-        else:
+        elif not self.errors:
             raise forms.ValidationError("Choose a file or paste its content.")
+        return cleaned
+
+
+class FieldImportRowForm(forms.Form):
+    """One row of the data dictionary import as the preview posts it back.
+
+    Only these properties are read from a row (the same as services.FIELD_IMPORT_KEYS); a
+    row naming any other (``dataset_id``, ``id``, ...) is refused, never copied onto a field."""
+
+    name = forms.CharField(max_length=128)
+    title = forms.CharField(max_length=200, required=False)
+    definition = forms.CharField(required=False)
+    datatype = forms.ChoiceField(choices=Field.Datatype.choices)
+    unit = forms.CharField(max_length=50, required=False)
+    required = forms.BooleanField(required=False)
+    constraints = forms.JSONField(required=False)
+    concept_uri = forms.URLField(required=False, max_length=500)
+
+    def clean_required(self):
+        value = self.data.get("required", False)
+        if not isinstance(value, bool):
+            raise forms.ValidationError("must be true or false.")
+        return value
+
+    def clean_constraints(self):
+        value = self.cleaned_data.get("constraints")
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError("must be an object.")
+        # PostgreSQL's jsonb cannot hold a NUL character either.
+        if "\\u0000" in json.dumps(value):
+            raise forms.ValidationError("Null characters are not allowed.")
+        return value
+
+
+class DictionaryConfirmForm(forms.Form):
+    """The confirm step of the import: the previewed rows (JSON) and the revision they were read at."""
+
+    rows = forms.CharField(max_length=dictionary.MAX_IMPORT_BYTES)
+    revision = forms.IntegerField(min_value=0, max_value=MAX_WHOLE_NUMBER)
+
+    def clean_rows(self) -> list[dict]:
+        try:
+            rows = json_document_load(self.cleaned_data["rows"])
+        except ValueError as exc:
+            raise forms.ValidationError(f"The rows are not valid JSON ({exc}).") from None
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise forms.ValidationError("The rows must be a list of objects.")
+        if len(rows) > dictionary.MAX_FIELDS:
+            raise forms.ValidationError(f"{len(rows)} rows; at most {dictionary.MAX_FIELDS} can be imported.")
+        problems, cleaned = [], []
+        for number, row in enumerate(rows, start=1):
+            unknown = sorted(str(key) for key in row if key not in FieldImportRowForm.base_fields)
+            if unknown:
+                problems.append(f"Row {number}: unknown properties {', '.join(unknown)}.")
+                continue
+            form = FieldImportRowForm(row)
+            if not form.is_valid():
+                problems.extend(f"Row {number}, {name}: {' '.join(errors)}" for name, errors in form.errors.items())
+                continue
+            # Only the properties the row gave: an absent one leaves the stored value as it is.
+            cleaned.append({key: value for key, value in form.cleaned_data.items() if key in row})
+        if problems:
+            raise forms.ValidationError(dictionary.problems_capped(problems))
         return cleaned

@@ -4,7 +4,6 @@ catalogue.access (who may do what is decided there, never here)."""
 import json
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +21,7 @@ from catalogue.publish.forms import (
     CollectionMethodForm,
     DatasetForm,
     DerivationForm,
+    DictionaryConfirmForm,
     DictionaryImportForm,
     DistributionFormSet,
     FieldFormSet,
@@ -338,15 +338,21 @@ def dictionary_import_view(request, slug):
     dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
     context = {"dataset": dataset}
     if request.method == "POST" and request.POST.get("confirm"):
+        confirm = DictionaryConfirmForm(request.POST)
+        if not confirm.is_valid():  # its errors are capped already
+            problems = [problem for errors in confirm.errors.values() for problem in errors]
+            messages.error(request, "The import could not be saved: " + " ".join(problems))
+            return redirect("publish:dictionary-import", slug=slug)
         try:
-            rows = json.loads(request.POST.get("rows", "[]"))
+            rows = confirm.cleaned_data["rows"]
             services.fields_replace(
-                dataset=dataset, user=request.user, rows=rows, expected_revision=int(request.POST["revision"])
+                dataset=dataset, user=request.user, rows=rows, expected_revision=confirm.cleaned_data["revision"]
             )
         except services.StaleRevision as exc:
             messages.error(request, str(exc))
-        except (ValueError, KeyError, ValidationError) as exc:
-            messages.error(request, f"The import could not be saved: {exc}")
+        except ValidationError as exc:
+            problems = dictionary_import.problems_capped(exc.messages)
+            messages.error(request, "The import could not be saved: " + " ".join(problems))
         else:
             messages.success(request, f"Imported {len(rows)} fields into the data dictionary.")
             return redirect("publish:dataset-edit", slug=slug)
@@ -389,9 +395,9 @@ def organisation_members(request, slug):
                 messages.success(request, f"{membership.user.username} removed.")
                 return redirect("publish:organisation-members", slug=slug)
             if form.is_valid():
-                member = get_user_model().objects.filter(username=form.cleaned_data["username"]).first()
+                member = services.addable_members().filter(username=form.cleaned_data["username"]).first()
                 if member is None:
-                    form.add_error("username", "No one has that user name.")
+                    form.add_error("username", services.MEMBER_NOT_FOUND)
                 else:
                     services.membership_set(
                         organisation=organisation, user=request.user, member=member, role=form.cleaned_data["role"]

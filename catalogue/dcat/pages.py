@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Max, QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from catalogue.access import catalogued_datasets
 from catalogue.models import RdfRecord
 from catalogue.rdf import dcat
 from catalogue.rdf.formats import RdfFormat
+from lib.input_parsing import InvalidValue, moment_parse, whole_number_parse
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -32,18 +31,12 @@ class BadRequest(ValueError):
 
 
 def parse_when(raw: str, name: str) -> datetime.datetime:
-    """An ISO 8601 date or date-time; naive values are UTC. A '+' that a query string
-    turned into a space is put back."""
-    raw = raw.strip().replace(" ", "+")
-    value = parse_datetime(raw)
-    if value is None:
-        day = parse_date(raw)
-        if day is None:
-            raise BadRequest(f"{name} must be an ISO 8601 date or date-time, e.g. 2024-01-31T00:00:00Z")
-        value = datetime.datetime.combine(day, datetime.time.min)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, datetime.UTC)
-    return value
+    """An ISO 8601 date or date-time in UTC (lib.input_parsing.moment_parse: naive values are
+    UTC, a '+' that a query string turned into a space is put back, out-of-range refused)."""
+    try:
+        return moment_parse(raw, name)
+    except InvalidValue as error:
+        raise BadRequest(f"{error}; ISO 8601, e.g. 2024-01-31T00:00:00Z") from None
 
 
 def encode_cursor(payload: dict) -> str:
@@ -128,11 +121,9 @@ class PageQuery:
                 raise BadRequest("cursor is not one this catalogue gave out; follow the next/previous links") from None
         elif params.get("page"):
             try:
-                query.page = int(params["page"])
-            except ValueError:
-                raise BadRequest("page must be a whole number from 1") from None
-            if query.page < 1:
-                raise BadRequest("page must be a whole number from 1")
+                query.page = whole_number_parse(params["page"], "page", default=1, minimum=1)
+            except InvalidValue as error:
+                raise BadRequest(str(error)) from None
         return query
 
     def base_params(self) -> dict:

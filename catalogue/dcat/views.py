@@ -18,6 +18,7 @@ from catalogue.models import Dataset, RdfRecord
 from catalogue.rdf import dcat
 from catalogue.rdf.formats import BY_SUFFIX, FORMATS, RdfFormat
 from catalogue.rdf.record import records_for
+from lib.input_parsing import whole_number_parse
 
 
 def _bad_request(error: pages.BadRequest) -> HttpResponse:
@@ -159,9 +160,7 @@ def catalog_changes(request: HttpRequest, suffix: str | None = None) -> HttpResp
         since = pages.parse_when(request.GET["since"], "since") if request.GET.get("since") else None
         if since is None:
             raise pages.BadRequest("since is required: an ISO 8601 date or date-time, e.g. ?since=2024-01-31T00:00:00Z")
-        limit = int(request.GET.get("limit") or 1000)
-        if not 1 <= limit <= 1000:
-            raise pages.BadRequest("limit must be from 1 to 1000")
+        limit = whole_number_parse(request.GET.get("limit"), "limit", default=1000, minimum=1, maximum=1000)
         cursor = pages.decode_cursor(request.GET["cursor"]) if request.GET.get("cursor") else None
         changes, next_cursor = pages.changes_since(since, limit=limit, cursor=cursor)
     except ValueError as error:

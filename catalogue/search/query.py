@@ -29,6 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from catalogue.access import catalogued_q, sees_beyond_public, sees_everything, visible_datasets, visible_datasets_q
 from catalogue.models import Dataset, Keyword, Organisation, SearchEntry, SearchFacetTotal, VocabularyTerm
 from catalogue.search.index import SAMPLE_BUCKETS, SCOPE_ALL, SCOPE_PUBLIC, TOTAL_KEY
+from lib.input_parsing import InvalidValue, whole_number_parse
 
 PAGE_SIZE = 20
 # Offset paging is capped: past 500 pages nobody browses, and a refined query is faster for everyone.
@@ -201,9 +202,9 @@ class SearchParams:
         if sort == "relevance" and not q:
             sort = "modified"
         try:
-            page = max(1, int(data.get("page", "1")))
-        except ValueError:
-            page = 1
+            page = whole_number_parse(data.get("page"), "page", default=1, minimum=1)
+        except InvalidValue:
+            page = 1  # a hand-edited address shows the first page rather than an error
         return cls(q=q, filters=filters, sort=sort, page=page)
 
     def url(self, **changes) -> str:

@@ -65,6 +65,10 @@ GET_PROBES = [
     "/api/3/action/organization_show?id=" + "9" * 5000,
     f"/catalog?page={HUGE}",
     f"/catalog/changes?since=2024-01-01&limit={HUGE}",
+    "/catalog?modified_since=2024-02-30",
+    "/catalog/changes?since=2024-02-30",
+    "/catalog/changes?since=0001-01-01T00:00:00%2B14:00",
+    "/api/3/action/package_search?fq=metadata_modified:[2024-02-30 TO *]",
     # NUL characters: PostgreSQL cannot store or compare them.
     "/api/3/action/package_show?id=a%00b",
     "/api/3/action/organization_show?id=a%00b",

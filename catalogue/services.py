@@ -576,13 +576,12 @@ def addable_members():
 def membership_set(*, organisation: Organisation, user, member, role: str) -> Membership:
     if not access.can_manage_organisation(user, organisation.pk):
         raise PermissionDenied("Only admins of this organisation may manage its members.")
-    is_member = Membership.objects.filter(organisation=organisation, user=member).exists()
-    if not is_member and not addable_members().filter(pk=member.pk).exists():
-        raise ValidationError({"user": MEMBER_NOT_FOUND})
     if role not in Membership.Role.values:
         raise ValidationError({"role": f"Choose one of: {', '.join(Membership.Role.values)}."})
     membership = Membership.objects.filter(organisation=organisation, user=member).first()
     if membership is None:
+        if not addable_members().filter(pk=member.pk).exists():
+            raise ValidationError({"user": MEMBER_NOT_FOUND})
         membership = Membership(organisation=organisation, user=member)
     elif membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
         _refuse_last_admin(organisation, membership)

@@ -268,7 +268,9 @@ def test_quality_measurement_record_takes_a_fixed_number_of_queries(dataset, bob
 
 def test_membership_set_takes_a_fixed_number_of_queries(ohs, alice, charlie, django_assert_num_queries):
     with transaction.atomic():
-        with django_assert_num_queries(pin(6)):
+        # 7: adding a new member also checks the account may be added (active, not a system
+        # actor), the one answer for unknown and unaddable user names.
+        with django_assert_num_queries(pin(7)):
             services.membership_set(organisation=ohs, user=alice, member=charlie, role=Membership.Role.EDITOR)
 
 

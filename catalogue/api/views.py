@@ -39,7 +39,7 @@ class DocumentedErrorsSchema(AutoSchema):
     """Document the error answers every endpoint can give, so clients (and schemathesis) know them."""
 
     ERRORS = {
-        "400": "The request or a filter value is not valid; the body says which field.",
+        "400": "The request or a filter value is not valid (NUL characters never are); the body says which field.",
         "401": "Not signed in (send a token or a session cookie).",
         "403": "Signed in, but not allowed to do this.",
         "404": "No such object, or not one you may see; or a page past the last.",

@@ -60,7 +60,11 @@ def api_schema(db, make_dataset, keep_test_connection):
         user=actor,
         data={"distribution": distribution, "dimension": "completeness", "metric": "rows", "value": 0.5},
     )
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    # Every request holding a NUL character is refused with a 400 before any view runs
+    # (config/middleware.py: PostgreSQL cannot store one); strings in the schema cannot say so.
+    schema.config.generation.update(allow_x00=False)
+    return schema
 
 
 CATALOGUE_API_PREFIXES = tuple(

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from catalogue import access
@@ -618,18 +618,44 @@ def _transformation(source_ref: dict, spec: dict) -> tuple[str, str]:
 
 
 def openlineage_event_apply(*, event_id: int) -> None:
-    """Apply one stored event to the catalogue (idempotent; does nothing if already applied)."""
+    """Apply one stored event to the catalogue (idempotent; does nothing if already applied).
+
+    An event whose application still raises (stored before today's checks, or a fault in the
+    applier) is a poison event: its writes are undone, it is marked failed with the reason for
+    the admin, and it is never picked up again until an admin asks ("apply again"), so it cannot
+    block the events after it. A database that is down is not the event's fault: that raises,
+    and the task is retried.
+    """
     with transaction.atomic():
-        event = (
-            OpenLineageEvent.objects.select_for_update(of=("self",))
-            .select_related("received_by")
-            .filter(pk=event_id)
-            .first()
-        )
-        if event is None or event.processed_at is not None:
+        try:
+            with transaction.atomic():  # a savepoint, so a failed read leaves the transaction usable
+                event = (
+                    OpenLineageEvent.objects.select_for_update(of=("self",))
+                    .select_related("received_by")
+                    .filter(pk=event_id, processed_at__isnull=True, failed_at__isnull=True)
+                    .first()
+                )
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:  # e.g. a stored time the database driver cannot read back
+            return _event_fail(event_id, exc)
+        if event is None:
             return
         applier = _Applier(event)
-        applier.apply()
+        try:
+            with transaction.atomic():  # a savepoint: a failure undoes this event's writes only
+                applier.apply()
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            return _event_fail(event_id, exc)
         event.problems = applier.problems
         event.processed_at = timezone.now()
         event.save(update_fields=["problems", "processed_at"])
+
+
+def _event_fail(event_id: int, exc: Exception) -> None:
+    # The traceback goes to the log for operators; the admin gets the exception's own words.
+    logger.exception("OpenLineage event %s could not be applied; marked failed", event_id)
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    OpenLineageEvent.objects.filter(pk=event_id).update(failed_at=timezone.now(), error=error)

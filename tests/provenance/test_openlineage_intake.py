@@ -8,6 +8,8 @@ import json
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
 from openlineage.client import event_v2
 from openlineage.client import run as legacy_run
 from openlineage.client.facet_v2 import (
@@ -22,6 +24,7 @@ from openlineage.client.serde import Serde
 from rest_framework.authtoken.models import Token
 
 from provenance.models import DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent
+from provenance.tasks import lineage_sweep
 
 VERSIONS = ["1-0-0", "1-0-1", "1-0-2", "1-0-3", "1-0-4", "1-0-5", "2-0-0", "2-0-1", "2-0-2"]
 
@@ -75,7 +78,7 @@ def test_run_event_of_every_spec_version_is_accepted_and_becomes_lineage(
         response = post(client, run_event(schema_url), token)
     assert response.status_code == 201, response.content
     event = OpenLineageEvent.objects.get()
-    assert event.processed_at is not None
+    assert event.processed_at is not None and event.failed_at is None
     assert event.event_time == dt.datetime(2025, 3, 1, 9, 0, 0, 123456, tzinfo=dt.UTC)
     assert derived_from("out", "in")
 
@@ -302,3 +305,112 @@ def test_body_over_the_limit_gets_a_json_413_plain_and_gzipped(client, token, se
     packed = post(client, gzip.compress(json.dumps(event).encode()), token, HTTP_CONTENT_ENCODING="gzip")
     assert packed.status_code == 413 and "decompressed body is larger than 5000 bytes" in packed.json()["error"]
     assert not OpenLineageEvent.objects.exists()
+
+
+# --- poison events: kept as failed, shown to admins, never blocking another -------------------
+
+
+def store_directly(payload, **fields) -> OpenLineageEvent:
+    """An event as an earlier release (which checked less) stored it."""
+    fields.setdefault("kind", OpenLineageEvent.Kind.RUN)
+    fields.setdefault("event_type", "COMPLETE")
+    fields.setdefault("run_id", payload.get("run", {}).get("runId", ""))
+    fields.setdefault("event_time", dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    event = OpenLineageEvent.objects.create(payload=payload, **fields)
+    OpenLineageEvent.objects.filter(pk=event.pk).update(received_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    return event
+
+
+def test_sweep_applies_the_events_after_a_poison_one_and_keeps_it_failed(bob):
+    first = store_directly(
+        run_event(inputs=[{"namespace": "ns", "name": "a"}], outputs=[{"namespace": "ns", "name": "b"}])
+    )
+    poison = run_event(inputs=[{"namespace": "ns", "name": "p"}], outputs=[{"namespace": "ns", "name": "q"}])
+    poison["job"]["facets"] = "x"  # got 201 before events were checked against the schema
+    poison = store_directly(poison)
+    last = store_directly(
+        run_event(inputs=[{"namespace": "ns", "name": "c"}], outputs=[{"namespace": "ns", "name": "d"}])
+    )
+    for event in (first, poison, last):
+        OpenLineageEvent.objects.filter(pk=event.pk).update(received_by=bob)
+
+    assert lineage_sweep()["events"] == 3
+    first.refresh_from_db(), poison.refresh_from_db(), last.refresh_from_db()
+    assert first.processed_at and last.processed_at
+    assert derived_from("b", "a") and derived_from("d", "c")
+    assert poison.processed_at is None and poison.failed_at is not None
+    assert poison.error.startswith("AttributeError") and "Traceback" not in poison.error
+    assert not DatasetAlias.objects.filter(name__in=["p", "q"]).exists()  # its half-done writes were undone
+
+    failed_at = poison.failed_at
+    assert lineage_sweep()["events"] == 0  # not picked up again: no hot loop
+    poison.refresh_from_db()
+    assert poison.failed_at == failed_at
+
+
+def test_the_nudges_of_a_batch_go_on_past_a_poison_event(bob):
+    # What a stored batch sets off on commit: one task per event, in order (eager Celery here).
+    from provenance.openlineage import _nudge
+
+    poison = run_event(inputs=[{"namespace": "ns", "name": "p"}], outputs=[{"namespace": "ns", "name": "q"}])
+    poison["outputs"][0]["facets"] = {"columnLineage": "x"}
+    events = [
+        store_directly(
+            run_event(inputs=[{"namespace": "ns", "name": "a"}], outputs=[{"namespace": "ns", "name": "b"}])
+        ),
+        store_directly(poison),
+        store_directly(
+            run_event(inputs=[{"namespace": "ns", "name": "c"}], outputs=[{"namespace": "ns", "name": "d"}])
+        ),
+    ]
+    OpenLineageEvent.objects.update(received_by=bob)
+    _nudge([event.pk for event in events])
+    assert derived_from("b", "a") and derived_from("d", "c")
+    assert OpenLineageEvent.objects.get(pk=events[1].pk).failed_at is not None
+
+
+@pytest.fixture
+def site_admin(db):
+    return get_user_model().objects.create_superuser("root", "root@example.gov", "correct-horse-battery")
+
+
+def test_admin_lists_failed_events_and_can_apply_them_again(client_for, site_admin, bob):
+    poison = run_event()
+    poison["job"]["facets"] = "x"
+    poison = store_directly(poison, received_by=bob)
+    lineage_sweep()
+    admin = client_for(site_admin)
+    page = admin.get("/admin/provenance/openlineageevent/?failed=yes")
+    assert (
+        page.status_code == 200 and f"/admin/provenance/openlineageevent/{poison.pk}/change/" in page.content.decode()
+    )
+    detail = admin.get(f"/admin/provenance/openlineageevent/{poison.pk}/change/")
+    assert detail.status_code == 200 and "AttributeError" in detail.content.decode()
+
+    # The sender's producer fixed the data; the admin applies the corrected payload again.
+    fixed = dict(poison.payload, job={"namespace": "ns", "name": "job"})
+    OpenLineageEvent.objects.filter(pk=poison.pk).update(payload=fixed)
+    response = admin.post(
+        "/admin/provenance/openlineageevent/",
+        {"action": "apply_again", "_selected_action": [poison.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    poison.refresh_from_db()
+    assert poison.failed_at is None and poison.error == "" and poison.processed_at is not None
+    assert derived_from("out", "in")
+
+
+def test_admin_event_list_renders_with_an_event_time_in_year_10000(client_for, site_admin, bob):
+    event = store_directly(run_event(eventTime="9999-12-31T23:59:59-14:00"), received_by=bob)
+    with connection.cursor() as cursor:  # what an earlier release stored for that time
+        cursor.execute(
+            "UPDATE provenance_openlineageevent SET event_time = %s WHERE id = %s",
+            ["10000-01-01 13:59:59+00:00" if connection.vendor == "postgresql" else "10000-01-01 13:59:59", event.pk],
+        )
+    admin = client_for(site_admin)
+    assert admin.get("/admin/provenance/openlineageevent/").status_code == 200
+    detail = admin.get(f"/admin/provenance/openlineageevent/{event.pk}/change/")
+    assert detail.status_code == 200 and "9999-12-31T23:59:59-14:00" in detail.content.decode()
+    lineage_sweep()  # the worker does not stop on it either
+    assert not OpenLineageEvent.objects.filter(pk=event.pk, processed_at__isnull=True, failed_at__isnull=True).exists()

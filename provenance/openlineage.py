@@ -185,13 +185,16 @@ def _check_name(value, limit: int, where: str) -> None:
     _check_length(value, limit, where)
 
 
-def _dataset_refs(event: dict) -> list[tuple[str, dict]]:
-    if "dataset" in event:
-        return [("$.dataset", event["dataset"])]
-    return [(f"$.{key}[{i}]", ref) for key in ("inputs", "outputs") for i, ref in enumerate(event.get(key) or [])]
+def _dataset_refs(event: dict, kind: str) -> list[tuple[str, dict]]:
+    """The dataset references the applier will read for an event of this kind (RunEvent...)."""
+    # Runs before the schema check too, so it takes nothing's type on trust.
+    if kind == "DatasetEvent":
+        return [("$.dataset", event.get("dataset"))]
+    refs = [(key, event.get(key)) for key in ("inputs", "outputs")]
+    return [(f"$.{key}[{i}]", ref) for key, listed in refs if isinstance(listed, list) for i, ref in enumerate(listed)]
 
 
-def _check_bounds(event: dict) -> None:
+def _check_bounds(event: dict, kind: str) -> None:
     """Fan-out and lengths; runs before the schema check, so it only trusts what it looks at."""
     most = settings.OPENLINEAGE_MAX_DATASETS_PER_EVENT
     for key in ("inputs", "outputs"):
@@ -210,7 +213,7 @@ def _check_bounds(event: dict) -> None:
         _check_name(job.get("namespace"), _max_length(OpenLineageEvent, "job_namespace"), "$.job.namespace")
         _check_name(job.get("name"), _max_length(OpenLineageEvent, "job_name"), "$.job.name")
     entries = 0
-    for where, ref in _dataset_refs(event):
+    for where, ref in _dataset_refs(event, kind):
         if not isinstance(ref, dict):
             continue
         _check_name(ref.get("namespace"), namespace_length, f"{where}.namespace")
@@ -237,14 +240,14 @@ def _check_bounds(event: dict) -> None:
         )
 
 
-def _facets_validate(event: dict) -> None:
+def _facets_validate(event: dict, kind: str) -> None:
     """The facets the applier reads, against their official facet schemas (a facet marked
     ``_deleted`` only says it is gone, and has nothing else to check)."""
     places = []
     job = event.get("job")
     if isinstance(job, dict):
         places.append(("$.job.facets", job.get("facets"), READ_FACETS["job.facets"]))
-    for where, ref in _dataset_refs(event):
+    for where, ref in _dataset_refs(event, kind):
         if isinstance(ref, dict):
             for key in ("facets", "inputFacets", "outputFacets"):
                 places.append((f"{where}.{key}", ref.get(key), READ_FACETS[key]))
@@ -266,8 +269,8 @@ def openlineage_validate(event) -> dict:
         raise InvalidEvent("$: an event is a JSON object")
     try:
         schema = event_schema_for(event)
-        _check_bounds(event)
-        _facets_validate(event)
+        _check_bounds(event, schema.kind)
+        _facets_validate(event, schema.kind)
         event_validate(event, schema)
     except SpecError as exc:
         raise InvalidEvent(str(exc)) from None

@@ -285,6 +285,9 @@ def test_fan_out_over_the_bounds_is_refused(client, token, settings):
         "$.inputs: 51 datasets is more than 50 per event (OPENLINEAGE_MAX_DATASETS_PER_EVENT)"
         in (response.json()["error"])
     )
+    # A stray "dataset" key does not make a RunEvent's inputs go uncounted.
+    response = post(client, run_event(inputs=many, dataset={"namespace": "ns", "name": "x"}), token)
+    assert response.status_code == 400 and "$.inputs: 51 datasets" in response.json()["error"]
     settings.OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT = 10
     fields = {f"c{i}": {"inputFields": [{"namespace": "ns", "name": "in", "field": f"c{i}"}]} for i in range(6)}
     event = run_event()

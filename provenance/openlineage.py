@@ -631,16 +631,15 @@ def openlineage_event_apply(*, event_id: int) -> None:
     """
     with transaction.atomic():
         try:
-            with transaction.atomic():  # a savepoint, so a failed read leaves the transaction usable
-                event = (
-                    OpenLineageEvent.objects.select_for_update(of=("self",))
-                    .select_related("received_by")
-                    .filter(pk=event_id, processed_at__isnull=True, failed_at__isnull=True)
-                    .first()
-                )
+            event = (
+                OpenLineageEvent.objects.select_for_update(of=("self",))
+                .select_related("received_by")
+                .filter(pk=event_id, processed_at__isnull=True, failed_at__isnull=True)
+                .first()
+            )
         except (OperationalError, InterfaceError):
             raise
-        except Exception as exc:  # e.g. a stored time the database driver cannot read back
+        except Exception as exc:  # e.g. a stored time the driver cannot read back (a client-side error)
             return _event_fail(event_id, exc)
         if event is None:
             return

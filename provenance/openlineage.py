@@ -4,9 +4,11 @@ Receiving (``openlineage_validate`` + ``openlineage_events_store``) happens in t
 event is checked against the official JSON schema of its spec version (``openlineage_spec``),
 the facets the applier reads against theirs, and Provcat's bounds (lengths, dates, fan-out), so
 what is stored can be applied; what is not gets a 400 naming the JSON path. Applying
-(``openlineage_event_apply``) happens in a Celery task, nudged on commit and finished by the periodic sweep if the nudge is lost. Applying is idempotent (activities are
-keyed by run id, derivations and checks are only added when missing), so events can be
-replayed to rebuild the graph.
+(``openlineage_event_apply``) happens in a Celery task, nudged on commit and finished by the
+periodic sweep if the nudge is lost; an event whose application raises is kept as failed and
+skipped, never retried in a loop. Applying is idempotent (activities are keyed by run id,
+derivations and checks are only added when missing), so events can be replayed to rebuild the
+graph.
 
 What applying does:
 - a COMPLETE RunEvent becomes an Activity (kind openlineage-run) and a derivation from each

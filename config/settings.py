@@ -253,6 +253,15 @@ SPECTACULAR_SETTINGS.update(
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+# Lineage: bounds on what one OpenLineage request may ask of the server (README, Security).
+# The body limit holds for the bytes on the wire and, for gzip, for the inflated body too.
+OPENLINEAGE_MAX_BODY_BYTES = env_int("OPENLINEAGE_MAX_BODY_BYTES", 20 * 1024 * 1024)
+OPENLINEAGE_MAX_BATCH = env_int("OPENLINEAGE_MAX_BATCH", 1000)
+# Each input is derived into each output: 50 x 50 is already 2,500 derivations.
+OPENLINEAGE_MAX_DATASETS_PER_EVENT = env_int("OPENLINEAGE_MAX_DATASETS_PER_EVENT", 50)
+# Output columns plus their input fields, over every columnLineage facet of one event.
+OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT = env_int("OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT", 2000)
+
 # Analyst: seconds an anonymous visitor's rendering of a dataset page is kept (keyed by the
 # dataset's version, so edits show at once); 0 renders every request.
 PROVCAT_PAGE_CACHE_SECONDS = env_int("PROVCAT_PAGE_CACHE_SECONDS", 300)

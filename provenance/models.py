@@ -262,6 +262,10 @@ class OpenLineageEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     # What could not be applied (e.g. an output the sender may not edit), for the sender to read.
     problems = models.JSONField(default=list, blank=True)
+    # Set when applying the event raised (a poison event): it is not tried again until an admin
+    # asks, so it never blocks the events after it. ``error`` is the exception's message, no traceback.
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -1,10 +1,14 @@
-"""OpenLineage 2-0-2 ingestion: check an event's essentials, keep it raw, then apply it to the catalogue.
+"""OpenLineage ingestion (spec 1-0-0 to 2-0-2): check an event, keep it raw, then apply it to the catalogue.
 
-Receiving (``openlineage_validate`` + ``openlineage_events_store``) is quick and happens in the
-request; applying (``openlineage_event_apply``) happens in a Celery task, nudged on commit and
-finished by the periodic sweep if the nudge is lost. Applying is idempotent (activities are
-keyed by run id, derivations and checks are only added when missing), so events can be
-replayed to rebuild the graph.
+Receiving (``openlineage_validate`` + ``openlineage_events_store``) happens in the request: an
+event is checked against the official JSON schema of its spec version (``openlineage_spec``),
+the facets the applier reads against theirs, and Provcat's bounds (lengths, dates, fan-out), so
+what is stored can be applied; what is not gets a 400 naming the JSON path. Applying
+(``openlineage_event_apply``) happens in a Celery task, nudged on commit and finished by the
+periodic sweep if the nudge is lost; an event whose application raises is kept as failed and
+skipped, never retried in a loop. Applying is idempotent (activities are keyed by run id,
+derivations and checks are only added when missing), so events can be replayed to rebuild the
+graph.
 
 What applying does:
 - a COMPLETE RunEvent becomes an Activity (kind openlineage-run) and a derivation from each
@@ -23,12 +27,15 @@ dataset the sender may not edit is not applied; the reason is kept in the event'
 """
 
 import hashlib
+import json
+import logging
 import uuid
 import zlib
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from catalogue import access
@@ -38,6 +45,7 @@ from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
 from catalogue.models import Field as CatalogueField
 from config.celery import task_send_quietly
 from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent, mint_uri
+from provenance.openlineage_spec import SpecError, event_schema_for, event_validate, facet_validate
 from provenance.services import (
     STUB_ORGANISATION_SLUG,
     activity_record,
@@ -47,121 +55,251 @@ from provenance.services import (
     field_derivation_add,
 )
 
-MAX_BODY_BYTES = 20 * 1024 * 1024  # decompressed; OpenLineage events with big schemas stay far below
-MAX_BATCH = 1000
-SCHEMA_SUFFIXES = {
-    "#/$defs/RunEvent": OpenLineageEvent.Kind.RUN,
-    "#/$defs/JobEvent": OpenLineageEvent.Kind.JOB,
-    "#/$defs/DatasetEvent": OpenLineageEvent.Kind.DATASET,
+logger = logging.getLogger(__name__)
+
+EVENT_KINDS = {
+    "RunEvent": OpenLineageEvent.Kind.RUN,
+    "JobEvent": OpenLineageEvent.Kind.JOB,
+    "DatasetEvent": OpenLineageEvent.Kind.DATASET,
 }
-RUN_STATES = {"START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"}
+# Real events nest a dozen levels; Python's JSON parser, the schema check and PostgreSQL's
+# jsonb all recurse, so anything deeper is refused before any of them sees it.
+MAX_DEPTH = 64
+# Event times are when a run happened; outside this range they are a mistake (year 9999 at
+# -14:00 is not even a datetime Python or the database can read back).
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
+# The facets the applier reads, by where they sit, and the official schema each must follow.
+READ_FACETS = {
+    "job.facets": {"documentation": "DocumentationJobFacet", "sourceCodeLocation": "SourceCodeLocationJobFacet"},
+    "facets": {
+        "columnLineage": "ColumnLineageDatasetFacet",
+        "dataQualityAssertions": "DataQualityAssertionsDatasetFacet",
+        "dataQualityMetrics": "DataQualityMetricsDatasetFacet",
+    },
+    "inputFacets": {
+        "dataQualityAssertions": "DataQualityAssertionsDatasetFacet",
+        "dataQualityMetrics": "DataQualityMetricsInputDatasetFacet",
+    },
+    "outputFacets": {
+        "dataQualityAssertions": "DataQualityAssertionsDatasetFacet",
+        "dataQualityMetrics": "DataQualityMetricsDatasetFacet",
+    },
+}
 
 
 class InvalidEvent(ValueError):
     """The event cannot be accepted; the message says why, for the sender."""
 
 
-def openlineage_decode_body(body: bytes, content_encoding: str = "") -> bytes:
-    """The request body, gunzipped when the client compressed it (capped against zip bombs)."""
+class BodyTooLarge(InvalidEvent):
+    """The body (as sent, or once inflated) is over OPENLINEAGE_MAX_BODY_BYTES."""
+
+
+def openlineage_read_body(stream, content_encoding: str = "") -> bytes:
+    """The request body read from ``stream`` (None when there is none), gunzipped when the client
+    compressed it; both the bytes sent and the bytes inflated are capped (zip bombs, and Django's
+    own cap, which would answer an HTML 400 instead of the API's JSON 413)."""
+    limit = settings.OPENLINEAGE_MAX_BODY_BYTES
+    body = stream.read(limit + 1) if stream is not None else b""
+    if len(body) > limit:
+        raise BodyTooLarge(f"the body is larger than {limit} bytes (OPENLINEAGE_MAX_BODY_BYTES); send smaller batches")
     if "gzip" not in (content_encoding or "").lower():
         return body
     try:
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        data = inflater.decompress(body, MAX_BODY_BYTES + 1)
+        data = inflater.decompress(body, limit + 1)
     except zlib.error as exc:
         raise InvalidEvent(f"the body says Content-Encoding: gzip but is not valid gzip ({exc})") from None
-    if len(data) > MAX_BODY_BYTES:
-        raise InvalidEvent(f"the decompressed body is larger than {MAX_BODY_BYTES} bytes")
+    if len(data) > limit:
+        raise BodyTooLarge(f"the decompressed body is larger than {limit} bytes (OPENLINEAGE_MAX_BODY_BYTES)")
     return data
 
 
-def _parse_time(value, where: str) -> datetime:
-    if not isinstance(value, str) or not value:
-        raise InvalidEvent(f"{where} is required: an ISO 8601 date-time such as 2024-05-01T12:00:00Z")
+def _refuse_constant(name: str):
+    raise InvalidEvent(f"the body holds {name}, which is not JSON (numbers must be finite)")
+
+
+def openlineage_parse(raw: bytes):
+    """The JSON body as Python values, refusing what cannot be stored or walked safely: NaN and
+    Infinity, nesting deeper than MAX_DEPTH, and NUL characters (PostgreSQL cannot store them)."""
+    try:
+        body = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, InvalidEvent):
+            raise
+        raise InvalidEvent(f"the body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidEvent(f"the body nests deeper than {MAX_DEPTH} levels") from None
+    _check_depth_and_text(body)
+    return body
+
+
+def _check_depth_and_text(body) -> None:
+    # Iterative, so a deep body cannot exhaust the stack here either.
+    pending = [(body, 1, "$")]
+    while pending:
+        value, depth, path = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidEvent(f"the body nests deeper than {MAX_DEPTH} levels (at {path[:200]})")
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidEvent(f"{path}: text may not contain the NUL character (\\u0000)")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    raise InvalidEvent(f"{path}: a key may not contain the NUL character (\\u0000)")
+                pending.append((item, depth + 1, f"{path}.{key}"))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1, f"{path}[{i}]") for i, item in enumerate(value))
+
+
+def _parse_time(value: str, where: str) -> datetime:
     text = value.strip().replace("z", "Z")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidEvent(f"{where} {value!r} is not an ISO 8601 date-time") from None
+        raise InvalidEvent(f"{where}: {value[:100]!r} is not an ISO 8601 date-time") from None
     if moment.tzinfo is None:  # the spec asks for an offset; Marquez reads a bare time as UTC, so do we
         moment = moment.replace(tzinfo=UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise InvalidEvent(f"{where}: {value[:100]!r} is not between the years {EARLIEST_YEAR} and {LATEST_YEAR} (UTC)")
     return moment
 
 
-def _dataset_refs(event: dict, key: str, where: str) -> list[dict]:
-    refs = event.get(key) or []
-    if not isinstance(refs, list):
-        raise InvalidEvent(f"{where}{key} must be a list of datasets")
-    for i, ref in enumerate(refs):
-        _dataset_ref(ref, f"{where}{key}[{i}]")
-    return refs
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
 
 
-def _dataset_ref(ref, where: str) -> None:
-    if not isinstance(ref, dict):
-        raise InvalidEvent(f"{where} must be an object with namespace and name")
-    for part in ("namespace", "name"):
-        if not isinstance(ref.get(part), str) or not ref[part].strip():
-            raise InvalidEvent(f"{where}.{part} is required (a non-empty string)")
+def _check_length(value, limit: int, where: str) -> None:
+    # Longer names would have to be cut to be stored, and two cut names could then be one.
+    if isinstance(value, str) and len(value) > limit:
+        raise InvalidEvent(f"{where}: {len(value)} characters is longer than the {limit} Provcat can keep")
 
 
-def _job(event: dict) -> dict:
+def _check_name(value, limit: int, where: str) -> None:
+    """A namespace or name that identifies a job, dataset or column: not blank, and short enough."""
+    if isinstance(value, str) and not value.strip():
+        raise InvalidEvent(f"{where}: a name may not be empty")
+    _check_length(value, limit, where)
+
+
+def _dataset_refs(event: dict, kind: str) -> list[tuple[str, dict]]:
+    """The dataset references the applier will read for an event of this kind (RunEvent...)."""
+    # Runs before the schema check too, so it takes nothing's type on trust.
+    if kind == "DatasetEvent":
+        return [("$.dataset", event.get("dataset"))]
+    refs = [(key, event.get(key)) for key in ("inputs", "outputs")]
+    return [(f"$.{key}[{i}]", ref) for key, listed in refs if isinstance(listed, list) for i, ref in enumerate(listed)]
+
+
+def _check_bounds(event: dict, kind: str) -> None:
+    """Fan-out and lengths; runs before the schema check, so it only trusts what it looks at."""
+    most = settings.OPENLINEAGE_MAX_DATASETS_PER_EVENT
+    for key in ("inputs", "outputs"):
+        refs = event.get(key)
+        if isinstance(refs, list) and len(refs) > most:
+            raise InvalidEvent(
+                f"$.{key}: {len(refs)} datasets is more than {most} per event (OPENLINEAGE_MAX_DATASETS_PER_EVENT); "
+                f"split the run into several events"
+            )
+    alias_length = _max_length(DatasetAlias, "name")
+    namespace_length = _max_length(DatasetAlias, "namespace")
+    field_length = _max_length(CatalogueField, "name")
+    _check_length(event.get("producer"), _max_length(Agent, "uri"), "$.producer")
     job = event.get("job")
-    if not isinstance(job, dict):
-        raise InvalidEvent("job is required: an object with namespace and name")
-    for part in ("namespace", "name"):
-        if not isinstance(job.get(part), str) or not job[part].strip():
-            raise InvalidEvent(f"job.{part} is required (a non-empty string)")
-    return job
+    if isinstance(job, dict):
+        _check_name(job.get("namespace"), _max_length(OpenLineageEvent, "job_namespace"), "$.job.namespace")
+        _check_name(job.get("name"), _max_length(OpenLineageEvent, "job_name"), "$.job.name")
+    entries = 0
+    for where, ref in _dataset_refs(event, kind):
+        if not isinstance(ref, dict):
+            continue
+        _check_name(ref.get("namespace"), namespace_length, f"{where}.namespace")
+        _check_name(ref.get("name"), alias_length, f"{where}.name")
+        facet = (ref.get("facets") or {}).get("columnLineage") if isinstance(ref.get("facets"), dict) else None
+        fields = facet.get("fields") if isinstance(facet, dict) else None
+        if not isinstance(fields, dict):
+            continue
+        for column, spec in fields.items():
+            at = f"{where}.facets.columnLineage.fields.{column[:50]}"
+            _check_name(column, field_length, at)
+            sources = spec.get("inputFields") if isinstance(spec, dict) else None
+            sources = sources if isinstance(sources, list) else []
+            entries += 1 + len(sources)
+            for j, source in enumerate(sources):
+                if isinstance(source, dict):
+                    _check_name(source.get("namespace"), namespace_length, f"{at}.inputFields[{j}].namespace")
+                    _check_name(source.get("name"), alias_length, f"{at}.inputFields[{j}].name")
+                    _check_name(source.get("field"), field_length, f"{at}.inputFields[{j}].field")
+    if entries > settings.OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT:
+        raise InvalidEvent(
+            f"column lineage: {entries} columns and input fields is more than "
+            f"{settings.OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT} per event (OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT)"
+        )
+
+
+def _facets_validate(event: dict, kind: str) -> None:
+    """The facets the applier reads, against their official facet schemas (a facet marked
+    ``_deleted`` only says it is gone, and has nothing else to check)."""
+    places = []
+    job = event.get("job")
+    if isinstance(job, dict):
+        places.append(("$.job.facets", job.get("facets"), READ_FACETS["job.facets"]))
+    for where, ref in _dataset_refs(event, kind):
+        if isinstance(ref, dict):
+            for key in ("facets", "inputFacets", "outputFacets"):
+                places.append((f"{where}.{key}", ref.get(key), READ_FACETS[key]))
+    for where, facets, expected in places:
+        if not isinstance(facets, dict):
+            continue  # the event's own schema says what is wrong with it
+        for key, name in expected.items():
+            facet = facets.get(key)
+            if facet is None or (isinstance(facet, dict) and facet.get("_deleted") is True):
+                continue
+            facet_validate(facet, name, f"{where}.{key}")
 
 
 def openlineage_validate(event) -> dict:
-    """Check the 2-0-2 essentials; returns the fields to store. Raises InvalidEvent with the reason."""
+    """Check an event against the official schema of its spec version, the facets the applier
+    reads against theirs, and Provcat's bounds; returns the fields to store. Raises InvalidEvent
+    naming the JSON path of the first problem."""
     if not isinstance(event, dict):
-        raise InvalidEvent("an event is a JSON object")
-    schema_url = event.get("schemaURL")
-    if not isinstance(schema_url, str) or not schema_url:
-        raise InvalidEvent(
-            "schemaURL is required, e.g. https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
-        )
-    kind = next((k for suffix, k in SCHEMA_SUFFIXES.items() if schema_url.endswith(suffix)), None)
-    if kind is None:
-        raise InvalidEvent(f"schemaURL {schema_url!r} does not end in #/$defs/RunEvent, JobEvent or DatasetEvent")
-    producer = event.get("producer")
-    if not isinstance(producer, str) or not producer.strip():
-        raise InvalidEvent("producer is required: a URI naming the software that sent the event")
+        raise InvalidEvent("$: an event is a JSON object")
+    try:
+        schema = event_schema_for(event)
+        _check_bounds(event, schema.kind)
+        _facets_validate(event, schema.kind)
+        event_validate(event, schema)
+    except SpecError as exc:
+        raise InvalidEvent(str(exc)) from None
+    kind = EVENT_KINDS[schema.kind]
     stored = {
         "kind": kind,
-        "event_time": _parse_time(event.get("eventTime"), "eventTime"),
+        "event_time": _parse_time(event["eventTime"], "$.eventTime"),
         "event_type": "",
         "run_id": "",
         "job_namespace": "",
         "job_name": "",
     }
     if kind == OpenLineageEvent.Kind.RUN:
-        run = event.get("run")
-        if not isinstance(run, dict):
-            raise InvalidEvent("run is required: an object with runId")
         try:
-            stored["run_id"] = str(uuid.UUID(str(run.get("runId"))))
+            stored["run_id"] = str(uuid.UUID(event["run"]["runId"]))
         except ValueError:
-            raise InvalidEvent(f"run.runId must be a UUID, not {run.get('runId')!r}") from None
-        event_type = event.get("eventType")
-        if event_type is not None and event_type not in RUN_STATES:
-            raise InvalidEvent(f"eventType {event_type!r} is not one of {', '.join(sorted(RUN_STATES))}")
-        stored["event_type"] = event_type or ""
+            raise InvalidEvent(f"$.run.runId: {event['run']['runId'][:100]!r} is not a UUID") from None
+        stored["event_type"] = event.get("eventType") or ""
     if kind in (OpenLineageEvent.Kind.RUN, OpenLineageEvent.Kind.JOB):
-        job = _job(event)
-        stored["job_namespace"], stored["job_name"] = job["namespace"][:500], job["name"][:500]
-        _dataset_refs(event, "inputs", "")
-        _dataset_refs(event, "outputs", "")
-    else:
-        _dataset_ref(event.get("dataset"), "dataset")
+        stored["job_namespace"], stored["job_name"] = event["job"]["namespace"], event["job"]["name"]
     return stored
 
 
 def openlineage_events_store(*, events: list, user) -> list[OpenLineageEvent]:
     """Validate every event, then keep them all (or none) and queue their application."""
+    if len(events) > settings.OPENLINEAGE_MAX_BATCH:
+        raise InvalidEvent(f"a batch holds at most {settings.OPENLINEAGE_MAX_BATCH} events (OPENLINEAGE_MAX_BATCH)")
     validated = []
     for i, event in enumerate(events):
         try:
@@ -485,18 +623,43 @@ def _transformation(source_ref: dict, spec: dict) -> tuple[str, str]:
 
 
 def openlineage_event_apply(*, event_id: int) -> None:
-    """Apply one stored event to the catalogue (idempotent; does nothing if already applied)."""
+    """Apply one stored event to the catalogue (idempotent; does nothing if already applied).
+
+    An event whose application still raises (stored before today's checks, or a fault in the
+    applier) is a poison event: its writes are undone, it is marked failed with the reason for
+    the admin, and it is never picked up again until an admin asks ("apply again"), so it cannot
+    block the events after it. A database that is down is not the event's fault: that raises,
+    and the task is retried.
+    """
     with transaction.atomic():
-        event = (
-            OpenLineageEvent.objects.select_for_update(of=("self",))
-            .select_related("received_by")
-            .filter(pk=event_id)
-            .first()
-        )
-        if event is None or event.processed_at is not None:
+        try:
+            event = (
+                OpenLineageEvent.objects.select_for_update(of=("self",))
+                .select_related("received_by")
+                .filter(pk=event_id, processed_at__isnull=True, failed_at__isnull=True)
+                .first()
+            )
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:  # e.g. a stored time the driver cannot read back (a client-side error)
+            return _event_fail(event_id, exc)
+        if event is None:
             return
         applier = _Applier(event)
-        applier.apply()
+        try:
+            with transaction.atomic():  # a savepoint: a failure undoes this event's writes only
+                applier.apply()
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            return _event_fail(event_id, exc)
         event.problems = applier.problems
         event.processed_at = timezone.now()
         event.save(update_fields=["problems", "processed_at"])
+
+
+def _event_fail(event_id: int, exc: Exception) -> None:
+    # The traceback goes to the log for operators; the admin gets the exception's own words.
+    logger.exception("OpenLineage event %s could not be applied; marked failed", event_id)
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    OpenLineageEvent.objects.filter(pk=event_id).update(failed_at=timezone.now(), error=error)

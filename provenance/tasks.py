@@ -43,12 +43,13 @@ def lineage_sweep() -> dict:
     # Events younger than this are probably still on their way through their own task.
     cutoff = timezone.now() - timedelta(seconds=10)
     events = list(
-        OpenLineageEvent.objects.filter(processed_at__isnull=True, received_at__lt=cutoff)
+        # A failed (poison) event waits for an admin's "apply again", so the sweep never spins on it.
+        OpenLineageEvent.objects.filter(processed_at__isnull=True, failed_at__isnull=True, received_at__lt=cutoff)
         .order_by("id")
         .values_list("id", flat=True)[:1000]
     )
     for event_id in events:
-        openlineage_event_apply(event_id=event_id)
+        openlineage_event_apply(event_id=event_id)  # a poison event is marked failed, not raised
     applied = lineage.lineage_process_pending()
     if applied or events:
         logger.info("lineage sweep applied %s requests and %s events", applied, len(events))

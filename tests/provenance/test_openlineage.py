@@ -179,15 +179,15 @@ def good_event(**overrides):
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"eventTime": None}, "eventTime is required"),
+        ({"eventTime": None}, "$: 'eventTime' is a required property"),
         ({"eventTime": "yesterday"}, "not an ISO 8601"),
-        ({"producer": None}, "producer is required"),
-        ({"schemaURL": None}, "schemaURL is required"),
-        ({"schemaURL": "https://example.org/whatever.json"}, "does not end in"),
-        ({"run": {"runId": "not-a-uuid"}}, "run.runId must be a UUID"),
-        ({"job": {"namespace": "ns"}}, "job.name is required"),
-        ({"eventType": "DONE"}, "eventType 'DONE'"),
-        ({"outputs": [{"namespace": "ns"}]}, "outputs[0].name is required"),
+        ({"producer": None}, "$: 'producer' is a required property"),
+        ({"schemaURL": "https://example.org/whatever.json"}, "does not name an OpenLineage event schema"),
+        ({"run": {"runId": "not-a-uuid"}}, "$.run.runId: 'not-a-uuid' is not a UUID"),
+        ({"job": {"namespace": "ns"}}, "$.job: 'name' is a required property"),
+        ({"job": {"namespace": "ns", "name": " "}}, "$.job.name: a name may not be empty"),
+        ({"eventType": "DONE"}, "$.eventType: 'DONE' is not one of"),
+        ({"outputs": [{"namespace": "ns"}]}, "$.outputs[0]: 'name' is a required property"),
     ],
 )
 def test_invalid_event_is_refused_with_a_clear_reason(client, token, change, reason):

@@ -96,7 +96,9 @@ def job_facets(draw):
             "_producer": PRODUCERS[0],
             "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/SourceCodeLocationJobFacet.json#/$defs/SourceCodeLocationJobFacet",
             "type": "git",
-            "url": draw(st.sampled_from(["https://github.com/example/etl", "https://github.com/example/etl/tree/main"])),
+            "url": draw(
+                st.sampled_from(["https://github.com/example/etl", "https://github.com/example/etl/tree/main"])
+            ),
         }
     return facets
 

@@ -198,3 +198,46 @@ def test_no_operation_answers_5xx_or_writes_outside_the_editors_organisation(edi
     for method in ("POST", "PATCH", "DELETE"):
         assert statuses[method, 2] > 0, (method, statuses)
     assert organisation_snapshot("dft") == before
+
+
+CKAN_PARAMETERS = {
+    "package_list": ["limit", "offset"],
+    "package_show": ["id", "use_default_schema"],
+    "package_search": ["q", "fq", "rows", "start", "sort", "facet", "facet.field", "facet.limit", "facet.mincount"],
+    "organization_list": ["all_fields", "limit", "offset", "sort", "organizations"],
+    "organization_show": ["id", "include_datasets"],
+    "status_show": [],
+}
+hostile_values = st.one_of(
+    st.sampled_from(["1e23", "-1", "NaN", "9" * 5000, "[", "{}", '["a"]', "title:x", "a:[1 TO", "\x00", "ohs"]),
+    st.text(max_size=30),
+    st.integers().map(str),
+)
+
+
+@st.composite
+def ckan_requests(draw):
+    action = draw(st.sampled_from(sorted(CKAN_PARAMETERS)))
+    names = CKAN_PARAMETERS[action]
+    params = draw(st.dictionaries(st.sampled_from(names), hostile_values, max_size=4)) if names else {}
+    return action, params, draw(st.sampled_from(["GET", "POST"]))
+
+
+def test_ckan_actions_answer_a_json_envelope_for_any_parameters(client, db, make_dataset):
+    make_dataset("Hospital admissions")
+
+    @given(request=ckan_requests())
+    @hypothesis_settings(
+        max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+    )
+    def run(request):
+        action, params, method = request
+        if method == "GET":
+            response = client.get(f"/api/3/action/{action}", params)
+        else:
+            response = client.post(f"/api/3/action/{action}", params, content_type="application/json")
+        assert response.status_code < 500, (action, params, method)
+        body = response.json()
+        assert body["success"] is (response.status_code == 200), body
+
+    run()

@@ -438,6 +438,9 @@ def _part_update(part, *, dataset: Dataset, user, data: dict, exclude: list[str]
     for name, value in data.items():
         setattr(part, name, value)
     part.full_clean(exclude=exclude)
+    # full_clean skips constraints on excluded fields, and every part's uniqueness
+    # (e.g. one field name per dataset) involves its dataset.
+    part.validate_constraints()
     _with_user(part, user).save()
     _bump(dataset, user)
     _parts_changed(dataset.pk, [part])

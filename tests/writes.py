@@ -52,3 +52,31 @@ def record_check(dataset, name, outcome, *, user=None, **data):
 
 def derive(source, derived, *, user=None, **extra):
     return provenance_services.derivation_add(derived=derived, source=source, user=user or actor(), **extra)
+
+
+def organisation_snapshot(organisation_slug: str) -> dict:
+    """Everything of one organisation a write could touch, in comparable form."""
+    from catalogue.models import (
+        Dataset,
+        Distribution,
+        Field,
+        Membership,
+        QualityMeasurement,
+        ValidationCheck,
+    )
+    from provenance.models import DatasetAlias, Derivation, FieldDerivation
+
+    datasets = Dataset.objects.filter(publisher__slug=organisation_slug)
+    ids = list(datasets.values_list("pk", flat=True))
+    return {
+        "datasets": sorted(datasets.values_list("pk", "slug", "title", "status", "revision", "access_rights")),
+        "history": Dataset.history.filter(id__in=ids).count(),
+        "distributions": sorted(Distribution.objects.filter(dataset__in=ids).values_list("pk", "access_url")),
+        "fields": sorted(Field.objects.filter(dataset__in=ids).values_list("pk", "name", "definition")),
+        "checks": ValidationCheck.objects.filter(dataset__in=ids).count(),
+        "measurements": QualityMeasurement.objects.filter(dataset__in=ids).count(),
+        "derivations": Derivation.objects.filter(derived__in=ids).count(),
+        "field_derivations": FieldDerivation.objects.filter(derived__dataset__in=ids).count(),
+        "aliases": DatasetAlias.objects.filter(dataset__in=ids).count(),
+        "members": sorted(Membership.objects.filter(organisation__slug=organisation_slug).values_list("user", "role")),
+    }

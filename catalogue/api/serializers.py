@@ -313,6 +313,7 @@ class MembershipSerializer(ModelSerializer):
         model = Membership
         fields = ["id", "organisation", "user", "role", "created_at"]
         read_only_fields = ["created_at"]
+        extra_kwargs = {"role": {"required": True}}
         validators = []
 
 

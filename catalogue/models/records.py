@@ -5,6 +5,7 @@ who may see or change a record is decided in catalogue/access.py, writes live in
 catalogue/services.py and reads in catalogue/queries.py (who may see what: catalogue/access.py).
 """
 
+import re
 import uuid
 
 from django.conf import settings
@@ -29,7 +30,8 @@ def mint_uri(kind: str, key: str) -> str:
 
 
 def unique_slug(model, text: str, *, max_length: int = 100, exclude_pk=None) -> str:
-    base = slugify(text)[: max_length - 8].strip("-") or "item"
+    # slugify keeps underscores, which slug_validator (and every URL pattern) refuses.
+    base = re.sub(r"[-_]+", "-", slugify(text))[: max_length - 8].strip("-") or "item"
     slug, n = base, 2
     qs = model.objects.all()
     if exclude_pk is not None:

@@ -32,14 +32,29 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false), not {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {value}")
+    return value
+
+
+def env_header(name: str, default: str) -> tuple[str, str] | None:
+    """A request header and the value that marks a request as HTTPS, written
+    "X-Forwarded-Proto: https", as Django's SECURE_PROXY_SSL_HEADER wants it; "" for none."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    header, sep, value = (part.strip() for part in raw.partition(":"))
+    if not sep or not value or not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfigured(f'{name} must look like "X-Forwarded-Proto: https", not {raw!r}')
+    return "HTTP_" + header.upper().replace("-", "_"), value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -166,10 +181,25 @@ STORAGES = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS. With DEBUG off Provcat expects to be served over HTTPS, usually by gunicorn behind
+# a TLS-terminating proxy that says so in a header; each part can be switched by its variable.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# Only a proxy that overwrites this header may be trusted with it: a client talking to
+# gunicorn directly could otherwise claim HTTPS. "" switches it off.
+SECURE_PROXY_SSL_HEADER = env_header("SECURE_PROXY_SSL_HEADER", "" if DEBUG else "X-Forwarded-Proto: https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The container's own health check speaks plain HTTP to 127.0.0.1.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Browsers remember HSTS for this long; subdomains and the preload list are opt-in because
+# they bind every other host of the domain and are slow to undo.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# How many proxies in front of Provcat append to X-Forwarded-For: the client address that
+# login lockouts and rate limits count is the one the nearest trusted proxy saw. 0 (the
+# default) trusts no header and counts REMOTE_ADDR, so a client cannot pick its own address.
+PROVCAT_PROXY_COUNT = env_int("PROVCAT_PROXY_COUNT", 0, minimum=0)
 
 # Celery. No broker configured: tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")

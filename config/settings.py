@@ -6,6 +6,7 @@ and CELERY_BROKER_URL=redis://..., it runs on PostgreSQL with real Celery worker
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "simple_history",
+    "axes",
     "provenance",
     "catalogue",
     "catalogue.demo",
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -161,6 +165,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, every login for that pair is refused (429, registration/locked_out.html),
+# the right password too, until AXES_COOLOFF_MINUTES pass without another try. Attempts are
+# rows in the database, so every web process counts the same ones. It covers the site and
+# admin logins and DRF's session login (all go through authenticate(request=...)).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address is the one rate limits count (config.throttling), so a client cannot escape a
+# lockout by sending its own X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "config.throttling.client_address"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -236,14 +257,33 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
-# Publisher: the REST API's throttling (per user, per anonymous address).
+# Rate limits (config/throttling.py), counted in the "throttle" cache shared by every process:
+# the REST API per user and per anonymous address; the CKAN action API, /catalog and
+# OpenLineage ingestion each with a rate of their own, per user or else per address.
+# Over a limit: 429 with Retry-After (JSON on /api/). "none" switches a limit off.
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "rest_framework.throttling.AnonRateThrottle",
-    "rest_framework.throttling.UserRateThrottle",
+    "config.throttling.AnonRateThrottle",
+    "config.throttling.UserRateThrottle",
+    "config.throttling.ScopeRateThrottle",
 ]
+
+
+def env_rate(name: str, default: str) -> str | None:
+    raw = env_str(name, default).strip()
+    if raw.lower() == "none":
+        return None
+    number, _, period = raw.partition("/")
+    if not (number.isdigit() and int(number) > 0 and period[:1] in ("s", "m", "h", "d")):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 600/minute (or none), not {raw!r}")
+    return raw
+
+
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
-    "anon": env_str("API_THROTTLE_ANON", "600/minute"),
-    "user": env_str("API_THROTTLE_USER", "3000/minute"),
+    "anon": env_rate("API_THROTTLE_ANON", "600/minute"),
+    "user": env_rate("API_THROTTLE_USER", "3000/minute"),
+    "ckan": env_rate("API_THROTTLE_CKAN", "600/minute"),
+    "catalog": env_rate("API_THROTTLE_CATALOG", "300/minute"),
+    "openlineage": env_rate("API_THROTTLE_OPENLINEAGE", "120/minute"),
 }
 
 # Publisher: link checks (MQA accessibility). Fetching from loopback is allowed only where
@@ -283,11 +323,41 @@ PROVCAT_PAGE_CACHE_SECONDS = env_int("PROVCAT_PAGE_CACHE_SECONDS", 300)
 PAGE_CACHE_URL = env_str("PAGE_CACHE_URL", "")
 if PAGE_CACHE_URL and not PAGE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"PAGE_CACHE_URL must be a redis:// URL, not {PAGE_CACHE_URL!r}")
+
+
+def redis_url_next_database(url: str) -> str:
+    """The same Redis server as ``url``, one database number up (redis://h:6379/0 -> /1)."""
+    head, _, tail = url.partition("?")
+    base, slash, db = head.rpartition("/")
+    if slash and db.isdigit() and base.count("/") >= 2:
+        return f"{base}/{int(db) + 1}" + (f"?{tail}" if tail else "")
+    return head.rstrip("/") + "/1" + (f"?{tail}" if tail else "")
+
+
+# Where rate limits count: THROTTLE_CACHE_URL; else the page cache's Redis (its own key
+# prefix); else the broker's Redis server, one database above the broker's (never the broker's
+# own database, which a cache clear would empty). Only the embedded mode (no broker) counts in
+# process memory, which is right there: it has one process.
+THROTTLE_CACHE_URL = env_str("THROTTLE_CACHE_URL", "") or PAGE_CACHE_URL
+if not THROTTLE_CACHE_URL and CELERY_BROKER_URL:
+    if not CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("THROTTLE_CACHE_URL must be set (redis://...) when the broker is not Redis")
+    THROTTLE_CACHE_URL = redis_url_next_database(CELERY_BROKER_URL)
+if THROTTLE_CACHE_URL and not THROTTLE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"THROTTLE_CACHE_URL must be a redis:// URL, not {THROTTLE_CACHE_URL!r}")
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PAGE_CACHE_URL}
     if PAGE_CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": THROTTLE_CACHE_URL,
+        "KEY_PREFIX": "throttle",
+    }
+    if THROTTLE_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
 }
 
 LOGGING = {

@@ -55,6 +55,16 @@ def _commits_run_on_commit_work(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _own_rate_limit_counters(settings):
+    """Rate limits count per client address in a cache shared by processes (Redis on
+    PostgreSQL runs); every test client is 127.0.0.1. Each test counts under a key prefix of
+    its own, so one test's requests (or a parallel worker's) never throttle another's."""
+    import uuid
+
+    settings.CACHES = {**settings.CACHES, "throttle": {**settings.CACHES["throttle"], "KEY_PREFIX": uuid.uuid4().hex}}
+
+
+@pytest.fixture(autouse=True)
 def _no_link_checks(settings):
     # Saving a distribution nudges a link check of its URLs; tests that want one switch it on
     # (and serve the links from 127.0.0.1), so no test reaches outside by accident.

@@ -21,6 +21,7 @@ from catalogue.access import catalogued_datasets
 from catalogue.dcat.pages import BadRequest, parse_when
 from catalogue.models import Dataset, Distribution, Organisation
 from catalogue.search.query import matching_dataset_ids
+from config.throttling import rate_limited
 
 MAX_ROWS = 1000
 FACET_FIELDS = ("organization", "tags", "res_format", "license_id", "groups")
@@ -478,6 +479,7 @@ def _params(request: HttpRequest) -> dict:
 
 
 @csrf_exempt
+@rate_limited("ckan")
 def action(request: HttpRequest, name: str) -> JsonResponse:
     if request.method not in ("GET", "POST"):
         return _envelope(

@@ -18,6 +18,7 @@ from catalogue.models import Dataset, RdfRecord
 from catalogue.rdf import dcat
 from catalogue.rdf.formats import BY_SUFFIX, FORMATS, RdfFormat
 from catalogue.rdf.record import records_for
+from config.throttling import rate_limited
 
 
 def _bad_request(error: pages.BadRequest) -> HttpResponse:
@@ -33,6 +34,7 @@ def _with_validators(response: HttpResponse, *, etag: str | None, last_modified)
 
 
 @require_safe
+@rate_limited("catalog")
 def catalog(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
     fmt = negotiate(request, suffix)
     if fmt is None:
@@ -75,6 +77,7 @@ def catalog(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
 
 
 @require_safe
+@rate_limited("catalog")
 def catalog_dump(request: HttpRequest, suffix: str) -> HttpResponse:
     """The whole catalogue in one streamed document (no paging), for bulk harvesters."""
     fmt = BY_SUFFIX.get(suffix)
@@ -134,6 +137,7 @@ def rdf_response_or_none(request: HttpRequest, dataset: Dataset) -> HttpResponse
 
 
 @require_safe
+@rate_limited("catalog")
 def dataset_rdf(request: HttpRequest, slug: str, suffix: str) -> HttpResponse:
     fmt = BY_SUFFIX.get(suffix)
     dataset = catalogued_datasets().filter(slug=slug).first()
@@ -149,6 +153,7 @@ ATOM = "application/atom+xml"
 
 
 @require_safe
+@rate_limited("catalog")
 def catalog_changes(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
     """What entered, changed in or left the catalogue since ``since``: JSON, or Atom
     (``.atom`` or Accept: application/atom+xml)."""

@@ -320,6 +320,8 @@ SPECTACULAR_SETTINGS.update(
 # scans the templates), so a script injected into a page despite the escaping cannot run.
 # The dataset page's schema.org JSON-LD is a data block, which CSP does not execute or block.
 # The API docs use drf-spectacular's split Swagger view, whose start-up script is a file.
+# (Redoc builds its styles as inline <style> at run time and fails under this policy, even
+# with a nonce: /api/redoc/ now leads to the Swagger UI docs.)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -64,7 +64,6 @@ def pages(make_dataset, ohs, bob, django_capture_on_commit_callbacks):
         (anonymous, "/accounts/login/"),
         (anonymous, "/admin/login/"),
         (anonymous, "/api/docs/"),
-        (anonymous, "/api/redoc/"),
         (anonymous, "/api/v1/datasets/"),
         (anonymous, "/catalog.ttl"),
         (anonymous, "/datasets/no-such-dataset/"),
@@ -122,3 +121,8 @@ def test_no_template_contains_inline_script_or_style():
         if (found := inline_code(re.sub(r"{%.*?%}|{{.*?}}", "x", f.read_text(), flags=re.S)))
     }
     assert offenders == {}
+
+
+def test_the_old_redoc_address_leads_to_the_docs_that_work_under_the_policy(client, db):
+    response = client.get("/api/redoc/")
+    assert (response.status_code, response["Location"]) == (301, "/api/docs/")

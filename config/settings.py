@@ -327,7 +327,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        # Swagger UI draws its icons and the demo shows thumbnails from data: URIs.
+        # Swagger UI draws some of its icons from data: URIs in its stylesheet.
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

@@ -11,14 +11,18 @@ Django views (the CKAN action API, /catalog) take the ``rate_limited`` decorator
 from __future__ import annotations
 
 import functools
+import logging
 import math
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.connection import ConnectionProxy
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
+
+logger = logging.getLogger(__name__)
 
 THROTTLE_CACHE_ALIAS = "throttle"
 API_PREFIXES = ("/api/",)
@@ -71,12 +75,18 @@ class SharedRateMixin:
         now = self.timer()
         window = int(now // self.duration)
         counter = f"{key}:{window}"
-        self.cache.add(counter, 0, timeout=self.duration + 1)
         try:
-            count = self.cache.incr(counter)
-        except ValueError:  # the counter expired between add and incr
-            self.cache.add(counter, 1, timeout=self.duration + 1)
-            count = 1
+            self.cache.add(counter, 0, timeout=self.duration + 1)
+            try:
+                count = self.cache.incr(counter)
+            except ValueError:  # the counter expired between add and incr
+                self.cache.add(counter, 1, timeout=self.duration + 1)
+                count = 1
+        except (RedisError, OSError) as exc:
+            # A limit that cannot be counted lets the request through: Redis being away must
+            # not turn every API and catalogue request into a 500.
+            logger.warning("rate limit %s not counted, the throttle cache is unavailable: %s", self.scope, exc)
+            return True
         if count <= self.num_requests:
             return True
         self.retry_after = (window + 1) * self.duration - now

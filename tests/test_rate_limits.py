@@ -163,3 +163,13 @@ def test_a_bad_rate_is_refused_with_its_name(tmp_path):
     out = _cache_settings_in_subprocess({"PROVCAT_VAR_DIR": str(tmp_path), "API_THROTTLE_CKAN": "lots"})
     assert out.returncode != 0
     assert "API_THROTTLE_CKAN must be a rate" in out.stderr
+
+
+def test_requests_go_through_when_the_throttle_cache_is_unreachable(db, settings, low_rates):
+    # Nothing listens on port 9 of 127.0.0.1: the limit cannot be counted, the request is served.
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"},
+    }
+    answers = [Client().get("/api/3/action/package_list").status_code for _ in range(5)]
+    assert answers == [200] * 5

@@ -56,12 +56,16 @@ def _commits_run_on_commit_work(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _own_rate_limit_counters(settings):
-    """Rate limits count per client address in a cache shared by processes (Redis on
-    PostgreSQL runs); every test client is 127.0.0.1. Each test counts under a key prefix of
-    its own, so one test's requests (or a parallel worker's) never throttle another's."""
+    """Every test client is 127.0.0.1, so rate limits would count across tests (and across
+    parallel workers, in the shared Redis). Each test counts in its own process-memory
+    cache instead, and talks to no Redis it did not ask for; tests/test_rate_limits.py puts
+    the configured shared cache back to test the limits themselves."""
     import uuid
 
-    settings.CACHES = {**settings.CACHES, "throttle": {**settings.CACHES["throttle"], "KEY_PREFIX": uuid.uuid4().hex}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex},
+    }
 
 
 @pytest.fixture(autouse=True)

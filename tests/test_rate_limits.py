@@ -17,6 +17,19 @@ from rest_framework.authtoken.models import Token
 
 from config.throttling import ScopeRateThrottle
 
+# The throttle cache the settings configure (Redis on PostgreSQL runs), read before the
+# suite's per-test stand-in (tests/conftest.py) replaces it.
+CONFIGURED_THROTTLE_CACHE = dict(django_settings.CACHES["throttle"])
+
+
+@pytest.fixture(autouse=True)
+def configured_throttle_cache(settings):
+    """The limits here count in the configured cache, under a key prefix of this test's own."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {**CONFIGURED_THROTTLE_CACHE, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+    }
+
 
 @pytest.fixture
 def low_rates(settings):
@@ -38,6 +51,11 @@ def _spent(responses):
     assert refused.status_code == 429
     assert 1 <= int(refused["Retry-After"]) <= 60
     return refused
+
+
+def test_the_suite_counts_limits_in_the_configured_shared_cache(settings):
+    if settings.CELERY_BROKER_URL:
+        assert settings.CACHES["throttle"]["BACKEND"].endswith("RedisCache")
 
 
 def test_rest_api_answers_429_with_retry_after_in_json(db, low_rates):
@@ -97,7 +115,7 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_count(db, low_rates):
 
 
 def _redis_throttle_location() -> str:
-    location = django_settings.CACHES["throttle"].get("LOCATION", "")
+    location = CONFIGURED_THROTTLE_CACHE.get("LOCATION", "")
     if not location.startswith("redis://"):
         pytest.skip("needs Redis (CELERY_BROKER_URL=redis://..., as .ci/run sets)")
     return location

@@ -6,6 +6,7 @@ and CELERY_BROKER_URL=redis://..., it runs on PostgreSQL with real Celery worker
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -32,14 +33,29 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false), not {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {value}")
+    return value
+
+
+def env_header(name: str, default: str) -> tuple[str, str] | None:
+    """A request header and the value that marks a request as HTTPS, written
+    "X-Forwarded-Proto: https", as Django's SECURE_PROXY_SSL_HEADER wants it; "" for none."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    header, sep, value = (part.strip() for part in raw.partition(":"))
+    if not sep or not value or not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfigured(f'{name} must look like "X-Forwarded-Proto: https", not {raw!r}')
+    return "HTTP_" + header.upper().replace("-", "_"), value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -79,6 +95,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "simple_history",
+    "axes",
+    "csp",
     "provenance",
     "catalogue",
     "catalogue.demo",
@@ -95,7 +113,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +169,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, every login for that pair is refused (429, registration/locked_out.html),
+# the right password too, until AXES_COOLOFF_MINUTES pass without another try. Attempts are
+# rows in the database, so every web process counts the same ones. It covers the site and
+# admin logins and DRF's session login (all go through authenticate(request=...)).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address is the one rate limits count (config.throttling), so a client cannot escape a
+# lockout by sending its own X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "config.throttling.client_address"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -168,10 +206,25 @@ STORAGES = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS. With DEBUG off Provcat expects to be served over HTTPS, usually by gunicorn behind
+# a TLS-terminating proxy that says so in a header; each part can be switched by its variable.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# Only a proxy that overwrites this header may be trusted with it: a client talking to
+# gunicorn directly could otherwise claim HTTPS. "" switches it off.
+SECURE_PROXY_SSL_HEADER = env_header("SECURE_PROXY_SSL_HEADER", "" if DEBUG else "X-Forwarded-Proto: https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The container's own health check speaks plain HTTP to 127.0.0.1.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Browsers remember HSTS for this long; subdomains and the preload list are opt-in because
+# they bind every other host of the domain and are slow to undo.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# How many proxies in front of Provcat append to X-Forwarded-For: the client address that
+# login lockouts and rate limits count is the one the nearest trusted proxy saw. 0 (the
+# default) trusts no header and counts REMOTE_ADDR, so a client cannot pick its own address.
+PROVCAT_PROXY_COUNT = env_int("PROVCAT_PROXY_COUNT", 0, minimum=0)
 
 # Celery. No broker configured: tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
@@ -214,14 +267,33 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
 }
-# Publisher: the REST API's throttling (per user, per anonymous address).
+# Rate limits (config/throttling.py), counted in the "throttle" cache shared by every process:
+# the REST API per user and per anonymous address; the CKAN action API, /catalog and
+# OpenLineage ingestion each with a rate of their own, per user or else per address.
+# Over a limit: 429 with Retry-After (JSON on /api/). "none" switches a limit off.
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "rest_framework.throttling.AnonRateThrottle",
-    "rest_framework.throttling.UserRateThrottle",
+    "config.throttling.AnonRateThrottle",
+    "config.throttling.UserRateThrottle",
+    "config.throttling.ScopeRateThrottle",
 ]
+
+
+def env_rate(name: str, default: str) -> str | None:
+    raw = env_str(name, default).strip()
+    if raw.lower() == "none":
+        return None
+    number, _, period = raw.partition("/")
+    if not (number.isdigit() and int(number) > 0 and period[:1] in ("s", "m", "h", "d")):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 600/minute (or none), not {raw!r}")
+    return raw
+
+
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
-    "anon": env_str("API_THROTTLE_ANON", "600/minute"),
-    "user": env_str("API_THROTTLE_USER", "3000/minute"),
+    "anon": env_rate("API_THROTTLE_ANON", "600/minute"),
+    "user": env_rate("API_THROTTLE_USER", "3000/minute"),
+    "ckan": env_rate("API_THROTTLE_CKAN", "600/minute"),
+    "catalog": env_rate("API_THROTTLE_CATALOG", "300/minute"),
+    "openlineage": env_rate("API_THROTTLE_OPENLINEAGE", "120/minute"),
 }
 
 # Publisher: link checks (MQA accessibility). Fetching from loopback is allowed only where
@@ -251,6 +323,29 @@ SPECTACULAR_SETTINGS.update(
     }
 )
 
+# Content-Security-Policy (django-csp, v4 format): everything from our own origin, nothing
+# inline: pages carry no <script> bodies, style="" or <style> (tests/test_security_headers.py
+# scans the templates), so a script injected into a page despite the escaping cannot run.
+# The dataset page's schema.org JSON-LD is a data block, which CSP does not execute or block.
+# The API docs use drf-spectacular's split Swagger view, whose start-up script is a file.
+# (Redoc builds its styles as inline <style> at run time and fails under this policy, even
+# with a nonce: /api/redoc/ now leads to the Swagger UI docs.)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Swagger UI draws some of its icons from data: URIs in its stylesheet.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Lineage: bounds on what one OpenLineage request may ask of the server (README, Security).
@@ -270,11 +365,41 @@ PROVCAT_PAGE_CACHE_SECONDS = env_int("PROVCAT_PAGE_CACHE_SECONDS", 300)
 PAGE_CACHE_URL = env_str("PAGE_CACHE_URL", "")
 if PAGE_CACHE_URL and not PAGE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"PAGE_CACHE_URL must be a redis:// URL, not {PAGE_CACHE_URL!r}")
+
+
+def redis_url_next_database(url: str) -> str:
+    """The same Redis server as ``url``, one database number up (redis://h:6379/0 -> /1)."""
+    head, _, tail = url.partition("?")
+    base, slash, db = head.rpartition("/")
+    if slash and db.isdigit() and base.count("/") >= 2:
+        return f"{base}/{int(db) + 1}" + (f"?{tail}" if tail else "")
+    return head.rstrip("/") + "/1" + (f"?{tail}" if tail else "")
+
+
+# Where rate limits count: THROTTLE_CACHE_URL; else the page cache's Redis (its own key
+# prefix); else the broker's Redis server, one database above the broker's (never the broker's
+# own database, which a cache clear would empty). Only the embedded mode (no broker) counts in
+# process memory, which is right there: it has one process.
+THROTTLE_CACHE_URL = env_str("THROTTLE_CACHE_URL", "") or PAGE_CACHE_URL
+if not THROTTLE_CACHE_URL and CELERY_BROKER_URL:
+    if not CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("THROTTLE_CACHE_URL must be set (redis://...) when the broker is not Redis")
+    THROTTLE_CACHE_URL = redis_url_next_database(CELERY_BROKER_URL)
+if THROTTLE_CACHE_URL and not THROTTLE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"THROTTLE_CACHE_URL must be a redis:// URL, not {THROTTLE_CACHE_URL!r}")
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PAGE_CACHE_URL}
     if PAGE_CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": THROTTLE_CACHE_URL,
+        "KEY_PREFIX": "throttle",
+    }
+    if THROTTLE_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
 }
 
 LOGGING = {

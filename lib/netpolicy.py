@@ -5,9 +5,12 @@ refused unless every address its host resolves to is a public one; then the
 connection goes to the checked address (not a second lookup, which DNS rebinding
 could answer differently). Redirects are followed by hand, each one checked again.
 
-Loopback can be allowed (tests and the demo serve their links from 127.0.0.1);
-private, link-local, multicast, reserved and unspecified addresses never are.
-No Django here: callers pass the policy in.
+Loopback can be allowed (tests and the demo serve their links from 127.0.0.1); an address
+is otherwise connected to only if it is globally routable (``ipaddress``'s ``is_global``:
+so never private, shared 100.64.0.0/10, link-local, multicast, reserved, documentation or
+unspecified) and is not one of the IPv6 forms that carry an IPv4 address a gateway or the
+kernel would reach instead (mapped, compatible, 6to4, NAT64, Teredo) or deprecated
+site-local. No Django here: callers pass the policy in.
 """
 
 from __future__ import annotations
@@ -34,13 +37,49 @@ class FetchResult:
     body: bytes
 
 
-def address_allowed(address: str, *, allow_loopback: bool = False) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+# IPv6 ranges whose packets end up at an IPv4 address chosen by the sender (6to4 relays,
+# NAT64 gateways, Teredo) or at a site's own network (deprecated site-local): Python counts
+# some of them as global, yet a URL naming 2002:a00:1:: reaches 10.0.0.1 through a relay.
+REFUSED_IPV6_NETWORKS = {
+    ipaddress.IPv6Network("2002::/16"): "a 6to4 address",
+    ipaddress.IPv6Network("64:ff9b::/96"): "a NAT64 address",
+    ipaddress.IPv6Network("64:ff9b:1::/48"): "a local-use NAT64 address",
+    ipaddress.IPv6Network("2001::/32"): "a Teredo address",
+    ipaddress.IPv6Network("fec0::/10"): "a site-local address",
+    ipaddress.IPv6Network("::/96"): "an IPv4-compatible address",
+    ipaddress.IPv6Network("::ffff:0:0/96"): "an IPv4-mapped address",
+}
+
+
+# IANA's protocol assignments are not globally reachable, but Python before 3.11.10 / 3.12.4
+# counts most of 192.0.0.0/24 as global.
+REFUSED_IPV4_NETWORKS = {ipaddress.IPv4Network("192.0.0.0/24"): "an IETF protocol assignment"}
+
+
+def address_refusal(address: str, *, allow_loopback: bool = False) -> str | None:
+    """Why Provcat must not connect to ``address``, or None when it may."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return f"{address!r} is not an IP address"
     if ip.is_loopback:
-        return allow_loopback
-    return not (ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+        return None if allow_loopback else f"{ip} is a loopback address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        for network, kind in REFUSED_IPV6_NETWORKS.items():
+            if ip in network:
+                embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+                return f"{ip} is {kind}" + (f" (it carries {embedded})" if embedded else "")
+    else:
+        for network, kind in REFUSED_IPV4_NETWORKS.items():
+            if ip in network:
+                return f"{ip} is {kind}"
+    if not ip.is_global or ip.is_multicast:
+        return f"{ip} is not a public address"
+    return None
+
+
+def address_allowed(address: str, *, allow_loopback: bool = False) -> bool:
+    return address_refusal(address, allow_loopback=allow_loopback) is None
 
 
 def resolve_checked(host: str, port: int, *, allow_loopback: bool = False) -> str:
@@ -53,8 +92,9 @@ def resolve_checked(host: str, port: int, *, allow_loopback: bool = False) -> st
     if not addresses:
         raise OSError(f"{host} has no address")
     for address in addresses:
-        if not address_allowed(address, allow_loopback=allow_loopback):
-            raise RefusedAddress(f"{host} resolves to {address}, a private or local address")
+        reason = address_refusal(address, allow_loopback=allow_loopback)
+        if reason:
+            raise RefusedAddress(f"{host} resolves to {address}, a private or local address: {reason}")
     return addresses[0]
 
 

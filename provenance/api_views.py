@@ -81,8 +81,8 @@ class OpenLineageIngestView(APIView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [MayPostLineage]
-    # Pipelines post many events; the writers are authenticated editors, so no request-rate cap here.
-    throttle_classes: list = []
+    # Each event sets off graph work in the worker: a stricter rate of its own (config/throttling.py).
+    throttle_scope = "openlineage"
     batch = False
 
     @extend_schema(

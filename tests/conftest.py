@@ -55,6 +55,20 @@ def _commits_run_on_commit_work(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _own_rate_limit_counters(settings):
+    """Every test client is 127.0.0.1, so rate limits would count across tests (and across
+    parallel workers, in the shared Redis). Each test counts in its own process-memory
+    cache instead, and talks to no Redis it did not ask for; tests/test_rate_limits.py puts
+    the configured shared cache back to test the limits themselves."""
+    import uuid
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _no_link_checks(settings):
     # Saving a distribution nudges a link check of its URLs; tests that want one switch it on
     # (and serve the links from 127.0.0.1), so no test reaches outside by accident.

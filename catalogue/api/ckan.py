@@ -20,6 +20,7 @@ from catalogue.access import catalogued_datasets
 from catalogue.dcat.pages import BadRequest, parse_when
 from catalogue.models import Dataset, Distribution, Organisation
 from catalogue.search.query import matching_dataset_ids
+from config.throttling import rate_limited
 from lib.input_parsing import InvalidValue, json_document_load, row_id_parse, whole_number_parse
 
 MAX_ROWS = 1000
@@ -479,6 +480,7 @@ def _params(request: HttpRequest) -> dict:
 
 
 @csrf_exempt
+@rate_limited("ckan")
 def action(request: HttpRequest, name: str) -> JsonResponse:
     if request.method not in ("GET", "POST"):
         return _envelope(

@@ -18,6 +18,7 @@ from catalogue.models import Dataset, RdfRecord
 from catalogue.rdf import dcat
 from catalogue.rdf.formats import BY_SUFFIX, FORMATS, RdfFormat
 from catalogue.rdf.record import records_for
+from config.throttling import rate_limited
 from lib.input_parsing import whole_number_parse
 
 
@@ -34,6 +35,7 @@ def _with_validators(response: HttpResponse, *, etag: str | None, last_modified)
 
 
 @require_safe
+@rate_limited("catalog")
 def catalog(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
     fmt = negotiate(request, suffix)
     if fmt is None:
@@ -76,6 +78,7 @@ def catalog(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
 
 
 @require_safe
+@rate_limited("catalog")
 def catalog_dump(request: HttpRequest, suffix: str) -> HttpResponse:
     """The whole catalogue in one streamed document (no paging), for bulk harvesters."""
     fmt = BY_SUFFIX.get(suffix)
@@ -135,6 +138,7 @@ def rdf_response_or_none(request: HttpRequest, dataset: Dataset) -> HttpResponse
 
 
 @require_safe
+@rate_limited("catalog")
 def dataset_rdf(request: HttpRequest, slug: str, suffix: str) -> HttpResponse:
     fmt = BY_SUFFIX.get(suffix)
     dataset = catalogued_datasets().filter(slug=slug).first()
@@ -150,6 +154,7 @@ ATOM = "application/atom+xml"
 
 
 @require_safe
+@rate_limited("catalog")
 def catalog_changes(request: HttpRequest, suffix: str | None = None) -> HttpResponse:
     """What entered, changed in or left the catalogue since ``since``: JSON, or Atom
     (``.atom`` or Accept: application/atom+xml)."""

@@ -24,7 +24,7 @@ def test_schema_is_openapi_3_and_documents_the_quality_score(client, db):
 
 def test_docs_are_served_from_our_own_static_files(client, db):
     for path in ("/api/docs/", "/api/redoc/"):
-        html = client.get(path).content.decode()
+        html = client.get(path, follow=True).content.decode()
         assert "/static/drf_spectacular_sidecar/" in html
         # Nothing is loaded from another host: every script, style and image is our own.
         external = re.findall(r"""(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)""", html)

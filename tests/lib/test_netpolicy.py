@@ -42,6 +42,53 @@ def test_private_and_link_local_addresses_are_refused_before_any_connection(url,
     assert no_connections == []
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "100.64.0.1",  # shared address space (carrier-grade NAT; some clouds' metadata services)
+        "100.127.255.254",
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+        "2002:5db8:d822::1",  # 6to4 of a public address: the relay still chooses the path
+        "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b:1::a00:1",  # local-use NAT64
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo
+        "fec0::1",  # site-local
+        "::a00:1",  # IPv4-compatible 10.0.0.1
+        "::ffff:100.64.0.1",  # IPv4-mapped shared address space
+        "::ffff:127.0.0.1",  # loopback in IPv4-mapped form: not loopback to the allowlist
+        "192.0.0.8",  # IETF protocol assignments
+        "198.18.0.1",  # benchmarking
+        "2001:db8::1",  # documentation
+        "ff0e::1",  # global-scope multicast
+    ],
+)
+def test_non_global_and_ipv4_carrying_addresses_are_refused_before_any_connection(address, no_connections):
+    host = f"[{address}]" if ":" in address else address
+    with pytest.raises(RefusedAddress, match="private or local"):
+        fetch(f"http://{host}/latest/meta-data/", allow_loopback=True)
+    assert no_connections == []
+
+
+def test_a_name_resolving_to_a_6to4_address_names_the_ipv4_it_carries(monkeypatch, no_connections):
+    def resolve(host, port, *args, **kwargs):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2002:a9fe:a9fe::1", port, 0, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(RefusedAddress, match=r"6to4.*169\.254\.169\.254"):
+        fetch("http://data.example.gov/file.csv")
+    assert no_connections == []
+
+
+def test_public_addresses_are_allowed():
+    from lib.netpolicy import address_allowed
+
+    assert address_allowed("93.184.216.34")
+    assert address_allowed("2606:2800:220:1:248:1893:25c8:1946")
+    assert address_allowed("127.0.0.1", allow_loopback=True)
+    assert not address_allowed("127.0.0.1")
+
+
 def test_a_name_resolving_to_a_private_address_is_refused(monkeypatch, no_connections):
     def resolve(host, port, *args, **kwargs):
         # One public and one private answer: any private one is enough to refuse.

@@ -4,6 +4,8 @@ from django.http import JsonResponse
 from django.views.defaults import page_not_found
 
 API_PREFIXES = ("/api/",)
+# CKAN-compatible clients (ckanapi) read every answer as {"success": ..., "error": {...}}.
+CKAN_PREFIXES = ("/api/3/action/", "/api/action/")
 
 
 def not_found(request, exception=None):

@@ -14,12 +14,11 @@ import re
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, JsonResponse
 
-from config.errors import API_PREFIXES
+from config.errors import API_PREFIXES, CKAN_PREFIXES
 
 # \u0000 escaped in JSON text: the backslash before it must not itself be escaped.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _FORM = "application/x-www-form-urlencoded"
-CKAN_PREFIXES = ("/api/3/action/", "/api/action/")
 
 
 def _nul_in_pairs(pairs) -> str | None:
@@ -58,7 +57,7 @@ def refuse_nul_characters(get_response):
         if where is None:
             return get_response(request)
         reason = f"NUL characters (\\u0000) are not allowed: {where} contains one."
-        if request.path.startswith(CKAN_PREFIXES):  # CKAN clients read their own envelope
+        if request.path.startswith(CKAN_PREFIXES):
             error = {"__type": "Bad Request", "message": reason}
             return JsonResponse({"success": False, "error": error}, status=400)
         if request.path.startswith(API_PREFIXES):

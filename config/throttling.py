@@ -22,10 +22,11 @@ from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from config.errors import API_PREFIXES, CKAN_PREFIXES
+
 logger = logging.getLogger(__name__)
 
 THROTTLE_CACHE_ALIAS = "throttle"
-API_PREFIXES = ("/api/",)
 
 shared_cache = ConnectionProxy(caches, THROTTLE_CACHE_ALIAS)
 
@@ -128,7 +129,9 @@ class ScopeRateThrottle(SharedRateMixin, throttling.SimpleRateThrottle):
 def too_many_requests(request: HttpRequest, wait: float | None) -> HttpResponse:
     retry_after = str(max(1, math.ceil(wait or 1)))
     message = f"Request was throttled. Expected available in {retry_after} seconds."
-    if request.path.startswith(API_PREFIXES):
+    if request.path.startswith(CKAN_PREFIXES):
+        response = JsonResponse({"success": False, "error": {"__type": "Throttled", "message": message}}, status=429)
+    elif request.path.startswith(API_PREFIXES):
         response = JsonResponse({"detail": message}, status=429)
     else:
         response = HttpResponse(message + "\n", status=429, content_type="text/plain; charset=utf-8")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from rdflib import URIRef
+
 # Scheme, then the rest: no space, no C0/C1 control character or DEL, none of <>"{}|\^`,
 # no surrogate, and every % followed by two hex digits.
 _IRI = re.compile(
@@ -44,3 +46,10 @@ def is_valid_iri(text: object, *, max_length: int = MAX_IRI_LENGTH) -> bool:
 def iri_or_none(text: object, *, max_length: int = MAX_IRI_LENGTH) -> str | None:
     """``text`` when it is an absolute IRI RDF can carry, else None (the statement is dropped)."""
     return text if is_valid_iri(text, max_length=max_length) else None  # type: ignore[return-value]
+
+
+def uri_ref_or_none(text: object) -> URIRef | None:
+    """An rdflib URIRef of ``text`` when it is an IRI RDF can carry, else None: the one way the
+    RDF mappings turn stored text into a node, so one bad value drops one statement only."""
+    iri = iri_or_none(text)
+    return None if iri is None else URIRef(iri)

@@ -167,12 +167,11 @@ def stub_organisation() -> Organisation:
 
 
 def sender_organisation_ids(user) -> list[int]:
-    """The organisations an OpenLineage sender acts for: those they edit for, other than the stub
-    holder. None for a site administrator, who acts for the site as a whole."""
+    """The organisations an OpenLineage sender acts for: those they edit for. None for a site
+    administrator, who acts for the site as a whole."""
     if user is None or access.sees_everything(user):
         return []
-    stub_holder = Organisation.objects.filter(slug=STUB_ORGANISATION_SLUG).values_list("pk", flat=True).first()
-    return sorted(pk for pk in access.member_organisation_ids(user, roles=access.EDIT_ROLES) if pk != stub_holder)
+    return sorted(access.member_organisation_ids(user, roles=access.EDIT_ROLES))
 
 
 def dataset_stub_create(*, namespace: str, name: str, named_by: Iterable[int] = ()) -> Dataset:
@@ -251,10 +250,21 @@ def dataset_alias_add(*, dataset: Dataset, namespace: str, name: str, user) -> D
     return alias
 
 
+def _clean_without_unique_uri(instance) -> None:
+    """Validate every field, the uri with its own validators (lib.iri among them) but not its
+    uniqueness: a blank uri is minted on save, and callers look a given one up first."""
+    instance.full_clean(exclude=["uri"])
+    if instance.uri:
+        try:
+            type(instance)._meta.get_field("uri").clean(instance.uri, instance)
+        except ValidationError as exc:
+            raise ValidationError({"uri": exc.messages}) from None
+
+
 def agent_record(*, user, data: dict) -> Agent:
     """A new prov:Agent (a person, organisation or piece of software)."""
     agent = Agent(**data)
-    agent.full_clean(exclude=["uri"])
+    _clean_without_unique_uri(agent)
     agent.save()
     return agent
 
@@ -262,6 +272,6 @@ def agent_record(*, user, data: dict) -> Agent:
 def activity_record(*, user, data: dict) -> Activity:
     """A new prov:Activity; nothing shows it until a derivation or a check names it."""
     activity = Activity(**data)
-    activity.full_clean(exclude=["uri"])
+    _clean_without_unique_uri(activity)
     _with_user(activity, user).save()
     return activity

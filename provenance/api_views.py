@@ -232,15 +232,16 @@ class StubClaimView(APIView):
         },
     )
     def post(self, request, slug: str):
-        # The organisation is checked first and the stub looked up only among claimable ones, so
-        # the answer never tells a private dataset, a non-stub and a missing slug apart.
+        # The organisation is checked first and the stub looked up only among the ones this user
+        # may claim for it, so a private dataset, a non-stub, another organisation's stub and a
+        # missing slug all answer the same 404.
         organisation = get_object_or_404(Organisation, slug=request.data.get("organisation", ""))
         if not access.can_edit_for_organisation(request.user, organisation.pk):
             return Response(
                 {"error": "You may only claim a stub for an organisation you edit for."},
                 status=status.HTTP_403_FORBIDDEN,
             )
-        dataset = queries.stub_for_claim(request.user, slug=slug)
+        dataset = queries.stub_for_claim(request.user, slug=slug, organisation=organisation)
         try:
             with transaction.atomic():
                 dataset = dataset_stub_claim(dataset=dataset, organisation=organisation, user=request.user)

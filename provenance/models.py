@@ -10,6 +10,14 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalogue.models import mint_uri
+from lib.iri import iri_problem
+
+
+def validate_iri(value: str) -> None:
+    """A stored URI becomes an RDF IRI in every export, so it must be one RDF can carry (lib.iri)."""
+    if value and (problem := iri_problem(value)) is not None:
+        raise ValidationError(f"Not a usable URI: {problem}.", code="invalid_iri")
+
 
 # The organisation that holds the datasets OpenLineage events named before anyone catalogued them.
 STUB_ORGANISATION_SLUG = "unclaimed-lineage-stubs"
@@ -24,11 +32,11 @@ class Agent(models.Model):
         SOFTWARE = "software", "Software"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    uri = models.URLField(max_length=500, unique=True, blank=True)
+    uri = models.URLField(max_length=500, unique=True, blank=True, validators=[validate_iri])
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PERSON)
     email = models.EmailField(blank=True)
-    homepage = models.URLField(max_length=300, blank=True)
+    homepage = models.URLField(max_length=300, blank=True, validators=[validate_iri])
     organisation = models.ForeignKey(
         "catalogue.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="agents"
     )
@@ -56,12 +64,15 @@ class Activity(models.Model):
         OPENLINEAGE_RUN = "openlineage-run", "OpenLineage run"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    uri = models.URLField(max_length=500, unique=True, blank=True)
+    uri = models.URLField(max_length=500, unique=True, blank=True, validators=[validate_iri])
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRANSFORMATION)
     name = models.CharField(max_length=300)
     description = models.TextField(blank=True, help_text="How the data was transformed, in plain English.")
     code_reference = models.URLField(
-        max_length=500, blank=True, help_text="Where the code that did this lives, e.g. a repository URL at a commit."
+        max_length=500,
+        blank=True,
+        validators=[validate_iri],
+        help_text="Where the code that did this lives, e.g. a repository URL at a commit.",
     )
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
     started_at = models.DateTimeField(null=True, blank=True)
@@ -228,6 +239,14 @@ class DatasetAlias(models.Model):
     dataset = models.ForeignKey("catalogue.Dataset", on_delete=models.CASCADE, related_name="aliases")
     is_stub = models.BooleanField(
         default=False, help_text="Provcat made the dataset as a placeholder when an OpenLineage event named it."
+    )
+    # Whose stub this is: the organisations whose editors sent events naming it. Their editors
+    # see and may claim it; a stub only site administrators named belongs to none (only they claim it).
+    named_by = models.ManyToManyField(
+        "catalogue.Organisation",
+        blank=True,
+        related_name="+",
+        help_text="Organisations whose OpenLineage events named this stub; their editors may claim it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -44,8 +44,10 @@ from catalogue.actors import system_actor
 from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
 from catalogue.models import Field as CatalogueField
 from config.celery import task_send_quietly
+from lib.iri import iri_problem
 from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent, mint_uri
 from provenance.openlineage_spec import SpecError, event_schema_for, event_validate, facet_validate
+from provenance.queries import may_name_as_source
 from provenance.services import (
     STUB_ORGANISATION_SLUG,
     activity_record,
@@ -53,6 +55,8 @@ from provenance.services import (
     dataset_stub_create,
     derivation_add,
     field_derivation_add,
+    sender_organisation_ids,
+    stub_named_by,
 )
 
 logger = logging.getLogger(__name__)
@@ -335,6 +339,10 @@ class _Applier:
         self.user = event.received_by
         self.problems: list[str] = []
         self.datasets: dict[tuple[str, str], Dataset] = {}
+        self.names: dict[int, str] = {}  # dataset pk -> the namespace/name this event called it
+        # Stubs and activities belong to the organisations the sender edits for (none for a
+        # site administrator), so one organisation's events never reach another's.
+        self.organisation_ids = sender_organisation_ids(self.user)
 
     def dataset(self, namespace: str, name: str) -> Dataset:
         key = (namespace, name)
@@ -343,14 +351,35 @@ class _Applier:
                 DatasetAlias.objects.select_related("dataset__publisher").filter(namespace=namespace, name=name).first()
             )
             if alias is not None:
-                self.datasets[key] = alias.dataset
+                dataset = alias.dataset
+                stub_named_by(dataset=dataset, organisation_ids=self.organisation_ids)
             else:
                 try:
                     with transaction.atomic():
-                        self.datasets[key] = dataset_stub_create(namespace=namespace, name=name)
+                        dataset = dataset_stub_create(namespace=namespace, name=name, named_by=self.organisation_ids)
                 except IntegrityError:  # another event made the same stub a moment ago
-                    self.datasets[key] = DatasetAlias.objects.get(namespace=namespace, name=name).dataset
+                    dataset = (
+                        DatasetAlias.objects.select_related("dataset__publisher")
+                        .get(namespace=namespace, name=name)
+                        .dataset
+                    )
+                    stub_named_by(dataset=dataset, organisation_ids=self.organisation_ids)
+            self.datasets[key] = dataset
+            self.names.setdefault(dataset.pk, f"{namespace}/{name}")
         return self.datasets[key]
+
+    def may_use(self, dataset: Dataset) -> bool:
+        """May the sender name ``dataset`` as a source? The rule every writer follows
+        (provenance.services.derivation_add): a dataset they see, or a stub their organisation
+        named (as this event just did)."""
+        return self.user is not None and may_name_as_source(self.user, dataset)
+
+    def refuse_source(self, dataset: Dataset, what: str) -> None:
+        # Named only as the event named it: nothing about a dataset the sender may not see.
+        self.problems.append(
+            f"not applied: {what} from {self.names.get(dataset.pk, 'an input')} — that name belongs to a "
+            f"dataset the sender may not see; ask its publisher to share it"
+        )
 
     def actor_for(self, dataset: Dataset):
         """Who a write to ``dataset`` is made as: the sender, or for an unclaimed stub (which
@@ -364,54 +393,85 @@ class _Applier:
             return True
         return self.user is not None and access.can_edit_dataset(self.user, dataset)
 
+    def label(self, dataset: Dataset) -> str:
+        """How a problem names ``dataset``: by title and slug when the sender may see it, else
+        only by the name the event itself used."""
+        name = self.names.get(dataset.pk, "a dataset")
+        if self.user is not None and access.can_view_dataset(self.user, dataset):
+            return f"“{dataset.title}” ({dataset.slug}, named {name})"
+        return name
+
     def refuse(self, dataset: Dataset, what: str) -> None:
         self.problems.append(
-            f"not applied: {what} — the sender may not change “{dataset.title}” ({dataset.slug}); "
+            f"not applied: {what} — the sender may not change {self.label(dataset)}; "
             f"ask one of its publisher's editors to send it"
         )
 
+    def web_iri(self, text, what: str, max_length: int = 500) -> str:
+        """``text`` when it is an http(s) IRI RDF can carry (lib.iri), else "" with the reason kept."""
+        text = text.strip() if isinstance(text, str) else ""
+        if not text:
+            return ""
+        problem = iri_problem(text, max_length=max_length)
+        if problem is None and not text.lower().startswith(("http://", "https://")):
+            problem = "only http(s) addresses are kept"
+        if problem is not None:
+            self.problems.append(f"not recorded: {what} — {problem}")
+            return ""
+        return text
+
     def agent(self) -> Agent | None:
-        producer = (self.payload.get("producer") or "").strip()
-        if not producer.startswith(("http://", "https://")):
+        producer = self.web_iri(self.payload.get("producer"), "the producer as the activity's agent")
+        if not producer:
             return None
-        agent = Agent.objects.filter(uri=producer[:500]).first()
+        agent = Agent.objects.filter(uri=producer).first()
         if agent is None:
             try:
                 with transaction.atomic():
                     agent = agent_record(
                         user=self.user,
-                        data={"uri": producer[:500], "name": producer[:200], "kind": Agent.Kind.SOFTWARE},
+                        data={"uri": producer, "name": producer[:200], "kind": Agent.Kind.SOFTWARE},
                     )
-            except ValidationError:  # not a URI Provcat can keep: the activity has no agent
+            except ValidationError as exc:  # not a URI Provcat can keep: the activity has no agent
+                self.problems.append(f"not recorded: the producer as the activity's agent — {' '.join(exc.messages)}")
                 return None
         return agent
+
+    def scope(self) -> str:
+        """The part of an activity's key that says whose it is: the sender's organisations, or
+        the site for a site administrator. Two organisations using one job name or run id get
+        two activities."""
+        return "-".join(f"o{pk}" for pk in self.organisation_ids) or "site"
 
     def activity(self) -> Activity:
         job = self.payload["job"]
         facets = job.get("facets") or {}
         if self.event.kind == OpenLineageEvent.Kind.RUN:
-            key, kind = f"openlineage-run-{self.event.run_id}", Activity.Kind.OPENLINEAGE_RUN
-            started = (
-                OpenLineageEvent.objects.filter(run_id=self.event.run_id, event_type="START")
-                .order_by("event_time")
-                .values_list("event_time", flat=True)
-                .first()
-            )
+            key, kind = f"openlineage-run-{self.scope()}-{self.event.run_id}", Activity.Kind.OPENLINEAGE_RUN
+            starts = OpenLineageEvent.objects.filter(run_id=self.event.run_id, event_type="START")
+            if self.organisation_ids:  # only this organisation's START gives its run a start
+                starts = starts.filter(
+                    received_by__memberships__organisation_id__in=self.organisation_ids,
+                    received_by__memberships__role__in=access.EDIT_ROLES,
+                )
+            else:
+                starts = starts.filter(received_by__is_superuser=True)
+            started = starts.order_by("event_time").values_list("event_time", flat=True).first()
             ended = self.event.event_time
         else:
-            digest = hashlib.sha1(f"{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
+            digest = hashlib.sha1(f"{self.scope()}\n{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
             key, kind, started, ended = f"openlineage-job-{digest}", Activity.Kind.TRANSFORMATION, None, None
         description = ((facets.get("documentation") or {}).get("description") or "")[:5000]
-        source = (facets.get("sourceCodeLocation") or {}).get("url") or ""
         activity = Activity.objects.filter(uri=mint_uri("activity", key)).first()
         if activity is not None:
             return activity
+        source = self.web_iri((facets.get("sourceCodeLocation") or {}).get("url"), "the job's source code location")
         data = {
             "uri": mint_uri("activity", key),
             "kind": kind,
             "name": f"{job['namespace']}/{job['name']}"[:300],
             "description": description,
-            "code_reference": source[:500] if source.startswith(("http://", "https://")) else "",
+            "code_reference": source,
             "agent": self.agent(),
             "started_at": started or ended,
             "ended_at": ended,
@@ -419,17 +479,18 @@ class _Applier:
         try:
             with transaction.atomic():
                 return activity_record(user=self.user, data=data)
-        except ValidationError:  # e.g. a code location that is not a valid URL: keep the rest
+        except ValidationError as exc:  # e.g. a code location that is not a valid URL: keep the rest
+            self.problems.append(f"not recorded: the job's source code location — {' '.join(exc.messages)}")
             data["code_reference"] = ""
             return activity_record(user=self.user, data=data)
 
     def derivations(self, activity: Activity, inputs: list[Dataset], outputs: list[Dataset]) -> None:
         for output in outputs:
             if not self.may_change(output):
-                self.refuse(output, f"derivations of {output.slug}")
+                self.refuse(output, "derivations")
                 continue
             for source in inputs:
-                if source.pk == output.pk:
+                if source.pk == output.pk or not self.may_use(source):
                     continue
                 if Derivation.objects.current().filter(derived=output, source=source).exists():
                     continue
@@ -442,8 +503,11 @@ class _Applier:
                         description=f"Recorded from OpenLineage run {self.event.run_id or activity.name}.",
                         valid_from=self.event.event_time,
                     )
-                except ValidationError as exc:
-                    self.problems.append(f"not applied: {output.slug} from {source.slug}: {' '.join(exc.messages)}")
+                except (ValidationError, PermissionDenied) as exc:
+                    self.problems.append(
+                        f"not applied: {self.label(output)} from {self.label(source)}: "
+                        f"{' '.join(getattr(exc, 'messages', [str(exc)]))}"
+                    )
 
     def field(self, dataset: Dataset, name: str) -> CatalogueField | None:
         existing = CatalogueField.objects.filter(dataset=dataset, name=name).first()
@@ -455,7 +519,7 @@ class _Applier:
                 dataset=dataset, user=self.actor_for(dataset), data={"name": name[:128], "position": position}
             )
         except ValidationError as exc:
-            self.problems.append(f"not applied: field {name[:128]} of {dataset.slug}: {' '.join(exc.messages)}")
+            self.problems.append(f"not applied: field {name[:128]} of {self.label(dataset)}: {' '.join(exc.messages)}")
             return None
 
     def column_lineage(self, output: Dataset, facet: dict, activity: Activity | None) -> None:
@@ -463,7 +527,7 @@ class _Applier:
         if not isinstance(fields, dict):
             return
         if not self.may_change(output):
-            self.refuse(output, f"column lineage of {output.slug}")
+            self.refuse(output, "column lineage")
             return
         for out_name, spec in fields.items():
             if not isinstance(spec, dict):
@@ -475,10 +539,13 @@ class _Applier:
                 ):
                     continue
                 source_dataset = self.dataset(source_ref["namespace"], source_ref["name"])
+                if not self.may_use(source_dataset):
+                    self.refuse_source(source_dataset, f"column {out_name}")
+                    continue
                 source = self.field(source_dataset, str(source_ref["field"]))
                 if source is None:
                     self.problems.append(
-                        f"not applied: column {out_name} from {source_dataset.slug}.{source_ref['field']}: "
+                        f"not applied: column {out_name} from {self.label(source_dataset)}.{source_ref['field']}: "
                         f"that dataset has no such field and the sender may not add one"
                     )
                     continue
@@ -500,7 +567,7 @@ class _Applier:
         if not assertions and not metrics:
             return
         if not self.may_change(dataset):
-            self.refuse(dataset, f"quality results for {dataset.slug}")
+            self.refuse(dataset, "quality results")
             return
         run_at = self.event.event_time
         run_by = f"{self.payload.get('producer', '')}"[:200]
@@ -570,7 +637,9 @@ class _Applier:
             with transaction.atomic():
                 service(dataset=dataset, user=self.actor_for(dataset), data=data)
         except (ValidationError, PermissionDenied) as exc:
-            self.problems.append(f"not applied: {dataset.slug}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+            self.problems.append(
+                f"not applied: {self.label(dataset)}: {' '.join(getattr(exc, 'messages', [str(exc)]))}"
+            )
 
     def apply(self) -> None:
         kind = self.event.kind
@@ -588,6 +657,8 @@ class _Applier:
         outputs_raw = self.payload.get("outputs") or []
         inputs = [self.dataset(ref["namespace"], ref["name"]) for ref in inputs_raw]
         outputs = [self.dataset(ref["namespace"], ref["name"]) for ref in outputs_raw]
+        for source in {dataset.pk: dataset for dataset in inputs if not self.may_use(dataset)}.values():
+            self.refuse_source(source, "lineage")
         activity = self.activity()
         self.derivations(activity, inputs, outputs)
         for ref, dataset in zip(outputs_raw, outputs, strict=True):

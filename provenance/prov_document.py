@@ -13,9 +13,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from catalogue.models import Dataset
+from lib.iri import uri_ref_or_none
 from provenance import queries
 from provenance.models import Derivation
-from provenance.rdf import activity_triples
+from provenance.rdf import activity_node, activity_triples
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 MAX_NODES = 500
@@ -42,11 +43,14 @@ def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = No
     ids = {dataset.pk}
     for node in [answer.root, *answer.nodes]:
         if node.visible:
-            subject = URIRef(node.uri)
+            page = URIRef(settings.PROVCAT_BASE_URI + node.url)
+            # A dataset whose stored uri RDF cannot carry (e.g. harvested) is named by its page.
+            subject = uri_ref_or_none(node.uri) or page
             graph.add((subject, RDF.type, PROV.Entity))
             graph.add((subject, RDF.type, DCAT.Dataset))
             graph.add((subject, DCTERMS.title, Literal(node.title)))
-            graph.add((subject, RDFS.seeAlso, URIRef(settings.PROVCAT_BASE_URI + node.url)))
+            if subject != page:
+                graph.add((subject, RDFS.seeAlso, page))
             ids.add(node.pk)
         else:
             subject = _blank()
@@ -75,8 +79,8 @@ def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = No
         graph.add((qualified, PROV.atTime, _time(derivation.valid_from)))
         if derivation.description:
             graph.add((qualified, RDFS.comment, Literal(derivation.description, lang="en")))
-        if derivation.activity_id:
-            activity = URIRef(derivation.activity.uri)
+        activity = activity_node(derivation.activity) if derivation.activity_id else None
+        if activity is not None:
             graph.add((qualified, PROV.hadActivity, activity))
             graph.add((activity, PROV.used, source))
             graph.add((derived, PROV.wasGeneratedBy, activity))

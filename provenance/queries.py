@@ -19,7 +19,7 @@ from django.http import Http404
 from catalogue import access
 from catalogue.models import Dataset, ValidationCheck
 from catalogue.models import Field as CatalogueField
-from provenance.models import STUB_ORGANISATION_SLUG, Derivation, FieldDerivation, LineageEdge
+from provenance.models import STUB_ORGANISATION_SLUG, DatasetAlias, Derivation, FieldDerivation, LineageEdge
 
 DEFAULT_DEPTH = 20
 DEFAULT_LIMIT = 100
@@ -431,23 +431,40 @@ def field_lineage(user, field_obj: CatalogueField, direction: str, depth: int | 
     }
 
 
-def claimable_stubs(user):
-    """Lineage stubs ``user`` may list and claim: datasets of the stub organisation, and no
-    other, for a user who edits for some real organisation; nothing for anyone else.
+def claimable_stubs(user, organisation=None):
+    """Lineage stubs ``user`` may list and claim: those named by events of an organisation the
+    user edits for (for ``organisation`` only, when given); every stub for a site administrator;
+    nothing for anyone else.
 
     Stubs are non-public drafts, so the access rule (catalogue.access) alone shows them to
-    nobody but site administrators; claiming is the one purpose for which editors see them.
+    nobody but site administrators; claiming is the one purpose for which editors see them,
+    and only the stubs their own organisation's pipelines named.
     """
     stubs = Dataset.objects.filter(publisher__slug=STUB_ORGANISATION_SLUG)
-    if access.editable_organisations(user).exclude(slug=STUB_ORGANISATION_SLUG).exists():
+    if access.sees_everything(user):
         return stubs
-    return stubs.none()
+    org_ids = access.member_organisation_ids(user, roles=access.EDIT_ROLES)
+    if organisation is not None:
+        org_ids = [pk for pk in org_ids if pk == organisation.pk]
+    if not org_ids:
+        return stubs.none()
+    named = DatasetAlias.named_by.through.objects.filter(organisation_id__in=org_ids).values("datasetalias__dataset_id")
+    return stubs.filter(pk__in=named)
 
 
-def stub_for_claim(user, *, slug: str) -> Dataset:
-    """The stub with this slug, or 404 for anything else: a missing slug, a dataset the user
-    may not see and a dataset that is not a stub all answer alike."""
+def may_name_as_source(user, dataset: Dataset) -> bool:
+    """May ``user`` record lineage from ``dataset``? When they may see it (catalogue.access), or
+    when it is a lineage stub they may claim: a placeholder their own organisation's events named."""
+    if access.can_view_dataset(user, dataset):
+        return True
+    return dataset.publisher.slug == STUB_ORGANISATION_SLUG and claimable_stubs(user).filter(pk=dataset.pk).exists()
+
+
+def stub_for_claim(user, *, slug: str, organisation=None) -> Dataset:
+    """The stub with this slug that ``user`` may claim (for ``organisation``, when given), or 404
+    for anything else: a missing slug, a dataset the user may not see, a dataset that is not a
+    stub and another organisation's stub all answer alike."""
     try:
-        return claimable_stubs(user).select_related("publisher").get(slug=slug)
+        return claimable_stubs(user, organisation).select_related("publisher").get(slug=slug)
     except Dataset.DoesNotExist:
         raise Http404("No such lineage stub.") from None

@@ -7,6 +7,7 @@ with prov:entity and prov:hadActivity), and the activity with its agent.
 from rdflib import Literal, URIRef
 from rdflib.namespace import FOAF, PROV, RDF, RDFS, XSD
 
+from lib.iri import uri_ref_or_none
 from provenance.models import Activity, Derivation
 
 
@@ -14,20 +15,29 @@ def _when(value) -> Literal:
     return Literal(value.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
 
 
+def activity_node(activity: Activity) -> URIRef | None:
+    """The activity's IRI, or None when its stored uri is not one RDF can carry (lib.iri)."""
+    return uri_ref_or_none(activity.uri)
+
+
 def activity_triples(activity: Activity) -> list:
-    node = URIRef(activity.uri)
+    """The activity, its code and its agent; a stored value RDF cannot carry drops its statement."""
+    node = activity_node(activity)
+    if node is None:
+        return []
     triples = [(node, RDF.type, PROV.Activity), (node, RDFS.label, Literal(activity.name, lang="en"))]
     if activity.description:
         triples.append((node, RDFS.comment, Literal(activity.description, lang="en")))
-    if activity.code_reference:
-        triples.append((node, RDFS.seeAlso, URIRef(activity.code_reference)))
+    code = uri_ref_or_none(activity.code_reference)
+    if code is not None:
+        triples.append((node, RDFS.seeAlso, code))
     if activity.started_at:
         triples.append((node, PROV.startedAtTime, _when(activity.started_at)))
     if activity.ended_at:
         triples.append((node, PROV.endedAtTime, _when(activity.ended_at)))
-    if activity.agent_id:
+    agent_node = uri_ref_or_none(activity.agent.uri) if activity.agent_id else None
+    if agent_node is not None:
         agent = activity.agent
-        agent_node = URIRef(agent.uri)
         kind = {"person": PROV.Person, "organisation": PROV.Organization, "software": PROV.SoftwareAgent}
         triples += [
             (node, PROV.wasAssociatedWith, agent_node),
@@ -52,8 +62,8 @@ def derivation_triples(derived_uri: str, derivation: Derivation, source_uri: str
     ]
     if derivation.description:
         triples.append((node, RDFS.comment, Literal(derivation.description, lang="en")))
-    if derivation.activity_id:
-        activity = derivation.activity
-        triples += [(node, PROV.hadActivity, URIRef(activity.uri)), (URIRef(activity.uri), PROV.used, source)]
-        triples += activity_triples(activity)
+    activity = activity_node(derivation.activity) if derivation.activity_id else None
+    if activity is not None:
+        triples += [(node, PROV.hadActivity, activity), (activity, PROV.used, source)]
+        triples += activity_triples(derivation.activity)
     return triples

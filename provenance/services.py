@@ -5,6 +5,7 @@ transaction: a derivation change moves the lineage closure, the search entries o
 datasets and the derived dataset's record and score.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +14,11 @@ from django.utils import timezone
 
 from catalogue import access, outbox
 from catalogue.models import Dataset, Field, Organisation
+from provenance import queries
 from provenance.lineage import DERIVATION, lock_derivation_writes
 from provenance.models import STUB_ORGANISATION_SLUG, Activity, Agent, DatasetAlias, Derivation, FieldDerivation
+
+SOURCE_NOT_VISIBLE = "You may only record lineage from a dataset you can see (or a lineage stub you may claim)."
 
 
 def _with_user(instance, user):
@@ -63,11 +67,16 @@ def derivation_add(
 ) -> Derivation:
     """Record that ``derived`` is made from ``source``; the lineage graph follows through Celery.
 
-    Raises ValidationError for a self-derivation, a duplicate current derivation or a cycle.
-    The lineage closure follows through the outbox, recorded in this transaction.
+    Raises ValidationError for a self-derivation, a duplicate current derivation or a cycle;
+    PermissionDenied unless ``user`` may change ``derived`` and see ``source`` (an edge from a
+    dataset the user cannot see would show it, redacted, on their dataset and show their
+    dataset downstream to its publisher). The lineage closure follows through the outbox,
+    recorded in this transaction.
     """
     if not access.can_edit_dataset(user, derived):
         raise PermissionDenied("You may not change the lineage of this dataset.")
+    if not queries.may_name_as_source(user, source):
+        raise PermissionDenied(SOURCE_NOT_VISIBLE)
     if derived.pk == source.pk:
         raise ValidationError("A dataset cannot be derived from itself.")
     with transaction.atomic():
@@ -120,9 +129,11 @@ def field_derivation_add(
     activity: Activity | None = None,
     user,
 ) -> FieldDerivation:
-    """Record column lineage: ``derived``'s values come from ``source``."""
+    """Record column lineage: ``derived``'s values come from ``source`` (whose dataset ``user`` must see)."""
     if not access.can_edit_dataset(user, derived.dataset):
         raise PermissionDenied("You may not change the lineage of this dataset.")
+    if not queries.may_name_as_source(user, source.dataset):
+        raise PermissionDenied(SOURCE_NOT_VISIBLE)
     if derived.pk == source.pk:
         raise ValidationError("A field cannot be derived from itself.")
     if kind not in FieldDerivation.Kind.values:
@@ -155,8 +166,17 @@ def stub_organisation() -> Organisation:
     return organisation
 
 
-def dataset_stub_create(*, namespace: str, name: str) -> Dataset:
-    """A draft, non-public placeholder for an OpenLineage dataset nobody has catalogued yet."""
+def sender_organisation_ids(user) -> list[int]:
+    """The organisations an OpenLineage sender acts for: those they edit for. None for a site
+    administrator, who acts for the site as a whole."""
+    if user is None or access.sees_everything(user):
+        return []
+    return sorted(access.member_organisation_ids(user, roles=access.EDIT_ROLES))
+
+
+def dataset_stub_create(*, namespace: str, name: str, named_by: Iterable[int] = ()) -> Dataset:
+    """A draft, non-public placeholder for an OpenLineage dataset nobody has catalogued yet,
+    claimable by the editors of the organisations in ``named_by`` (and site administrators)."""
     with transaction.atomic():
         dataset = Dataset.objects.create(
             title=name[:300],
@@ -165,17 +185,39 @@ def dataset_stub_create(*, namespace: str, name: str) -> Dataset:
             status=Dataset.Status.DRAFT,
             access_rights=Dataset.AccessRights.NON_PUBLIC,
         )
-        DatasetAlias.objects.create(namespace=namespace, name=name, dataset=dataset, is_stub=True)
+        alias = DatasetAlias.objects.create(namespace=namespace, name=name, dataset=dataset, is_stub=True)
+        alias.named_by.add(*named_by)
         outbox.datasets_changed([dataset.pk])
         return dataset
 
 
+def stub_named_by(*, dataset: Dataset, organisation_ids: Iterable[int]) -> None:
+    """Another event named this stub: its sender's organisations may now claim it too."""
+    organisation_ids = list(organisation_ids)
+    if not organisation_ids or dataset.publisher.slug != STUB_ORGANISATION_SLUG:
+        return
+    for alias in DatasetAlias.objects.filter(dataset=dataset, is_stub=True):
+        alias.named_by.add(*organisation_ids)  # add() skips the pairs already there
+
+
+def stub_organisation_ids(dataset: Dataset) -> set[int]:
+    """The organisations whose events named this stub."""
+    return set(
+        DatasetAlias.named_by.through.objects.filter(datasetalias__dataset=dataset).values_list(
+            "organisation_id", flat=True
+        )
+    )
+
+
 def dataset_stub_claim(*, dataset: Dataset, organisation: Organisation, user) -> Dataset:
-    """A publisher takes over a stub: it moves to their organisation, still a draft for them to complete."""
+    """A publisher takes over a stub their organisation's events named: it moves to that
+    organisation, still a draft for them to complete. Site administrators claim any stub."""
     if dataset.publisher.slug != STUB_ORGANISATION_SLUG:
         raise ValidationError("Only unclaimed lineage stubs can be claimed.")
     if not access.can_edit_for_organisation(user, organisation.pk):
         raise PermissionDenied("You may only claim a stub for an organisation you edit for.")
+    if not access.sees_everything(user) and organisation.pk not in stub_organisation_ids(dataset):
+        raise PermissionDenied("You may only claim a stub that your organisation's lineage events named.")
     with transaction.atomic():
         dataset.publisher = organisation
         dataset.description = dataset.description.replace(" Not yet claimed by a publisher.", "")
@@ -187,19 +229,42 @@ def dataset_stub_claim(*, dataset: Dataset, organisation: Organisation, user) ->
 
 
 def dataset_alias_add(*, dataset: Dataset, namespace: str, name: str, user) -> DatasetAlias:
-    """Declare that an external system's (namespace, name) is this dataset."""
+    """Declare that an external system's (namespace, name) is this dataset.
+
+    A name another dataset holds is refused; the answer names that dataset only when the user
+    may see it, so the alias API cannot be used to learn what a hidden dataset is.
+    """
     if not access.can_edit_dataset(user, dataset):
         raise PermissionDenied("You may not change this dataset.")
-    if DatasetAlias.objects.filter(namespace=namespace, name=name).exclude(dataset=dataset).exists():
+    holder = (
+        DatasetAlias.objects.filter(namespace=namespace, name=name)
+        .exclude(dataset=dataset)
+        .select_related("dataset")
+        .first()
+    )
+    if holder is not None:
+        if access.can_view_dataset(user, holder.dataset):
+            raise ValidationError(f"{namespace}/{name} already names “{holder.dataset.title}” ({holder.dataset.slug}).")
         raise ValidationError(f"{namespace}/{name} already names another dataset.")
     alias, _ = DatasetAlias.objects.get_or_create(namespace=namespace, name=name, defaults={"dataset": dataset})
     return alias
 
 
+def _clean_without_unique_uri(instance) -> None:
+    """Validate every field, the uri with its own validators (lib.iri among them) but not its
+    uniqueness: a blank uri is minted on save, and callers look a given one up first."""
+    instance.full_clean(exclude=["uri"])
+    if instance.uri:
+        try:
+            type(instance)._meta.get_field("uri").clean(instance.uri, instance)
+        except ValidationError as exc:
+            raise ValidationError({"uri": exc.messages}) from None
+
+
 def agent_record(*, user, data: dict) -> Agent:
     """A new prov:Agent (a person, organisation or piece of software)."""
     agent = Agent(**data)
-    agent.full_clean(exclude=["uri"])
+    _clean_without_unique_uri(agent)
     agent.save()
     return agent
 
@@ -207,6 +272,6 @@ def agent_record(*, user, data: dict) -> Agent:
 def activity_record(*, user, data: dict) -> Activity:
     """A new prov:Activity; nothing shows it until a derivation or a check names it."""
     activity = Activity(**data)
-    activity.full_clean(exclude=["uri"])
+    _clean_without_unique_uri(activity)
     _with_user(activity, user).save()
     return activity

@@ -46,12 +46,12 @@ def stub_list(request):
 @login_required
 @require_POST
 def stub_claim(request, slug: str):
-    # As in the API: the organisation first, then the stub among claimable ones only, so a
-    # private dataset, a non-stub and a missing slug answer alike.
+    # As in the API: the organisation first, then the stub among the ones claimable for it, so a
+    # private dataset, a non-stub, another organisation's stub and a missing slug answer alike.
     organisation = get_object_or_404(Organisation, slug=request.POST.get("organisation", ""))
     if not access.can_edit_for_organisation(request.user, organisation.pk):
         raise PermissionDenied("You may only claim a stub for an organisation you edit for.")
-    dataset = stub_for_claim(request.user, slug=slug)
+    dataset = stub_for_claim(request.user, slug=slug, organisation=organisation)
     try:
         dataset_stub_claim(dataset=dataset, organisation=organisation, user=request.user)
     except ValidationError as exc:

@@ -1,15 +1,13 @@
 """How the data was collected: dct:provenance (a statement in words) and
 prov:wasGeneratedBy a collection prov:Activity."""
 
-from rdflib import URIRef
-
 from catalogue.models import CollectionMethod, Dataset
 from catalogue.rdf.namespaces import DCAT, DCTERMS, PROV, RDF, RDFS, base_uri
-from catalogue.rdf.terms import concept, dataset_node, date_or_datetime, text
+from catalogue.rdf.terms import concept, dataset_iri, dataset_node, date_or_datetime, text
 
 
 def collection_triples(dataset: Dataset, method: CollectionMethod) -> list:
-    target = URIRef(dataset.uri)
+    target = dataset_iri(dataset)
     statement = dataset_node(dataset, "provenance")
     activity = dataset_node(dataset, "collection")
     method_type = base_uri(f"id/collection-method/{method.method_type}")

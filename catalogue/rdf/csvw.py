@@ -6,6 +6,7 @@ from rdflib import Literal, URIRef
 from catalogue.models import Dataset, Field
 from catalogue.rdf.namespaces import CSVW, DCTERMS, RDF, XSD
 from catalogue.rdf.terms import dataset_node, plain, text
+from lib.iri import uri_ref_or_none
 
 GEOSPARQL_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
 DATATYPES = {
@@ -49,15 +50,15 @@ def schema_triples(dataset: Dataset, fields: list[Field], table_urls: list[str])
             triples.append((column, DCTERMS.description, text(field.definition)))
         if field.unit:
             triples.append((column, CSVW.note, plain(f"unit: {field.unit}")))
-        if field.concept_uri:
-            triples.append((column, DCTERMS.subject, URIRef(field.concept_uri)))
+        concept_node = uri_ref_or_none(field.concept_uri)
+        if concept_node is not None:
+            triples.append((column, DCTERMS.subject, concept_node))
     for index, url in enumerate(table_urls, start=1):
         table = dataset_node(dataset, f"table-{index}")
-        triples += [
-            (table, RDF.type, CSVW.Table),
-            (table, CSVW.url, URIRef(url)),
-            (table, CSVW.tableSchema, schema),
-        ]
+        triples += [(table, RDF.type, CSVW.Table), (table, CSVW.tableSchema, schema)]
+        table_url = uri_ref_or_none(url)
+        if table_url is not None:
+            triples.append((table, CSVW.url, table_url))
     return triples
 
 

@@ -11,7 +11,8 @@ from rdflib import Literal, URIRef
 
 from catalogue.models import Dataset, Distribution, Organisation
 from catalogue.rdf.namespaces import ADMS, DCAT, DCTERMS, FOAF, HYDRA, RDF, RDFS, SKOS, SPDX, VCARD, XSD, base_uri
-from catalogue.rdf.terms import concept, dataset_node, date_or_datetime, integer, plain, text
+from catalogue.rdf.terms import concept, dataset_iri, dataset_node, date_or_datetime, integer, own_iri, plain, text
+from lib.iri import uri_ref_or_none
 
 DCAT_AP_3 = URIRef("https://semiceu.github.io/DCAT-AP/releases/3.0.1/")
 DATA_THEMES = URIRef("http://publications.europa.eu/resource/authority/data-theme")
@@ -49,10 +50,13 @@ LICENCE_TYPES = {
 
 
 def licence_type_triples(licence) -> list:
+    node = uri_ref_or_none(licence.uri)
+    if node is None:
+        return []
     triples = []
     for code in LICENCE_TYPES.get(licence.code, ()):
         kind = LICENCE_TYPE + code
-        triples += [(URIRef(licence.uri), DCTERMS.type, URIRef(kind)), *concept(kind, code, LICENCE_TYPE + "1.0")]
+        triples += [(node, DCTERMS.type, URIRef(kind)), *concept(kind, code, LICENCE_TYPE + "1.0")]
     return triples
 
 
@@ -70,7 +74,7 @@ def record_uri(dataset: Dataset) -> URIRef:
 
 def agent_triples(organisation: Organisation) -> list:
     """A publisher: foaf:Organization and foaf:Agent (DCAT-AP's range shapes need the latter)."""
-    node = URIRef(organisation.uri)
+    node = own_iri(organisation, "organisation")
     code, label = PUBLISHER_TYPES.get(organisation.kind, NATIONAL_AUTHORITY)
     kind = PUBLISHER_TYPE + code
     triples = [
@@ -82,10 +86,12 @@ def agent_triples(organisation: Organisation) -> list:
     ]
     if organisation.abbreviation:
         triples.append((node, SKOS.altLabel, text(organisation.abbreviation)))
-    if organisation.homepage:
-        triples.append((node, FOAF.homepage, URIRef(organisation.homepage)))
-    if organisation.email:
-        triples.append((node, FOAF.mbox, URIRef(f"mailto:{organisation.email}")))
+    homepage = uri_ref_or_none(organisation.homepage)
+    if homepage is not None:
+        triples.append((node, FOAF.homepage, homepage))
+    mailbox = uri_ref_or_none(f"mailto:{organisation.email}") if organisation.email else None
+    if mailbox is not None:
+        triples.append((node, FOAF.mbox, mailbox))
     return triples
 
 
@@ -152,7 +158,7 @@ def catalog_link_triples(datasets: list[tuple[str, str]]) -> list:
     node = catalog_uri()
     triples = []
     for uri, uuid in datasets:
-        triples.append((node, DCAT.dataset, URIRef(uri)))
+        triples.append((node, DCAT.dataset, uri_ref_or_none(uri) or base_uri(f"id/dataset/{uuid}")))
         triples.append((node, DCAT.record, base_uri(f"id/dataset/{uuid}#record")))
     return triples
 
@@ -162,7 +168,8 @@ def hydra_triples(
 ) -> list:
     """Hydra paging: the catalogue as a hydra:Collection and this page as its view."""
     collection = catalog_uri()
-    page = URIRef(view)
+    # The page links are built from the request's query string: checked like any other input.
+    page = uri_ref_or_none(view) or collection
     triples = [
         (collection, RDF.type, HYDRA.Collection),
         (collection, HYDRA.totalItems, integer(total)),
@@ -172,13 +179,11 @@ def hydra_triples(
         (page, RDF.type, HYDRA.PagedCollection),
         (page, HYDRA.totalItems, integer(total)),
         (page, HYDRA.itemsPerPage, integer(page_size)),
-        (page, HYDRA.first, URIRef(first)),
-        (page, HYDRA.last, URIRef(last)),
     ]
-    if next_:
-        triples.append((page, HYDRA.next, URIRef(next_)))
-    if previous:
-        triples.append((page, HYDRA.previous, URIRef(previous)))
+    for predicate, link in ((HYDRA.first, first), (HYDRA.last, last), (HYDRA.next, next_), (HYDRA.previous, previous)):
+        link_node = uri_ref_or_none(link) if link else None
+        if link_node is not None:
+            triples.append((page, predicate, link_node))
     return triples
 
 
@@ -187,7 +192,7 @@ def record_triples(dataset: Dataset) -> list:
     node = record_uri(dataset)
     triples = [
         (node, RDF.type, DCAT.CatalogRecord),
-        (node, FOAF.primaryTopic, URIRef(dataset.uri)),
+        (node, FOAF.primaryTopic, dataset_iri(dataset)),
         (node, DCTERMS.modified, date_or_datetime(dataset.updated_at)),
         (node, DCTERMS.issued, date_or_datetime(dataset.published_at or dataset.created_at)),
         (node, DCTERMS.conformsTo, DCAT_AP_3),
@@ -204,7 +209,9 @@ def record_triples(dataset: Dataset) -> list:
 def _vocabulary(node, predicate, term, rdf_class=None, *, is_concept=False) -> list:
     if term is None:
         return []
-    uri = URIRef(term.uri)
+    uri = uri_ref_or_none(term.uri)
+    if uri is None:
+        return []
     triples = [(node, predicate, uri)]
     if rdf_class is not None:
         triples.append((uri, RDF.type, rdf_class))
@@ -215,24 +222,28 @@ def _vocabulary(node, predicate, term, rdf_class=None, *, is_concept=False) -> l
 
 def dataset_triples(dataset: Dataset) -> list:
     """The dcat:Dataset with its publisher, contact point, coverage and distributions."""
-    node = URIRef(dataset.uri)
+    node = dataset_iri(dataset)
     publisher = dataset.publisher
     triples = [
         (node, RDF.type, DCAT.Dataset),
         (node, DCTERMS.title, text(dataset.title)),
         (node, DCTERMS.description, text(dataset.description or dataset.title)),
         (node, DCTERMS.identifier, plain(dataset.uri)),
-        (node, DCTERMS.publisher, URIRef(publisher.uri)),
+        (node, DCTERMS.publisher, own_iri(publisher, "organisation")),
         *agent_triples(publisher),
         (node, DCTERMS.accessRights, URIRef(dataset.access_rights_uri)),
         (URIRef(dataset.access_rights_uri), RDF.type, DCTERMS.RightsStatement),
     ]
-    landing = URIRef(dataset.landing_page or page_url(reverse("catalogue:dataset-detail", args=[dataset.slug])))
+    landing = uri_ref_or_none(dataset.landing_page) or page_url(
+        reverse("catalogue:dataset-detail", args=[dataset.slug])
+    )
     triples += [(node, DCAT.landingPage, landing), (landing, RDF.type, FOAF.Document)]
     for keyword in dataset.keywords.all():
         triples.append((node, DCAT.keyword, text(keyword.name)))
     for theme in dataset.themes.all():
-        triples += [(node, DCAT.theme, URIRef(theme.uri)), *concept(theme.uri, theme.label, str(DATA_THEMES))]
+        theme_node = uri_ref_or_none(theme.uri)
+        if theme_node is not None:
+            triples += [(node, DCAT.theme, theme_node), *concept(theme.uri, theme.label, str(DATA_THEMES))]
     triples += _vocabulary(node, DCTERMS.accrualPeriodicity, dataset.frequency, DCTERMS.Frequency, is_concept=True)
     triples += _vocabulary(node, DCTERMS.language, dataset.language, DCTERMS.LinguisticSystem)
     if dataset.contact_name or dataset.contact_email:
@@ -243,8 +254,9 @@ def dataset_triples(dataset: Dataset) -> list:
             (contact, RDF.type, VCARD.Organization),
             (contact, VCARD.fn, text(dataset.contact_name or publisher.name)),
         ]
-        if dataset.contact_email:
-            triples.append((contact, VCARD.hasEmail, URIRef(f"mailto:{dataset.contact_email}")))
+        mailbox = uri_ref_or_none(f"mailto:{dataset.contact_email}") if dataset.contact_email else None
+        if mailbox is not None:
+            triples.append((contact, VCARD.hasEmail, mailbox))
     if dataset.temporal_start or dataset.temporal_end:
         period = dataset_node(dataset, "temporal")
         triples += [(node, DCTERMS.temporal, period), (period, RDF.type, DCTERMS.PeriodOfTime)]
@@ -252,8 +264,8 @@ def dataset_triples(dataset: Dataset) -> list:
             triples.append((period, DCAT.startDate, date_or_datetime(dataset.temporal_start)))
         if dataset.temporal_end:
             triples.append((period, DCAT.endDate, date_or_datetime(dataset.temporal_end)))
-    if dataset.spatial_uri:
-        place = URIRef(dataset.spatial_uri)
+    place = uri_ref_or_none(dataset.spatial_uri)
+    if place is not None:
         triples += [(node, DCTERMS.spatial, place), (place, RDF.type, DCTERMS.Location)]
         if dataset.spatial_label:
             triples.append((place, SKOS.prefLabel, text(dataset.spatial_label)))
@@ -261,11 +273,9 @@ def dataset_triples(dataset: Dataset) -> list:
         triples.append((node, DCAT_VERSION, plain(dataset.version)))
     if dataset.version_notes:
         triples.append((node, ADMS.versionNotes, text(dataset.version_notes)))
-    if dataset.conforms_to:
-        triples += [
-            (node, DCTERMS.conformsTo, URIRef(dataset.conforms_to)),
-            (URIRef(dataset.conforms_to), RDF.type, DCTERMS.Standard),
-        ]
+    standard = uri_ref_or_none(dataset.conforms_to)
+    if standard is not None:
+        triples += [(node, DCTERMS.conformsTo, standard), (standard, RDF.type, DCTERMS.Standard)]
     if dataset.issued:
         triples.append((node, DCTERMS.issued, date_or_datetime(dataset.issued)))
     triples.append((node, DCTERMS.modified, date_or_datetime(dataset.modified or dataset.updated_at)))
@@ -274,26 +284,25 @@ def dataset_triples(dataset: Dataset) -> list:
 
 def distribution_triples(dataset: Dataset, distribution: Distribution, *, schema: URIRef | None) -> list:
     """A dcat:Distribution; ``schema`` is the dataset's CSVW data dictionary, if any."""
-    dataset_uri = URIRef(dataset.uri)
-    node = URIRef(distribution.uri)
+    dataset_uri = dataset_iri(dataset)
+    node = own_iri(distribution, "distribution")
     own = base_uri(f"id/distribution/{distribution.uuid}")
     triples = [
         (dataset_uri, DCAT.distribution, node),
         (node, RDF.type, DCAT.Distribution),
-        (node, DCAT.accessURL, URIRef(distribution.access_url)),
         (node, DCTERMS.title, text(distribution.title or str(distribution))),
         (node, DCTERMS.description, text(distribution.description or f"{dataset.title}: {distribution}")),
     ]
-    if distribution.download_url:
-        triples.append((node, DCAT.downloadURL, URIRef(distribution.download_url)))
+    for predicate, url in ((DCAT.accessURL, distribution.access_url), (DCAT.downloadURL, distribution.download_url)):
+        url_node = uri_ref_or_none(url)
+        if url_node is not None:
+            triples.append((node, predicate, url_node))
     triples += _vocabulary(node, DCTERMS.format, distribution.format, DCTERMS.MediaTypeOrExtent)
     media_type = distribution.media_type
     if media_type is None and distribution.format is not None and distribution.format.media_type:
-        media_type_uri = f"https://www.iana.org/assignments/media-types/{distribution.format.media_type}"
-        triples += [
-            (node, DCAT.mediaType, URIRef(media_type_uri)),
-            (URIRef(media_type_uri), RDF.type, DCTERMS.MediaType),
-        ]
+        iana = uri_ref_or_none(f"https://www.iana.org/assignments/media-types/{distribution.format.media_type}")
+        if iana is not None:
+            triples += [(node, DCAT.mediaType, iana), (iana, RDF.type, DCTERMS.MediaType)]
     else:
         triples += _vocabulary(node, DCAT.mediaType, media_type, DCTERMS.MediaType)
     licence = distribution.licence if distribution.licence_id else dataset.licence
@@ -317,8 +326,8 @@ def distribution_triples(dataset: Dataset, distribution: Distribution, *, schema
             (checksum, SPDX.algorithm, SPDX_ALGORITHMS[distribution.checksum_algorithm]),
             (checksum, SPDX.checksumValue, Literal(distribution.checksum.lower(), datatype=XSD.hexBinary)),
         ]
-    if distribution.conforms_to:
-        standard = URIRef(distribution.conforms_to)
+    standard = uri_ref_or_none(distribution.conforms_to)
+    if standard is not None:
         triples += [(node, DCTERMS.conformsTo, standard), (standard, RDF.type, DCTERMS.Standard)]
     if schema is not None:
         triples.append((node, DCTERMS.conformsTo, schema))

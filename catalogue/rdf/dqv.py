@@ -6,7 +6,17 @@ from rdflib import URIRef
 
 from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
 from catalogue.rdf.namespaces import DCTERMS, DQV, FOAF, OA, PROV, RDF, RDFS, SKOS, XSD, base_uri
-from catalogue.rdf.terms import dataset_node, date_or_datetime, decimal_literal, integer, plain, text
+from catalogue.rdf.terms import (
+    dataset_iri,
+    dataset_node,
+    date_or_datetime,
+    decimal_literal,
+    integer,
+    own_iri,
+    plain,
+    text,
+)
+from lib.iri import uri_ref_or_none
 from provenance.rdf import activity_triples
 
 # Where the W3C Linked Data Quality Dimensions name the same dimension, say so.
@@ -31,10 +41,12 @@ def dimension_triples(code: str, label: str) -> tuple[URIRef, list]:
 
 def check_triples(dataset: Dataset, check: ValidationCheck) -> list:
     """A check run: the annotation, its textual body, and the activity that produced it."""
-    target = URIRef(dataset.uri)
+    target = dataset_iri(dataset)
     annotation = dataset_node(dataset, f"check-{check.pk}")
     body = dataset_node(dataset, f"check-{check.pk}-result")
-    activity = URIRef(check.activity.uri) if check.activity_id else dataset_node(dataset, f"check-{check.pk}-run")
+    activity = (uri_ref_or_none(check.activity.uri) if check.activity_id else None) or dataset_node(
+        dataset, f"check-{check.pk}-run"
+    )
     dimension, dimension_description = dimension_triples("validity", "Validity")
     summary = f"{OUTCOME_TEXT.get(check.outcome, check.outcome)}: {check.name}"
     if check.records_checked is not None:
@@ -79,7 +91,9 @@ def measurement_triples(dataset: Dataset, measurement: QualityMeasurement) -> li
     node = dataset_node(dataset, f"measurement-{measurement.pk}")
     metric = dataset_node(dataset, f"metric-{measurement.pk}")
     dimension, dimension_description = dimension_triples(measurement.dimension, measurement.get_dimension_display())
-    computed_on = URIRef(measurement.distribution.uri) if measurement.distribution_id else URIRef(dataset.uri)
+    computed_on = (
+        own_iri(measurement.distribution, "distribution") if measurement.distribution_id else dataset_iri(dataset)
+    )
     triples = [
         (computed_on, DQV.hasQualityMeasurement, node),
         (node, RDF.type, DQV.QualityMeasurement),
@@ -103,7 +117,7 @@ def metadata_score_triples(dataset: Dataset) -> list:
     """The computed metadata-quality score (MQA-style points) and its band."""
     if dataset.quality_score is None:
         return []
-    target = URIRef(dataset.uri)
+    target = dataset_iri(dataset)
     dimension, dimension_description = dimension_triples("metadata-quality", "Metadata quality")
     score_metric = base_uri("id/quality-metric/metadata-score")
     band_metric = base_uri("id/quality-metric/metadata-band")

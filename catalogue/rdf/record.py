@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from catalogue.access import catalogued_datasets
 from catalogue.models import CollectionMethod, Dataset, Distribution
 from catalogue.rdf import collection, csvw, dcat, dqv
-from catalogue.rdf.terms import dataset_node
+from catalogue.rdf.terms import dataset_iri, dataset_node
 from provenance.models import Derivation
 from provenance.rdf import derivation_triples
 
@@ -66,7 +66,7 @@ def record_triples(dataset: Dataset, *, public_source_ids: set[int]) -> list:
     for derivation in dataset.current_derivations:
         if derivation.source_id in public_source_ids:
             node = dataset_node(dataset, f"derivation-{derivation.pk}")
-            triples += derivation_triples(dataset.uri, derivation, derivation.source.uri, node)
+            triples += derivation_triples(dataset_iri(dataset), derivation, dataset_iri(derivation.source), node)
     return triples
 
 

@@ -7,6 +7,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
 from catalogue.rdf.namespaces import base_uri
+from lib.iri import uri_ref_or_none
 
 # Characters XML 1.0 cannot carry; dropped so every format serialises the same literal.
 _INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -48,8 +49,28 @@ def dataset_node(dataset, fragment: str) -> URIRef:
 
 def concept(uri: str, label: str, scheme: str | None = None) -> list:
     """Triples typing ``uri`` a skos:Concept with its label (DCAT-AP needs the prefLabel)."""
-    node = URIRef(uri)
+    node = uri_ref_or_none(uri)
+    if node is None:
+        return []
     triples = [(node, RDF.type, SKOS.Concept), (node, SKOS.prefLabel, text(label))]
-    if scheme:
-        triples.append((node, SKOS.inScheme, URIRef(scheme)))
+    scheme_node = uri_ref_or_none(scheme) if scheme else None
+    if scheme_node is not None:
+        triples.append((node, SKOS.inScheme, scheme_node))
     return triples
+
+
+# Stored text becomes a node only through lib.iri (uri_ref_or_none): a value RDF cannot carry
+# (Django's URL validation lets <>"{}|\^` through, harvested records may hold anything) drops
+# its statement instead of making the whole document unserialisable. A record's own subjects
+# fall back to the IRI Provcat mints for them, so the rest of the record stays.
+
+
+def dataset_iri(dataset) -> URIRef:
+    """The dataset's IRI: its ``uri``, or the one Provcat mints from its UUID when that is unusable."""
+    return uri_ref_or_none(dataset.uri) or base_uri(f"id/dataset/{dataset.uuid}")
+
+
+def own_iri(instance, kind: str) -> URIRef:
+    """An organisation's or distribution's IRI: its ``uri``, or one minted from its UUID (or slug)."""
+    key = getattr(instance, "uuid", None) or instance.slug
+    return uri_ref_or_none(instance.uri) or base_uri(f"id/{kind}/{key}")

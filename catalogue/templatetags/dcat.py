@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from catalogue.access import is_catalogued
 from catalogue.rdf.formats import FORMATS
+from lib.iri import is_valid_iri
 
 register = template.Library()
 
@@ -73,6 +74,10 @@ def schema_org_dataset(dataset, absolute) -> dict:
             "@id": dataset.spatial_uri,
             "name": dataset.spatial_label or dataset.spatial_uri,
         }
+    # An @id is an IRI: a stored value RDF cannot carry (lib.iri) is left out, not emitted.
+    for node in (data, data.get("spatialCoverage", {})):
+        if "@id" in node and not is_valid_iri(node["@id"]):
+            del node["@id"]
     if dataset.contact_email:
         data["creator"]["contactPoint"] = {
             "@type": "ContactPoint",

@@ -235,10 +235,11 @@ def test_claiming_a_dataset_that_is_not_a_stub_answers_as_a_missing_one(client_f
         assert answers[0] == answers[1] and answers[0][0] == 404
 
 
-def test_stub_list_shows_only_datasets_of_the_stub_organisation(client_for, bob, make_dataset, dft):
+def test_stub_list_shows_only_datasets_of_the_stub_organisation(client_for, bob, ohs, make_dataset, dft):
     from provenance.services import dataset_stub_create
 
-    stub = dataset_stub_create(namespace="postgres://db", name="public.unknown")
+    # Named by an event of bob's organisation: editors see only their organisations' stubs.
+    stub = dataset_stub_create(namespace="postgres://db", name="public.unknown", named_by=[ohs.pk])
     other = make_dataset("Transport private", publisher=dft, status=DRAFT, access_rights=NON_PUBLIC)
     page = client_for(bob).get("/lineage/stubs/").content.decode()
     assert f"/lineage/stubs/{stub.slug}/claim" in page

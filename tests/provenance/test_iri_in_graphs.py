@@ -60,7 +60,7 @@ def test_event_with_a_hostile_producer_leaves_provenance_exports_readable(
         "producer": producer,
         "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
         "run": {"runId": str(uuid.uuid4())},
-        "job": {"namespace": "ns", "name": "job", "facets": {"sourceCodeLocation": {"url": producer}}},
+        "job": {"namespace": "ns", "name": "job", "facets": {"sourceCodeLocation": {"type": "git", "url": producer}}},
         "inputs": [{"namespace": "ns", "name": "in"}],
         "outputs": [{"namespace": "ns", "name": "out"}],
     }
@@ -69,7 +69,7 @@ def test_event_with_a_hostile_producer_leaves_provenance_exports_readable(
         response = client.post(
             "/api/v1/lineage", json.dumps(event), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
         )
-    assert response.status_code == 201
+    assert response.status_code == 201, response.content
 
     graph = assert_exports_parse(client, mine.slug)
     assert (URIRef(mine.uri), PROV.wasDerivedFrom, URIRef(source.uri)) in graph

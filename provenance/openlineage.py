@@ -210,6 +210,15 @@ def _check_bounds(event: dict, kind: str) -> None:
                 f"$.{key}: {len(refs)} datasets is more than {most} per event (OPENLINEAGE_MAX_DATASETS_PER_EVENT); "
                 f"split the run into several events"
             )
+    inputs, outputs = event.get("inputs"), event.get("outputs")
+    if kind != "DatasetEvent" and isinstance(inputs, list) and isinstance(outputs, list):
+        # Each input is derived into each output, in the worker: the product is the work.
+        pairs, most_pairs = len(inputs) * len(outputs), settings.OPENLINEAGE_MAX_DERIVATIONS_PER_EVENT
+        if pairs > most_pairs:
+            raise InvalidEvent(
+                f"$: {len(inputs)} inputs x {len(outputs)} outputs is {pairs} derivations, more than {most_pairs} "
+                f"per event (OPENLINEAGE_MAX_DERIVATIONS_PER_EVENT); split the run into several events"
+            )
     alias_length = _max_length(DatasetAlias, "name")
     namespace_length = _max_length(DatasetAlias, "namespace")
     field_length = _max_length(CatalogueField, "name")

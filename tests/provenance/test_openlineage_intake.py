@@ -292,6 +292,11 @@ def test_fan_out_over_the_bounds_is_refused(client, token, settings):
         "$.inputs: 51 datasets is more than 50 per event (OPENLINEAGE_MAX_DATASETS_PER_EVENT)"
         in (response.json()["error"])
     )
+    # Within both bounds, but each of 15 inputs derived into each of 15 outputs: 225 derivations.
+    fifteen = [{"namespace": "ns", "name": f"d{i}"} for i in range(15)]
+    response = post(client, run_event(inputs=fifteen, outputs=fifteen), token)
+    assert response.status_code == 400
+    assert "15 inputs x 15 outputs is 225 derivations, more than 200 per event" in response.json()["error"]
     # A stray "dataset" key does not make a RunEvent's inputs go uncounted.
     response = post(client, run_event(inputs=many, dataset={"namespace": "ns", "name": "x"}), token)
     assert response.status_code == 400 and "$.inputs: 51 datasets" in response.json()["error"]

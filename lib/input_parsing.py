@@ -108,13 +108,13 @@ def moment_parse(raw: str, name: str, *, day_means_end: bool = False) -> datetim
         raise InvalidValue(f"{name} is out of range once converted to UTC: {text!r}") from None
 
 
-def json_document_load(text: str | bytes):
+def json_document_load(text: str | bytes, **options):
     """``json.loads``, with nesting too deep for the parser refused as invalid JSON.
 
     A few hundred bytes (or a 452-byte gzip body) of ``[[[[...`` make the parser exhaust
     the interpreter's recursion limit; that is a client's malformed body, not a server
     error. Raises ValueError (json.JSONDecodeError for ordinary syntax errors)."""
     try:
-        return json.loads(text)
+        return json.loads(text, **options)
     except RecursionError:
         raise InvalidValue("the JSON is nested too deeply") from None

@@ -27,7 +27,6 @@ dataset the sender may not edit is not applied; the reason is kept in the event'
 """
 
 import hashlib
-import json
 import logging
 import uuid
 import zlib
@@ -44,6 +43,7 @@ from catalogue.actors import system_actor
 from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
 from catalogue.models import Field as CatalogueField
 from config.celery import task_send_quietly
+from lib.input_parsing import InvalidValue, json_document_load
 from lib.iri import iri_problem
 from provenance.models import Activity, Agent, DatasetAlias, Derivation, FieldDerivation, OpenLineageEvent, mint_uri
 from provenance.openlineage_spec import SpecError, event_schema_for, event_validate, facet_validate
@@ -127,13 +127,13 @@ def openlineage_parse(raw: bytes):
     """The JSON body as Python values, refusing what cannot be stored or walked safely: NaN and
     Infinity, nesting deeper than MAX_DEPTH, and NUL characters (PostgreSQL cannot store them)."""
     try:
-        body = json.loads(raw, parse_constant=_refuse_constant)
+        body = json_document_load(raw, parse_constant=_refuse_constant)
+    except InvalidValue:  # too deep even for the parser
+        raise InvalidEvent(f"the body nests deeper than {MAX_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
         if isinstance(exc, InvalidEvent):
             raise
         raise InvalidEvent(f"the body is not valid JSON ({exc})") from None
-    except RecursionError:
-        raise InvalidEvent(f"the body nests deeper than {MAX_DEPTH} levels") from None
     _check_depth_and_text(body)
     return body
 

@@ -251,3 +251,17 @@ def wait_for(predicate, timeout=30.0, interval=0.2):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def keep_test_connection():
+    # Called as a plain WSGI app, Django would close the test's database connection at the
+    # end of each request (its test client switches this off the same way).
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

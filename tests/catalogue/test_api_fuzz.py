@@ -38,20 +38,6 @@ EXAMPLES_PER_OPERATION = 15
 
 
 @pytest.fixture
-def keep_test_connection():
-    # Called as a plain WSGI app, Django would close the test's database connection at the
-    # end of each request (its test client switches this off the same way).
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def no_throttling(settings):
     # Hundreds of requests from one client in a few seconds: the limits have their own tests.
     rest = dict(settings.REST_FRAMEWORK)

@@ -32,20 +32,6 @@ def test_docs_are_served_from_our_own_static_files(client, db):
 
 
 @pytest.fixture
-def keep_test_connection():
-    # Called as a plain WSGI app, Django would close the test's database connection at the
-    # end of each request (its test client switches this off the same way).
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def api_schema(db, make_dataset, keep_test_connection):
     # Something to read: a published dataset with every kind of part.
     actor = system_actor("tests")

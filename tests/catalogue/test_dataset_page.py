@@ -230,3 +230,13 @@ def test_the_page_still_renders_when_the_page_cache_is_unreachable(client, full_
     response = client.get(f"/datasets/{full_dataset.slug}/")
     assert response.status_code == 200
     assert "Hospital admissions" in response.content.decode()
+
+
+def test_a_distribution_with_neither_title_nor_format_is_listed_as_a_distribution(client, make_dataset):
+    dataset = make_dataset("Hospital admissions")
+    services.distribution_save(
+        dataset=dataset, user=actor(), data={"access_url": "https://data.example.gov/admissions", "format": None}
+    )
+    response = client.get(dataset.get_absolute_url())
+    assert response.status_code == 200
+    assert "<h3>Distribution</h3>" in response.content.decode()

@@ -10,14 +10,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from catalogue.models import mint_uri
-from lib.iri import iri_problem
-
-
-def validate_iri(value: str) -> None:
-    """A stored URI becomes an RDF IRI in every export, so it must be one RDF can carry (lib.iri)."""
-    if value and (problem := iri_problem(value)) is not None:
-        raise ValidationError(f"Not a usable URI: {problem}.", code="invalid_iri")
-
+from catalogue.models.records import validate_iri  # noqa: F401  (named by migration 0007)
 
 # The organisation that holds the datasets OpenLineage events named before anyone catalogued them.
 STUB_ORGANISATION_SLUG = "unclaimed-lineage-stubs"

@@ -18,10 +18,18 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from lib.iri import iri_problem
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     "Use lower-case letters, digits and single hyphens, e.g. 'road-traffic-counts'.",
 )
+
+
+def validate_iri(value: str) -> None:
+    """A stored URI becomes an RDF IRI in every export, so it must be one RDF can carry (lib.iri)."""
+    if value and (problem := iri_problem(value)) is not None:
+        raise ValidationError(f"Not a usable URI: {problem}.", code="invalid_iri")
 
 
 def mint_uri(kind: str, key: str) -> str:
@@ -102,11 +110,11 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
-    uri = models.URLField(max_length=500, unique=True, blank=True)
+    uri = models.URLField(max_length=500, unique=True, blank=True, validators=[validate_iri])
     kind = models.CharField(max_length=40, choices=Kind.choices, default=Kind.MINISTERIAL_DEPARTMENT)
     abbreviation = models.CharField(max_length=20, blank=True)
     description = models.TextField(blank=True)
-    homepage = models.URLField(max_length=300, blank=True)
+    homepage = models.URLField(max_length=300, blank=True, validators=[validate_iri])
     email = models.EmailField(blank=True)
     requires_review = models.BooleanField(
         default=False, help_text="Publishing a dataset needs the approval of a second editor."
@@ -190,6 +198,7 @@ class Dataset(models.Model):
         unique=True,
         blank=True,
         help_text="The dataset's permanent URI. Leave blank and Provcat mints one under its base URI.",
+        validators=[validate_iri],
     )
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     title = models.CharField(max_length=300)
@@ -213,7 +222,9 @@ class Dataset(models.Model):
     access_rights = models.CharField(max_length=12, choices=AccessRights.choices, default=AccessRights.PUBLIC)
     temporal_start = models.DateField(null=True, blank=True)
     temporal_end = models.DateField(null=True, blank=True)
-    spatial_uri = models.URLField(max_length=300, blank=True, help_text="A place URI, e.g. a country or region.")
+    spatial_uri = models.URLField(
+        max_length=300, blank=True, help_text="A place URI, e.g. a country or region.", validators=[validate_iri]
+    )
     spatial_label = models.CharField(max_length=200, blank=True)
     frequency = models.ForeignKey(
         VocabularyTerm,
@@ -235,8 +246,8 @@ class Dataset(models.Model):
     )
     version = models.CharField(max_length=50, blank=True)
     version_notes = models.TextField(blank=True)
-    conforms_to = models.URLField(max_length=500, blank=True)
-    landing_page = models.URLField(max_length=500, blank=True)
+    conforms_to = models.URLField(max_length=500, blank=True, validators=[validate_iri])
+    landing_page = models.URLField(max_length=500, blank=True, validators=[validate_iri])
     issued = models.DateField(null=True, blank=True)
     modified = models.DateTimeField(null=True, blank=True, help_text="When the data last changed.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -340,14 +351,18 @@ class Distribution(models.Model):
         MD5 = "md5", "MD5"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    uri = models.URLField(max_length=500, unique=True, blank=True)
+    uri = models.URLField(max_length=500, unique=True, blank=True, validators=[validate_iri])
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
     title = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True)
     access_url = models.URLField(
-        max_length=1000, help_text="A page or service where the data can be reached (dcat:accessURL)."
+        max_length=1000,
+        help_text="A page or service where the data can be reached (dcat:accessURL).",
+        validators=[validate_iri],
     )
-    download_url = models.URLField(max_length=1000, blank=True, help_text="A direct link to the file, if there is one.")
+    download_url = models.URLField(
+        max_length=1000, blank=True, help_text="A direct link to the file, if there is one.", validators=[validate_iri]
+    )
     format = models.ForeignKey(
         VocabularyTerm,
         null=True,
@@ -380,7 +395,7 @@ class Distribution(models.Model):
         help_text="Leave blank to use the dataset's licence.",
     )
     rights = models.TextField(blank=True, help_text="Any rights statement beyond the licence.")
-    conforms_to = models.URLField(max_length=500, blank=True)
+    conforms_to = models.URLField(max_length=500, blank=True, validators=[validate_iri])
     issued = models.DateField(null=True, blank=True)
     modified = models.DateTimeField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -445,7 +460,9 @@ class Field(models.Model):
     constraints = models.JSONField(
         default=dict, blank=True, help_text="Frictionless-style constraints: minimum, maximum, pattern, enum..."
     )
-    concept_uri = models.URLField(max_length=500, blank=True, help_text="A concept that defines this column.")
+    concept_uri = models.URLField(
+        max_length=500, blank=True, help_text="A concept that defines this column.", validators=[validate_iri]
+    )
     history = HistoricalRecords()
 
     ALLOWED_CONSTRAINTS = {"minimum", "maximum", "minLength", "maxLength", "pattern", "enum", "unique"}

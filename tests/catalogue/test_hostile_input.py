@@ -479,3 +479,25 @@ def test_adding_a_member_does_not_tell_whether_a_user_exists(db, ohs, alice, bob
         "/api/v1/memberships/", {"organisation": "ohs", "user": "charlie", "role": "viewer"}, format="json"
     )
     assert response.status_code == 201 and response.json()["user"] == "charlie"
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("/api/v1/distributions/", {"access_url": 'https://data.example.gov/a"onmouseover="x'}),
+        ("/api/v1/distributions/", {"access_url": "https://data.example.gov/a", "download_url": "https://x.gov/{a}"}),
+        ("/api/v1/fields/", {"name": "region", "concept_uri": "https://x.gov/a|b"}),
+    ],
+)
+def test_urls_rdf_cannot_carry_are_refused_when_written(bob, make_dataset, route, body):
+    """Django's URL validator lets <>"{}|\\^` through; every stored URI becomes an RDF IRI, so
+    lib.iri refuses them at write time, with the reason (the exports drop any already stored)."""
+    from rest_framework.test import APIClient
+
+    dataset = make_dataset("Hospital admissions")
+    client = APIClient()
+    client.force_authenticate(bob)
+    response = client.post(route, {"dataset": dataset.slug, **body}, format="json")
+    assert response.status_code == 400
+    assert "Not a usable URI" in response.content.decode()
+    assert not dataset.distributions.exists() and not dataset.fields.exists()

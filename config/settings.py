@@ -356,6 +356,8 @@ OPENLINEAGE_MAX_DATASETS_PER_EVENT = env_int("OPENLINEAGE_MAX_DATASETS_PER_EVENT
 # Each input is derived into each output, by the worker: 20 x 20 (400 derivations) took it
 # 5.2 s, 50 x 50 (2,500) 22 s, from a 6 KB request (bench/openlineage_intake.py).
 OPENLINEAGE_MAX_DERIVATIONS_PER_EVENT = env_int("OPENLINEAGE_MAX_DERIVATIONS_PER_EVENT", 200)
+# Data quality assertions plus column metrics over one event's datasets: each is a stored row.
+OPENLINEAGE_MAX_QUALITY_RESULTS_PER_EVENT = env_int("OPENLINEAGE_MAX_QUALITY_RESULTS_PER_EVENT", 500)
 # Output columns plus their input fields, over every columnLineage facet of one event.
 OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT = env_int("OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT", 2000)
 

@@ -200,6 +200,22 @@ def _dataset_refs(event: dict, kind: str) -> list[tuple[str, dict]]:
     return [(f"$.{key}[{i}]", ref) for key, listed in refs if isinstance(listed, list) for i, ref in enumerate(listed)]
 
 
+def _quality_result_count(ref: dict) -> int:
+    """Assertions and column metrics of one dataset reference: each becomes a stored row."""
+    count = 0
+    for key in ("facets", "inputFacets", "outputFacets"):
+        facets = ref.get(key)
+        if not isinstance(facets, dict):
+            continue
+        assertions = facets.get("dataQualityAssertions")
+        assertions = assertions.get("assertions") if isinstance(assertions, dict) else None
+        metrics = facets.get("dataQualityMetrics")
+        metrics = metrics.get("columnMetrics") if isinstance(metrics, dict) else None
+        count += len(assertions) if isinstance(assertions, list) else 0
+        count += len(metrics) if isinstance(metrics, dict) else 0
+    return count
+
+
 def _check_bounds(event: dict, kind: str) -> None:
     """Fan-out and lengths; runs before the schema check, so it only trusts what it looks at."""
     most = settings.OPENLINEAGE_MAX_DATASETS_PER_EVENT
@@ -227,10 +243,11 @@ def _check_bounds(event: dict, kind: str) -> None:
     if isinstance(job, dict):
         _check_name(job.get("namespace"), _max_length(OpenLineageEvent, "job_namespace"), "$.job.namespace")
         _check_name(job.get("name"), _max_length(OpenLineageEvent, "job_name"), "$.job.name")
-    entries = 0
+    entries = results = 0
     for where, ref in _dataset_refs(event, kind):
         if not isinstance(ref, dict):
             continue
+        results += _quality_result_count(ref)
         _check_name(ref.get("namespace"), namespace_length, f"{where}.namespace")
         _check_name(ref.get("name"), alias_length, f"{where}.name")
         facet = (ref.get("facets") or {}).get("columnLineage") if isinstance(ref.get("facets"), dict) else None
@@ -248,6 +265,11 @@ def _check_bounds(event: dict, kind: str) -> None:
                     _check_name(source.get("namespace"), namespace_length, f"{at}.inputFields[{j}].namespace")
                     _check_name(source.get("name"), alias_length, f"{at}.inputFields[{j}].name")
                     _check_name(source.get("field"), field_length, f"{at}.inputFields[{j}].field")
+    if results > settings.OPENLINEAGE_MAX_QUALITY_RESULTS_PER_EVENT:
+        raise InvalidEvent(
+            f"data quality: {results} assertions and column metrics is more than "
+            f"{settings.OPENLINEAGE_MAX_QUALITY_RESULTS_PER_EVENT} per event (OPENLINEAGE_MAX_QUALITY_RESULTS_PER_EVENT)"
+        )
     if entries > settings.OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT:
         raise InvalidEvent(
             f"column lineage: {entries} columns and input fields is more than "

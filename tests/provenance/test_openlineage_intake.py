@@ -306,6 +306,15 @@ def test_fan_out_over_the_bounds_is_refused(client, token, settings):
     event["outputs"][0]["facets"] = {"columnLineage": {"fields": fields}}
     response = post(client, event, token)
     assert response.status_code == 400 and "12 columns and input fields is more than 10" in response.json()["error"]
+    settings.OPENLINEAGE_MAX_QUALITY_RESULTS_PER_EVENT = 5
+    event = run_event()
+    event["inputs"][0]["inputFacets"] = {
+        "dataQualityMetrics": {"rowCount": 10, "columnMetrics": {f"c{i}": {"nullCount": 0} for i in range(4)}},
+        "dataQualityAssertions": {"assertions": [{"assertion": "not_null", "success": True}] * 2},
+    }
+    response = post(client, event, token)
+    assert response.status_code == 400
+    assert "6 assertions and column metrics is more than 5" in response.json()["error"]
     assert not OpenLineageEvent.objects.exists()
 
 

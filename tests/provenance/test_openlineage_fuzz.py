@@ -186,9 +186,12 @@ def post_and_apply(client, headers, event) -> int:
 
 
 def apply_stored() -> None:
-    """The worker's part: whatever ingestion accepted applies without an exception escaping."""
+    """The worker's part: whatever ingestion accepted applies without an exception escaping,
+    and without being set aside as a failed (poison) event either."""
     for event_id in OpenLineageEvent.objects.filter(processed_at=None).values_list("pk", flat=True):
         openlineage_event_apply(event_id=event_id)
+    failed = OpenLineageEvent.objects.exclude(failed_at=None).values_list("error", "payload")
+    assert not failed, failed[0]
 
 
 FUZZ_SETTINGS = hypothesis_settings(

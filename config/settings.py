@@ -372,16 +372,18 @@ if PAGE_CACHE_URL and not PAGE_CACHE_URL.startswith(("redis://", "rediss://", "u
 
 
 def redis_url_next_database(url: str) -> str:
-    """The same Redis server as ``url``, one database number up (redis://h:6379/0 -> /1)."""
+    """The same Redis server as ``url``, in the database next to it: one number up
+    (redis://h:6379/0 -> /1), or one down from 15, the last of Redis's default 16."""
     head, _, tail = url.partition("?")
     base, slash, db = head.rpartition("/")
     if slash and db.isdigit() and base.count("/") >= 2:
-        return f"{base}/{int(db) + 1}" + (f"?{tail}" if tail else "")
+        number = int(db)
+        return f"{base}/{number + 1 if number < 15 else number - 1}" + (f"?{tail}" if tail else "")
     return head.rstrip("/") + "/1" + (f"?{tail}" if tail else "")
 
 
 # Where rate limits count: THROTTLE_CACHE_URL; else the page cache's Redis (its own key
-# prefix); else the broker's Redis server, one database above the broker's (never the broker's
+# prefix); else the broker's Redis server, in the database next to the broker's (never the broker's
 # own database, which a cache clear would empty). Only the embedded mode (no broker) counts in
 # process memory, which is right there: it has one process.
 THROTTLE_CACHE_URL = env_str("THROTTLE_CACHE_URL", "") or PAGE_CACHE_URL

@@ -162,6 +162,8 @@ def _cache_settings_in_subprocess(env_changes: dict) -> subprocess.CompletedProc
     [
         ({}, "LocMemCache throttle"),
         ({"CELERY_BROKER_URL": "redis://redis:6379/0"}, "RedisCache redis://redis:6379/1"),
+        # 15 is the last database a default Redis has (what .ci/run's broker uses): /16 does not exist.
+        ({"CELERY_BROKER_URL": "redis://redis:6379/15"}, "RedisCache redis://redis:6379/14"),
         (
             {"CELERY_BROKER_URL": "redis://redis:6379/0", "PAGE_CACHE_URL": "redis://redis:6379/2"},
             "RedisCache redis://redis:6379/2",

@@ -1,7 +1,9 @@
-"""/healthz: is the app up and can it reach its database (and broker, when one is set)?"""
+"""/healthz: is the app up and can it reach its database (and broker and rate-limit cache, when set)?"""
 
 import redis
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -30,6 +32,15 @@ def healthz(request):
         if checks["database"] == "ok":
             last = WorkerHeartbeat.objects.order_by("-seen_at").first()
             info["last_worker_heartbeat"] = last.seen_at.isoformat() if last else None
+    throttle_cache = caches["throttle"]
+    if isinstance(throttle_cache, RedisCache):
+        # Rate limits let requests through when they cannot count them (no 500s), so an
+        # unreachable or misconfigured throttle cache shows here rather than nowhere.
+        try:
+            throttle_cache.get("healthz")
+            checks["rate_limits"] = "ok"
+        except Exception as exc:
+            checks["rate_limits"] = f"error: {exc.__class__.__name__}"
     healthy = all(value in ("ok", "eager") for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks, **info}, status=200 if healthy else 503

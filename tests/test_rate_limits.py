@@ -194,3 +194,15 @@ def test_requests_go_through_when_the_throttle_cache_is_unreachable(db, settings
     }
     answers = [Client().get("/api/3/action/package_list").status_code for _ in range(5)]
     assert answers == [200] * 5
+
+
+def test_healthz_shows_whether_limits_can_be_counted(db, settings):
+    if settings.CACHES["throttle"]["BACKEND"].endswith("RedisCache"):
+        assert Client().get("/healthz").json()["checks"]["rate_limits"] == "ok"
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"},
+    }
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["rate_limits"].startswith("error")

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "provenance",
     "catalogue",
     "catalogue.demo",
+    "catalogue.harvest",
 ]
 
 MIDDLEWARE = [

@@ -28,5 +28,7 @@ urlpatterns = [
     # DCAT: /catalog (+ .ttl .rdf .jsonld .nt, dump, changes), /datasets/<slug>.<suffix>, CKAN /api/3/action/.
     path("", include("catalogue.dcat.urls")),
     path("", include("catalogue.publish.urls")),
+    # Harvesting: sources, jobs and their progress (/harvest/...), and its REST API.
+    path("", include("catalogue.harvest.urls")),
     path("", include("catalogue.urls")),
 ]

@@ -9,7 +9,8 @@ The rules:
   notice) and whose access rights are public;
 - members of the publishing organisation, whatever their role, may read all of its
   datasets: drafts, restricted and non-public ones;
-- editors and admins of the publishing organisation may change its datasets;
+- editors and admins of the publishing organisation may change its datasets, except the
+  harvested ones not detached from their source (the harvest writes those);
 - site administrators (superusers) may read and change everything.
 - Machines (the DCAT catalogue, CKAN, RDF records) are served only datasets that are
   published and public: ``catalogued``.
@@ -37,7 +38,7 @@ catalogue) all follow. Columns a clause may name: ``pk``, ``status``,
 
 from collections.abc import Iterable, Mapping
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -213,14 +214,35 @@ def can_view_history(user, dataset: Dataset) -> bool:
 # -- changing ------------------------------------------------------------------------------
 
 
+# A harvested dataset is written by the harvests of its source (the next run would overwrite a
+# local edit) until an admin detaches it: only site administrators (and the system actors that
+# run harvests) change it before that.
+
+
+def _not_harvest_locked_q(prefix: str) -> Q:
+    return Q(**{f"{prefix}harvest__isnull": True}) | Q(**{f"{prefix}harvest__detached_at__isnull": False})
+
+
+def is_harvest_locked(dataset: Dataset) -> bool:
+    """Is ``dataset`` harvested from a source and not detached from it?"""
+    try:
+        origin = dataset.harvest
+    except ObjectDoesNotExist:
+        return False
+    return origin.detached_at is None
+
+
 def editable_datasets_q(user, prefix: str = "") -> Q | None:
     """The condition for datasets ``user`` may change; None means every dataset."""
     clauses = _edit_clauses(user)
-    return None if clauses is None else _clauses_q(clauses, prefix)
+    return None if clauses is None else _clauses_q(clauses, prefix) & _not_harvest_locked_q(prefix)
 
 
 def can_edit_dataset(user, dataset: Dataset) -> bool:
-    return _holds(_edit_clauses(user), dataset)
+    clauses = _edit_clauses(user)
+    if clauses is None:
+        return True
+    return _holds(clauses, dataset) and not is_harvest_locked(dataset)
 
 
 def can_edit_for_organisation(user, organisation_id: int) -> bool:

@@ -52,6 +52,27 @@ def _constant(value):
     return lambda: value
 
 
+def allocate_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys for ``model``, taken from its sequence on PostgreSQL (so
+    writers running at the same time never collide); elsewhere the next free ones (SQLite
+    lets one transaction write at a time)."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT COALESCE(MAX({connection.ops.quote_name(model._meta.pk.column)}), 0) FROM {connection.ops.quote_name(table)}"
+        )
+        start = cursor.fetchone()[0] + 1
+    return list(range(start, start + count))
+
+
 class TableWriter:
     """Writes dicts of attribute values to one model's table, in batches.
 
@@ -156,36 +177,44 @@ class BulkLoad:
             self.derivations.append((row["source_id"], row["derived_id"]))
 
     def _validate(self, model, row: dict) -> None:
-        """The model's own field validation (types, lengths, choices, validators) and its
-        ``clean()``. Foreign keys are the caller's ids, checked by the database; uniqueness
-        by its constraints. A value already found valid for a column is not checked again."""
-        if model._meta.auto_created:  # a many-to-many table: two foreign keys, nothing to check
-            return
-        columns, seen, has_clean = self._rules(model)
         try:
-            for attname, field in columns:
-                if attname not in row:
-                    continue  # the field's default
-                value = row[attname]
-                key = (attname, value) if isinstance(value, str | int | float | bool | dt.date | None) else None
-                if key is not None and key in seen:
-                    continue
-                try:
-                    field.clean(value, None)
-                except ValidationError as exc:
-                    raise ValidationError(f"{field.name}: {'; '.join(exc.messages)}") from None
-                if key is not None and len(seen) < 50_000:
-                    seen.add(key)
-            if has_clean is not None:
-                # One instance per model, its attributes set from the row: clean() reads only those.
-                instance, defaults = has_clean
-                instance.__dict__.update(defaults)
-                instance.__dict__.update(row)
-                instance.clean()
+            self.validate(model, row)
         except ValidationError as exc:
             position = self.validated.get(model, 0)
             raise ValidationError(f"{model._meta.verbose_name} row {position + 1}: {'; '.join(exc.messages)}") from None
         self.validated[model] = self.validated.get(model, 0) + 1
+
+    def validate(self, model, row: dict) -> None:
+        """The model's own field validation (types, lengths, choices, validators) and its
+        ``clean()``; raises ValidationError("<field>: <message>"). Foreign keys are the caller's
+        ids, checked by the database; uniqueness by its constraints. A value already found
+        valid for a column is not checked again. Callers that must reject one record and keep
+        the others (a harvest) validate its rows with this before adding any of them."""
+        if model._meta.auto_created:  # a many-to-many table: two foreign keys, nothing to check
+            return
+        columns, seen, has_clean = self._rules(model)
+        for attname, field in columns:
+            if attname not in row:
+                continue  # the field's default
+            value = row[attname]
+            key = (attname, value) if isinstance(value, str | int | float | bool | dt.date | None) else None
+            if key is not None and key in seen:
+                continue
+            try:
+                field.clean(value, None)
+            except ValidationError as exc:
+                raise ValidationError(f"{field.name}: {'; '.join(exc.messages)}") from None
+            if key is not None and len(seen) < 50_000:
+                seen.add(key)
+        if has_clean is not None:
+            # One instance per model, its attributes set from the row: clean() reads only those.
+            instance, defaults = has_clean
+            instance.__dict__.update(defaults)
+            instance.__dict__.update(row)
+            try:
+                instance.clean()
+            except ValidationError as exc:
+                raise ValidationError("; ".join(exc.messages)) from None
 
     def _rules(self, model):
         if model not in self.rules:

@@ -111,6 +111,13 @@ def _nudge_on_commit(kind: str) -> None:
     transaction.on_commit(nudge)
 
 
+def nudge(*kinds: str) -> None:
+    """Drain these kinds once the caller's transaction commits: for writers that record their
+    work in bulk (catalogue.bulk) and want it done now rather than at the next sweep."""
+    for kind in kinds:
+        _nudge_on_commit(kind)
+
+
 # What a change sets off (see the module docstring).
 
 

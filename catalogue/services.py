@@ -206,6 +206,46 @@ def dataset_import(
     return dataset
 
 
+# What a re-import may change besides the description: the workflow state at the source.
+REIMPORT_STATE_FIELDS = ("status", "published_at", "withdrawn_at", "withdrawn_reason")
+
+
+@transaction.atomic
+def dataset_reimport(
+    *,
+    dataset: Dataset,
+    user,
+    data: dict,
+    keywords: Iterable[str] = (),
+    themes: Iterable = (),
+    parts: Iterable = (),
+) -> Dataset:
+    """Replace a dataset's description, keywords, themes and parts (distributions, fields)
+    with what its source says now, as one revision: a harvest's update of a record it
+    brought in. ``data`` may also set the workflow state (a dataset the source lists again
+    after a harvest withdrew it is published again)."""
+    _require_edit(user, dataset)
+    locked = _lock(dataset, None)
+    unknown = set(data) - {*DATASET_FIELDS, *REIMPORT_STATE_FIELDS}
+    if unknown:
+        raise ValidationError(f"Unknown dataset properties: {', '.join(sorted(unknown))}.")
+    old_parts = [*locked.distributions.all(), *locked.fields.all()]
+    for part in old_parts:
+        _with_user(part, user).delete()
+    parts = list(parts)
+    for part in parts:
+        part.dataset = locked
+        _save_part(part, locked, user)
+    for name, value in data.items():
+        setattr(locked, name, value)
+    locked.revision += 1
+    locked.full_clean(exclude=["slug", "uri"])
+    _set_m2m_quietly(locked, list(keywords), list(themes))
+    _with_user(locked, user).save()
+    _parts_changed(locked.pk, [*old_parts, *parts])
+    return locked
+
+
 @transaction.atomic
 def organisation_create(*, user, data: dict) -> Organisation:
     """A new publishing organisation; site administrators create them."""

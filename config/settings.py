@@ -249,6 +249,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "link-check-sweep": {"task": "catalogue.link_check_sweep", "schedule": 3600.0},
     # Drains the outbox work whose nudge was lost (e.g. Redis down): lineage, scores, search, RDF.
     "outbox-sweep": {"task": "catalogue.outbox_sweep", "schedule": 30.0},
+    # Harvesting: starts the jobs of sources whose schedule is due; fails jobs whose worker died.
+    "harvest-schedule": {"task": "catalogue.harvest_schedule", "schedule": 60.0},
 }
 
 REST_FRAMEWORK = {
@@ -305,6 +307,17 @@ PROVCAT_LINK_CHECKS = env_bool("PROVCAT_LINK_CHECKS", True)
 PROVCAT_ALLOW_LOOPBACK_FETCH = env_bool("PROVCAT_ALLOW_LOOPBACK_FETCH", DEBUG)
 PROVCAT_LINK_CHECK_TIMEOUT = env_int("PROVCAT_LINK_CHECK_TIMEOUT", 10)
 PROVCAT_LINK_CHECK_MAX_AGE_HOURS = env_int("PROVCAT_LINK_CHECK_MAX_AGE_HOURS", 24 * 7)
+
+# Harvesting (catalogue/harvest/): a source is untrusted input, so every job is bounded. A
+# response over the per-response limit, a job over its byte or time limit, or more pages than
+# the page limit fails the job (and changes nothing stored: pages are all read before any write).
+HARVEST_MAX_RESPONSE_BYTES = env_int("HARVEST_MAX_RESPONSE_BYTES", 50 * 1024 * 1024, minimum=1024)
+HARVEST_MAX_JOB_BYTES = env_int("HARVEST_MAX_JOB_BYTES", 2 * 1024 * 1024 * 1024, minimum=1024)
+HARVEST_JOB_TIMEOUT_SECONDS = env_int("HARVEST_JOB_TIMEOUT_SECONDS", 2 * 3600, minimum=1)
+HARVEST_REQUEST_TIMEOUT_SECONDS = env_int("HARVEST_REQUEST_TIMEOUT_SECONDS", 60, minimum=1)
+HARVEST_MAX_PAGES = env_int("HARVEST_MAX_PAGES", 20_000, minimum=1)
+# A running job whose worker has not reported for this long is failed (the worker died).
+HARVEST_STALE_JOB_MINUTES = env_int("HARVEST_STALE_JOB_MINUTES", 15, minimum=1)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Provcat API",

@@ -19,6 +19,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -27,6 +28,10 @@ MAX_REDIRECTS = 5
 
 class RefusedAddress(Exception):
     """The URL points at an address Provcat must not connect to."""
+
+
+class TooLarge(OSError):
+    """The answer is longer than the caller allows."""
 
 
 @dataclass
@@ -126,13 +131,16 @@ def fetch(
     method: str = "GET",
     headers: dict[str, str] | None = None,
     truncate: bool = False,
+    deadline: float | None = None,
 ) -> FetchResult:
     """Fetch ``url`` under the address policy; raises RefusedAddress or OSError.
 
     A body longer than ``max_bytes`` is an error, or with ``truncate`` is cut short
-    (a reachability check needs only the first bytes).
+    (a reachability check needs only the first bytes). ``deadline`` (a ``time.monotonic()``
+    value) bounds the whole fetch, redirects and a server that trickles bytes included.
     """
     for _ in range(MAX_REDIRECTS + 1):
+        _check_deadline(url, deadline)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RefusedAddress(f"only http and https URLs are fetched, not {url!r}")
@@ -149,14 +157,34 @@ def fetch(
             if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
                 url = urljoin(url, response.getheader("Location"))
                 continue
-            body = response.read(max_bytes + 1) if method != "HEAD" else b""
+            body = _read_body(response, max_bytes + 1, url, deadline) if method != "HEAD" else b""
             if len(body) > max_bytes and truncate:
                 body = body[:max_bytes]
             elif len(body) > max_bytes:
-                raise OSError(f"{url} is larger than {max_bytes} bytes")
+                raise TooLarge(f"{url} is larger than {max_bytes} bytes")
             return FetchResult(url, response.status, {k.lower(): v for k, v in response.getheaders()}, body)
         except (http.client.HTTPException, ssl.SSLError) as exc:
             raise OSError(f"{url}: {exc}") from None
         finally:
             connection.close()
     raise OSError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _check_deadline(url: str, deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise TimeoutError(f"{url} took too long to answer")
+
+
+def _read_body(response, limit: int, url: str, deadline: float | None) -> bytes:
+    """Up to ``limit`` bytes of the body, in chunks, so a deadline can stop a slow sender."""
+    if deadline is None:
+        return response.read(limit)
+    chunks, size = [], 0
+    while size < limit:
+        _check_deadline(url, deadline)
+        chunk = response.read1(min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

@@ -135,10 +135,16 @@ class HarvestJob(models.Model):
 
     @property
     def percent_done(self) -> int | None:
-        if self.records_total:
-            return min(100, round(100 * self.records_done / self.records_total))
-        if self.pages_total:
-            return min(100, round(100 * self.pages_done / self.pages_total))
+        """How far the job is, when the source said how much there is: reading the pages
+        counts for the first 30%, writing the records for the rest."""
+        if self.status == self.Status.FINISHED:
+            return 100
+        reading = self.pages_done / self.pages_total if self.pages_total else None
+        writing = self.records_done / self.records_total if self.records_total else None
+        if writing and self.records_done:
+            return min(100, round(30 + 70 * writing))
+        if reading is not None:
+            return min(30, round(30 * reading))
         return None
 
     def report(self) -> dict:

@@ -329,7 +329,7 @@ class HarvestWriter:
         dataset = {
             "uuid": uid,
             "uri": uri or mint_uri("dataset", str(uid)),
-            "slug": "",
+            "slug": self._slug(values["title"]),
             "publisher_id": self.source.organisation_id,
             "status": Dataset.Status.PUBLISHED,
             "published_at": self.now,
@@ -358,7 +358,6 @@ class HarvestWriter:
                 check.validate(Field, row)
         except ValidationError as exc:
             raise RecordRefused(f"The record does not fit the catalogue: {'; '.join(exc.messages)}") from None
-        dataset["slug"] = self._slug(values["title"])
         return {
             "record": record,
             "digest": digest,

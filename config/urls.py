@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from catalogue.demo.views import demo_file
+from catalogue.demo.views import demo_catalogue, demo_file
 from config.health import healthz
 
 handler404 = "config.errors.not_found"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("demo/files/<slug:slug>.<str:extension>", demo_file, name="demo-file"),
+    path("demo/catalogues/<slug:name>.ttl", demo_catalogue, name="demo-catalogue"),
     # Lineage: OpenLineage ingestion and lineage queries under /api/v1/ (before the catalogue API),
     # PROV-O exports /datasets/<slug>/provenance.ttl|jsonld and lineage stubs (before catalogue.urls).
     path("api/v1/", include("provenance.api_urls")),

@@ -21,6 +21,8 @@ from django.db import transaction
 
 from catalogue import services
 from catalogue.actors import system_actor
+from catalogue.harvest import services as harvest_services
+from catalogue.harvest.models import HarvestSource
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -89,6 +91,14 @@ ORGANISATIONS = [
         "HMRC",
         "non-ministerial-department",
         "The UK's tax authority; publishes statistics on income, employment and trade.",
+    ),
+    (
+        "welsh-government",
+        "Welsh Government",
+        "WG",
+        "other",
+        "The devolved government of Wales. Its StatsWales catalogue is harvested into this one: those datasets are "
+        "written by the harvest and edited at the source.",
     ),
 ]
 
@@ -1190,7 +1200,30 @@ class DemoLoader:
             datasets = {spec.slug: self.load_dataset(spec, orgs) for spec in DATASETS}
             for spec in DATASETS:
                 self.load_derivations(spec, datasets)
+            self.load_harvest_sources(orgs)
         return self.created
+
+    def load_harvest_sources(self, orgs: dict[str, Organisation]) -> None:
+        """The Welsh Government's catalogue as a harvest source. It is served by this server
+        (/demo/catalogues/), so the demo harvests without leaving it; `make run` starts its
+        first harvest once the server answers, and beat the daily ones."""
+        organisation = orgs["welsh-government"]
+        url = f"{settings.PROVCAT_BASE_URI}/demo/catalogues/welsh-government.ttl"
+        if HarvestSource.objects.filter(organisation=organisation, url=url).exists():
+            return
+        harvest_services.source_save(
+            user=self.actor,
+            organisation=organisation,
+            data={
+                "name": "StatsWales open data",
+                "url": url,
+                "kind": HarvestSource.Kind.DCAT,
+                "schedule": HarvestSource.Schedule.DAILY,
+                "allow_private_addresses": True,
+                "description": "The Welsh Government's DCAT-AP catalogue (a copy served by this demo).",
+            },
+        )
+        self._note("harvest sources")
 
     def load_organisations(self) -> dict[str, Organisation]:
         orgs = {}

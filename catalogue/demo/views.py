@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import zipfile
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 
 from catalogue.access import dataset_for_user
@@ -162,3 +164,15 @@ def demo_file(request, slug, extension):
     response = HttpResponse(body, content_type=CONTENT_TYPES[extension])
     response["Content-Disposition"] = f'attachment; filename="{slug}.{extension}"'
     return response
+
+
+CATALOGUES = Path(__file__).resolve().parent / "catalogues"
+
+
+def demo_catalogue(request, name):
+    """A remote catalogue for the demo's harvest source, with this server as the address of its files."""
+    path = CATALOGUES / f"{name}.ttl"
+    if not name.replace("-", "").isalnum() or not path.is_file():
+        raise Http404("The demo has no such catalogue.")
+    body = path.read_text().replace("{base}", settings.PROVCAT_BASE_URI)
+    return HttpResponse(body, content_type="text/turtle; charset=utf-8")

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from catalogue.actors import system_actor
+from catalogue.harvest import services as harvest_services
+from catalogue.harvest.models import HarvestSource
 from catalogue.quality.tasks import link_check_sweep
 from config.celery import task_send_quietly
 
@@ -45,8 +48,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("No CELERY_BROKER_URL: tasks run eagerly in the web process.")
-        if settings.PROVCAT_LINK_CHECKS:
-            threading.Thread(target=self.check_links_once_serving, args=(host, port), daemon=True).start()
+        threading.Thread(target=self.once_serving, args=(host, port), daemon=True).start()
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False)
         finally:
@@ -54,9 +56,10 @@ class Command(BaseCommand):
                 worker.terminate()
                 worker.wait(timeout=10)
 
-    def check_links_once_serving(self, host: str, port: str) -> None:
-        """The demo's download links point at this server, so check them once it answers
-        (beat re-checks them hourly after that when a worker runs)."""
+    def once_serving(self, host: str, port: str) -> None:
+        """The demo's harvest source and download links point at this server, so harvest the
+        sources never harvested and check the links once it answers (beat does both on its
+        schedule after that when a worker runs)."""
         for _ in range(120):
             try:
                 urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=2)
@@ -65,7 +68,21 @@ class Command(BaseCommand):
                 time.sleep(0.5)
         else:
             return
+        self.harvest_sources_never_run()
+        if not settings.PROVCAT_LINK_CHECKS:
+            return
         if settings.CELERY_TASK_ALWAYS_EAGER:
             link_check_sweep(limit=10_000)
         else:
             task_send_quietly(link_check_sweep, limit=10_000)
+
+    def harvest_sources_never_run(self) -> None:
+        """Start the first job of every enabled source that was never harvested (eagerly, this
+        runs it here; with a worker, it is queued)."""
+        actor = system_actor("demo")
+        for source in HarvestSource.objects.filter(enabled=True, jobs__isnull=True):
+            try:
+                job = harvest_services.job_start(user=actor, source=source, trigger="first run")
+            except harvest_services.JobAlreadyActive:
+                continue
+            self.stdout.write(f"Harvesting {source.name} ({source.url}): job {job.pk}")

@@ -316,6 +316,8 @@ HARVEST_MAX_JOB_BYTES = env_int("HARVEST_MAX_JOB_BYTES", 2 * 1024 * 1024 * 1024,
 HARVEST_JOB_TIMEOUT_SECONDS = env_int("HARVEST_JOB_TIMEOUT_SECONDS", 2 * 3600, minimum=1)
 HARVEST_REQUEST_TIMEOUT_SECONDS = env_int("HARVEST_REQUEST_TIMEOUT_SECONDS", 60, minimum=1)
 HARVEST_MAX_PAGES = env_int("HARVEST_MAX_PAGES", 20_000, minimum=1)
+# Packages asked of a CKAN source per package_search call (CKAN caps it at its rows_max, 1000).
+HARVEST_CKAN_PAGE_SIZE = env_int("HARVEST_CKAN_PAGE_SIZE", 100, minimum=1)
 # A running job whose worker has not reported for this long is failed (the worker died).
 HARVEST_STALE_JOB_MINUTES = env_int("HARVEST_STALE_JOB_MINUTES", 15, minimum=1)
 

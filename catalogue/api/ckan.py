@@ -283,6 +283,8 @@ def apply_query(queryset: QuerySet, query: str) -> QuerySet:
 
 
 SORTS = {
+    # A package's id never changes: harvesters page in id order so edits during a run move nothing.
+    "id": "uuid",
     "metadata_modified": "updated_at",
     "metadata_created": "created_at",
     "name": "slug",
@@ -301,7 +303,7 @@ def _order(sort: str) -> list[str]:
         field, direction = pieces[0], (pieces[1].lower() if len(pieces) > 1 else "asc")
         if field not in SORTS or direction not in ("asc", "desc"):
             raise SearchQueryError(
-                f"Cannot sort by {part.strip()!r}: use metadata_modified, metadata_created, name or title_string, asc or desc"
+                f"Cannot sort by {part.strip()!r}: use id, metadata_modified, metadata_created, name or title_string, asc or desc"
             )
         column = SORTS[field]
         ordering.append(f"-{column}" if direction == "desc" else column)
@@ -381,11 +383,16 @@ def package_search(params: dict) -> dict:
     facet_fields = _list(params.get("facet.field"), "facet.field")
     want_facets = _bool(params, "facet", True)
     count = queryset.count()
-    results = (
-        [package_dict(d) for d in _with_package_relations(queryset.order_by(*ordering))[start : start + rows]]
-        if rows
-        else []
-    )
+    raw_fields = params.get("fl") or ""
+    fields = raw_fields if isinstance(raw_fields, list) else str(raw_fields).split(",")
+    if any(str(f).strip() for f in fields):
+        results = _field_list(queryset.order_by(*ordering), fields, start, rows)
+    else:
+        results = (
+            [package_dict(d) for d in _with_package_relations(queryset.order_by(*ordering))[start : start + rows]]
+            if rows
+            else []
+        )
     search_facets, facets = {}, {}
     if want_facets:
         for field in facet_fields:
@@ -399,6 +406,29 @@ def package_search(params: dict) -> dict:
         "search_facets": search_facets,
         "facets": facets,
     }
+
+
+# The index fields ``fl`` may ask for (harvesters list ids to notice deletions), and how to read them.
+FIELD_LIST = {
+    "id": ("uuid", str),
+    "name": ("slug", str),
+    "title": ("title", str),
+    "metadata_modified": ("updated_at", lambda value: _ckan_time(value)),
+    "metadata_created": ("created_at", lambda value: _ckan_time(value)),
+}
+
+
+def _field_list(queryset, fields: list[str], start: int, rows: int) -> list[dict]:
+    """Only the ``fl`` fields of each package, as CKAN answers ``fl=id,name``: one light query."""
+    names = [str(f).strip() for f in fields if str(f).strip()]
+    unknown = sorted(set(names) - set(FIELD_LIST))
+    if unknown:
+        raise Invalid({"fl": [f"Cannot list {', '.join(unknown)}: use {', '.join(FIELD_LIST)}"]})
+    columns = [FIELD_LIST[name][0] for name in names]
+    return [
+        {name: FIELD_LIST[name][1](value) for name, value in zip(names, row, strict=True)}
+        for row in queryset.values_list(*columns)[start : start + rows]
+    ]
 
 
 def _package_counts() -> dict[int, int]:

@@ -30,9 +30,10 @@ from catalogue.actors import system_actor
 from catalogue.harvest import services
 from catalogue.harvest.errors import HarvestError, MalformedPage, SourceUnreachable
 from catalogue.harvest.models import HarvestJob, HarvestRecordError, HarvestSource
-from catalogue.harvest.records import Page
+from catalogue.harvest.records import Page, normalise
 from catalogue.harvest.writer import MAX_RECORD_ERRORS, HarvestWriter
 from lib import netpolicy
+from lib.input_parsing import json_document_load
 
 logger = logging.getLogger("provcat.harvest")
 
@@ -93,7 +94,7 @@ class JobRun:
                 self.listed.add(failure.identifier)
                 self._record_failure(failure.identifier, failure.reason)
             for record in page.records:
-                spool.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+                spool.write(json.dumps(normalise(record), ensure_ascii=False).encode() + b"\n")
                 count += 1
             self.job.pages_done += 1
             if page.total_records is not None:
@@ -136,9 +137,9 @@ class JobRun:
             last = services.last_complete_job(self.source)
             since = last.started_at if last is not None else None
         listing = client.all_ids() if since is not None else None
-        return client.pages(modified_since=since), listing
+        return client.pages(modified_since=since, rows=settings.HARVEST_CKAN_PAGE_SIZE), listing
 
-    def fetch(self, url: str, accept: str) -> netpolicy.FetchResult:
+    def fetch(self, url: str, accept: str, *, any_status: bool = False) -> netpolicy.FetchResult:
         """One response of the source, within the limits; SourceUnreachable says what went wrong."""
         self.check_time()
         left_for_job = settings.HARVEST_MAX_JOB_BYTES - self.job.bytes_read
@@ -170,16 +171,19 @@ class JobRun:
         except OSError as exc:
             raise SourceUnreachable(f"Could not fetch {url}: {exc}") from None
         self.job.bytes_read += len(result.body)
-        if result.status != 200:
+        if result.status != 200 and not any_status:
             raise SourceUnreachable(f"{url} answered HTTP {result.status} instead of the page.")
         return result
 
     def fetch_json(self, url: str) -> tuple[object, int]:
-        """For the CKAN reader: one JSON answer of the source and its size."""
-        result = self.fetch(url, "application/json")
+        """For the CKAN reader: one JSON answer of the source and its size. CKAN answers its
+        errors (409, 403, 500) with a JSON body saying what was wrong: the reader shows it."""
+        result = self.fetch(url, "application/json", any_status=True)
         try:
-            return json.loads(result.body), len(result.body)
-        except (ValueError, RecursionError):
+            return json_document_load(result.body), len(result.body)
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            if result.status != 200:
+                raise SourceUnreachable(f"{url} answered HTTP {result.status} instead of the page.") from None
             raise MalformedPage(f"{url} did not answer with JSON.") from None
 
     # -- phase 2: write

@@ -3,8 +3,10 @@ only, as the network rule wants), and a DCAT-AP Turtle writer for the pages it s
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -15,12 +17,17 @@ class SourceServer:
     def __init__(self):
         self.routes: dict[str, tuple[int, str, bytes]] = {}
         self.requests: list[str] = []
+        # A CKAN action API (``serve_ckan``): the packages package_search answers with.
+        self.ckan_packages: list[dict] | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
-                status, content_type, body = server.routes.get(self.path, (404, "text/plain", b"not here"))
+                if server.ckan_packages is not None and self.path.startswith("/api/3/action/package_search"):
+                    status, content_type, body = server.package_search(self.path)
+                else:
+                    status, content_type, body = server.routes.get(self.path, (404, "text/plain", b"not here"))
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -41,6 +48,25 @@ class SourceServer:
     def serve(self, path: str, body: bytes | str, content_type: str = "text/turtle", status: int = 200) -> str:
         self.routes[path] = (status, content_type, body.encode() if isinstance(body, str) else body)
         return self.url(path)
+
+    def serve_ckan(self, packages: list[dict]) -> str:
+        """Answer package_search as CKAN does (q, fq on metadata_modified, sort id, start, rows, fl)."""
+        self.ckan_packages = packages
+        return self.url("/api/3/action/")
+
+    def package_search(self, path: str) -> tuple[int, str, bytes]:
+        query = parse_qs(urlsplit(path).query)
+        packages = sorted(self.ckan_packages, key=lambda p: p["id"])
+        fq = query.get("fq", [""])[0]
+        if fq.startswith("metadata_modified:["):
+            since = fq.split("[", 1)[1].split(" TO", 1)[0].rstrip("Z")
+            packages = [p for p in packages if p["metadata_modified"] >= since]
+        start, rows = int(query.get("start", ["0"])[0]), int(query.get("rows", ["10"])[0])
+        page = packages[start : start + rows]
+        if "fl" in query:
+            page = [{name: p[name] for name in query["fl"][0].split(",")} for p in page]
+        body = json.dumps({"success": True, "result": {"count": len(packages), "results": page}})
+        return 200, "application/json", body.encode()
 
     def close(self):
         self.httpd.shutdown()

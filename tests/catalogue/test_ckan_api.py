@@ -127,3 +127,16 @@ def test_both_url_prefixes_answer_get_and_post_in_the_ckan_envelope(catalogue, l
     }
     unknown = requests.get(f"{live_server.url}/api/3/action/package_create", timeout=10)
     assert unknown.status_code == 400 and unknown.json()["success"] is False
+
+
+def test_harvesters_list_ids_in_id_order_with_fl(catalogue):
+    ckan = catalogue["ckan"]
+    listed = ckan.action.package_search(fl="id,name", sort="id asc", rows=1000)
+    assert listed["count"] == 3
+    assert [p["id"] for p in listed["results"]] == sorted(str(d.uuid) for d in catalogue["public"])
+    assert {tuple(sorted(p)) for p in listed["results"]} == {("id", "name")}
+    with pytest.raises(ckanapi.ValidationError):
+        ckan.action.package_search(fl="id,secret_column")
+    # CKAN's address of a dataset page leads to Provcat's.
+    page = requests.get(f"{ckan.address}/dataset/{catalogue['public'][0].slug}", timeout=10)
+    assert page.status_code == 200 and page.url.endswith(f"/datasets/{catalogue['public'][0].slug}/")

@@ -122,6 +122,9 @@ class PageGraph:
     def __init__(self, triples):
         nodes: dict = {}
         for subject, predicate, obj in triples:
+            # RDF 1.2 triple terms say nothing DCAT reads, and every term kept here has a value.
+            if type(obj) is ox.Triple or type(subject) is ox.Triple:
+                continue
             predicates = nodes.get(subject)
             if predicates is None:
                 predicates = nodes[subject] = {}

@@ -639,3 +639,14 @@ def test_blank_node_identity_from_an_adms_identifier_given_as_text_or_iri():
         ("https://id.example.org/2", ""),
         ("lit-1", ""),
     ]
+
+
+def test_rdf_12_triple_terms_are_ignored():
+    body = TTL_PREFIXES + (
+        '<< <https://t.example.org/s> dct:title "x" >> a dcat:Dataset .\n'
+        '<https://t.example.org/catalog.ttl> hydra:next <<( <https://t.example.org/s> dct:title "x" )>> .\n'
+        '<https://t.example.org/ds> a dcat:Dataset ; dct:title "T" ; dcat:theme <<( <https://a.org/s> dct:title "y" )>> .\n'
+    )
+    page = read_dcat_page(body.encode(), url="https://t.example.org/catalog.ttl")
+    assert [(r["identifier"], r["themes"]) for r in page.records] == [("https://t.example.org/ds", [])]
+    assert page.next_url is None and page.failures == []

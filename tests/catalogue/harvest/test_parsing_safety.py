@@ -16,12 +16,16 @@ import urllib.request
 import uuid
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from catalogue.harvest import parsing
 from catalogue.harvest.dcat_reader import read_dcat_page
-from catalogue.harvest.errors import MalformedPage, UnsafeDocument
+from catalogue.harvest.errors import HarvestError, MalformedPage, UnsafeDocument
 
 RDF_OPEN = (
     '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dcat="http://www.w3.org/ns/dcat#" '
@@ -380,3 +384,27 @@ def test_format_from_setting_then_content_type_then_suffix_then_first_bytes(
     content_type, url, start, setting, expected
 ):
     assert parsing.format_detect(start, url=url, content_type=content_type, rdf_format=setting).key == expected
+
+
+# Whatever arrives, the answer is a page or a message -------------------------------------------
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures").iterdir())
+
+
+@given(
+    fixture=st.sampled_from([f for f in FIXTURES if f.suffix != ".md"]),
+    cut=st.floats(min_value=0, max_value=1),
+    junk=st.binary(max_size=40),
+    content_type=st.sampled_from(["", "text/turtle", "application/rdf+xml", "application/ld+json", "text/plain"]),
+)
+@hypothesis_settings(max_examples=300, deadline=None, derandomize=True, database=None)
+def test_damaged_pages_give_a_page_or_a_harvest_error_never_anything_else(fixture, cut, junk, content_type):
+    body = fixture.read_bytes()
+    at = int(len(body) * cut)
+    damaged = body[:at] + junk + body[at + len(junk) :]
+    try:
+        page = read_dcat_page(damaged, url=f"https://x.example.org/{fixture.name}", content_type=content_type)
+    except HarvestError as error:
+        assert str(error) and "Traceback" not in str(error)
+    else:
+        assert all(record["identifier"] for record in page.records)

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from catalogue.harvest import records
 from catalogue.harvest.errors import MalformedPage
-from catalogue.harvest.parsing import ACCEPT_HEADER, format_detect, triples_parse
+from catalogue.harvest.parsing import ACCEPT_HEADER, format_detect, page_parse
 from catalogue.models import Field
 from catalogue.rdf.csvw import DATATYPES
 from lib.iri import is_valid_iri
@@ -77,7 +77,7 @@ def read_dcat_page(body: bytes, *, url: str, content_type: str = "", rdf_format:
     """The datasets of one page of a DCAT source, with the next page's URL and the source's
     total when the page says them (Hydra). Raises UnsafeDocument or MalformedPage."""
     fmt = format_detect(body, url=url, content_type=content_type, rdf_format=rdf_format)
-    graph = PageGraph(triples_parse(body, fmt, base_iri=url))
+    graph = page_parse(body, fmt, base_iri=url, build=PageGraph)
     if not graph.nodes:
         # An empty answer must not pass for an empty catalogue: the run would look complete.
         raise MalformedPage(f"The page holds no RDF statements at all (read as {fmt.label}): it is empty or not RDF.")
@@ -119,9 +119,9 @@ class PageGraph:
     """The page's triples as subject -> predicate IRI -> objects (in order, without
     duplicates), and the reading of datasets, distributions and data dictionaries from it."""
 
-    def __init__(self, triples):
+    def __init__(self, quads):
         nodes: dict = {}
-        for subject, predicate, obj in triples:
+        for subject, predicate, obj, _graph in quads:
             # RDF 1.2 triple terms say nothing DCAT reads, and every term kept here has a value.
             if type(obj) is ox.Triple or type(subject) is ox.Triple:
                 continue
@@ -181,25 +181,28 @@ class PageGraph:
             return self.label(node)
         return node.value.strip()
 
-    def iri_or_label(self, node, *predicates, exclude=()) -> str:
+    def iri_or_label(self, node, predicate: str) -> str:
         """One value for a field that wants an IRI: the first IRI in sorted order, else the
         best literal, else the label of a blank node (literals and labels are tolerated)."""
-        values = [o for o in self.objects(node, *predicates) if o not in exclude]
-        iris = sorted(o.value for o in values if isinstance(o, ox.NamedNode))
+        values = self.nodes.get(node, {}).get(predicate)
+        if not values:
+            return ""
+        if len(values) == 1:  # the usual case, first
+            (value,) = values
+            return self.value(value)
+        iris = sorted(o.value for o in values if type(o) is ox.NamedNode)
         if iris:
             return iris[0]
         literal = _best_literal(values)
         if literal:
             return literal
-        labels = sorted(filter(None, (self.label(o) for o in values if isinstance(o, ox.BlankNode))))
+        labels = sorted(filter(None, (self.label(o) for o in values if type(o) is ox.BlankNode)))
         return labels[0] if labels else ""
 
     def url(self, node, *predicates, exclude=()) -> str:
         """An address: an IRI, or a literal holding one (first in sorted order)."""
         values = sorted(
-            o.value.strip()
-            for o in self.objects(node, *predicates)
-            if o not in exclude and (isinstance(o, ox.NamedNode) or isinstance(o, ox.Literal))
+            o.value.strip() for o in self.objects(node, *predicates) if type(o) is not ox.BlankNode and o not in exclude
         )
         return next((v for v in values if is_valid_iri(v)), "")
 

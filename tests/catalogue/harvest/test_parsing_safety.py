@@ -291,17 +291,24 @@ def test_shipped_dcat_ap_contexts_are_used_inline(version):
     assert record["title"] == "AP 3"
 
 
-@pytest.mark.parametrize("depth", [150, 100_000])
-def test_deeply_nested_json_is_refused_quickly(depth):
-    body = (
-        '{"@id": "https://x.example.org/ds", "http://purl.org/dc/terms/title": '
-        + "[" * depth
-        + '"x"'
-        + "]" * depth
-        + "}"
+def nested_jsonld(depth: int) -> bytes:
+    """A dataset whose title sits ``depth`` levels deep in the JSON (arrays in arrays)."""
+    inner = depth - 1  # the node object itself is the first level
+    return (
+        '{"@id": "https://x.example.org/ds", "@type": "http://www.w3.org/ns/dcat#Dataset", '
+        '"http://purl.org/dc/terms/title": ' + "[" * inner + '"x"' + "]" * inner + "}"
     ).encode()
-    with refused_quickly(match="nested more than 100 levels"):
-        read_jsonld(body)
+
+
+@pytest.mark.parametrize("depth", [33, 100_000])
+def test_deeply_nested_json_is_refused_quickly(depth):
+    with refused_quickly(match="nested more than 32 levels"):
+        read_jsonld(nested_jsonld(depth))
+
+
+def test_nesting_up_to_the_limit_is_read():
+    (record,) = read_jsonld(nested_jsonld(32)).records
+    assert record["title"] == "x"
 
 
 def test_broken_json_says_where():

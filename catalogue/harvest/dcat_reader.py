@@ -58,6 +58,7 @@ TITLE = (DCT + "title", RDFS + "label")
 DESCRIPTION = (DCT + "description", DCT + "abstract")
 # Where a node (a licence, a publisher, a theme...) keeps its name, best first.
 LABEL = (SKOS + "prefLabel", DCT + "title", FOAF + "name", RDFS + "label", VCARD + "fn", RDF + "value")
+AGENT_NAME = (FOAF + "name", SKOS + "prefLabel", DCT + "title", RDFS + "label", VCARD + "fn")
 STUB_LINKS = (DCAT + "servesDataset", DCT + "hasPart")
 VERSION = (DCAT + "version", OWL + "versionInfo", ADMS + "version", *(s + "version" for s in SCHEMA))
 START = (DCAT + "startDate", *(s + "startDate" for s in SCHEMA))
@@ -281,7 +282,7 @@ class PageGraph:
             "landing_page": self.url(node, DCAT + "landingPage"),
             "issued": date_text(self.text(node, DCT + "issued")),
             "modified": moment_text(self.text(node, DCT + "modified")),
-            "publisher_name": self.label(publisher) if publisher is not None else "",
+            "publisher_name": self.publisher_name(publisher),
             "publisher_uri": publisher.value if isinstance(publisher, ox.NamedNode) else "",
             "source_page": "",
             "distributions": [{k: v for k, v in d.items() if k != "schema"} for d in distributions],
@@ -357,6 +358,11 @@ class PageGraph:
             return "", ""
         return places[0], self.text(ox.NamedNode(places[0]), *LABEL)
 
+    def publisher_name(self, publisher) -> str:
+        if publisher is None or type(publisher) is ox.Literal:
+            return "" if publisher is None else publisher.value.strip()
+        return self.text(publisher, *AGENT_NAME) or (publisher.value if type(publisher) is ox.NamedNode else "")
+
     def derived_from(self, node) -> list[str]:
         sources = self.objects(node, PROV + "wasDerivedFrom")
         for derivation in self.objects(node, PROV + "qualifiedDerivation"):
@@ -386,7 +392,7 @@ class PageGraph:
             "access_url": access_url or download_url,
             "download_url": download_url,
             "format": self.iri_or_label(node, DCT + "format"),
-            "media_type": self.iri_or_label(node, DCAT + "mediaType"),
+            "media_type": self.media_type(node),
             "byte_size": byte_size(self.text(node, DCAT + "byteSize")),
             "checksum": checksum,
             "checksum_algorithm": algorithm,
@@ -397,6 +403,15 @@ class PageGraph:
             "modified": moment_text(self.text(node, DCT + "modified")),
             "schema": schemas,
         }
+
+    def media_type(self, node) -> str:
+        """dcat:mediaType; else the rdf:value of a dct:IMT node given as the format (the
+        DCAT-AP 1 way: rdf:value "text/csv", rdfs:label "CSV")."""
+        found = self.iri_or_label(node, DCAT + "mediaType")
+        if found:
+            return found
+        imts = (f for f in self.objects(node, DCT + "format") if type(f) is ox.BlankNode)
+        return next(filter(None, (self.text(f, RDF + "value") for f in imts)), "")
 
     def checksum(self, node) -> tuple[str, str]:
         """(value, algorithm) of an spdx:checksum in SHA-256, SHA-1 or MD5; anything else is dropped."""

@@ -650,3 +650,23 @@ def test_rdf_12_triple_terms_are_ignored():
     page = read_dcat_page(body.encode(), url="https://t.example.org/catalog.ttl")
     assert [(r["identifier"], r["themes"]) for r in page.records] == [("https://t.example.org/ds", [])]
     assert page.next_url is None and page.failures == []
+
+
+def test_format_as_a_dct_imt_node_gives_its_label_and_its_media_type():
+    record = read_one(
+        "; dcat:distribution [ dcat:downloadURL <https://t.example.org/f.csv> ;"
+        ' dct:format [ a dct:IMT ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#value> "text/csv" ;'
+        ' <http://www.w3.org/2000/01/rdf-schema#label> "CSV" ] ]'
+    )
+    (distribution,) = record["distributions"]
+    assert (distribution["format"], distribution["media_type"]) == ("CSV", "text/csv")
+
+
+def test_publisher_named_by_foaf_name_before_other_labels_or_given_as_text():
+    record = read_one(
+        '; dct:publisher <https://t.example.org/org> . <https://t.example.org/org> skos:prefLabel "Org label" ;'
+        ' <http://xmlns.com/foaf/0.1/name> "Org name"'
+    )
+    assert (record["publisher_name"], record["publisher_uri"]) == ("Org name", "https://t.example.org/org")
+    record = read_one('; dct:publisher "Statistics Office"')
+    assert (record["publisher_name"], record["publisher_uri"]) == ("Statistics Office", "")

@@ -28,25 +28,18 @@ from catalogue.harvest.errors import MalformedPage
 from catalogue.harvest.parsing import ACCEPT_HEADER, format_detect, page_parse
 from catalogue.models import Field
 from catalogue.rdf.csvw import DATATYPES
+from catalogue.rdf.namespaces import PREFIXES
 from lib.iri import is_valid_iri
 
 __all__ = ["ACCEPT_HEADER", "read_dcat_page"]
 
 logger = logging.getLogger(__name__)
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-ADMS = "http://www.w3.org/ns/adms#"
-PROV = "http://www.w3.org/ns/prov#"
-SPDX = "http://spdx.org/rdf/terms#"
-CSVW = "http://www.w3.org/ns/csvw#"
-HYDRA = "http://www.w3.org/ns/hydra/core#"
+# Namespace IRIs as plain strings: pyoxigraph hands out terms whose .value is compared here.
+RDF, RDFS, XSD, DCAT, DCT, FOAF, SKOS, VCARD, ADMS, PROV, SPDX, CSVW, HYDRA = (
+    PREFIXES[p]
+    for p in ("rdf", "rdfs", "xsd", "dcat", "dct", "foaf", "skos", "vcard", "adms", "prov", "spdx", "csvw", "hydra")
+)
 TIME = "http://www.w3.org/2006/time#"
 OWL = "http://www.w3.org/2002/07/owl#"
 SCHEMA = ("http://schema.org/", "https://schema.org/")

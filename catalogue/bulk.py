@@ -160,19 +160,23 @@ class BulkLoad:
         self.dataset_ids: list[int] = []
         self.derivations: list[tuple[int, int]] = []
         self.now = dt.datetime.now(dt.UTC)
+        # simple_history builds a new manager on every access of ``Dataset.history``: once is enough.
+        self.dataset_history = Dataset.history.model
 
     def writer(self, model) -> TableWriter:
         if model not in self.writers:
             self.writers[model] = TableWriter(model, self.batch_size)
         return self.writers[model]
 
-    def add(self, model, row: dict) -> None:
-        """Validate one row of ``model`` and queue it for writing."""
-        self._validate(model, row)
+    def add(self, model, row: dict, *, validated: bool = False) -> None:
+        """Validate one row of ``model`` and queue it for writing (``validated``: the caller
+        has just checked it with ``validate``)."""
+        if not validated:
+            self._validate(model, row)
         self.writer(model).add(row)
         if model is Dataset:
             self.dataset_ids.append(row["id"])
-            self.writer(Dataset.history.model).add(self._history_row(row))
+            self.writer(self.dataset_history).add(self._history_row(row))
         elif model is Derivation and row.get("valid_to") is None:
             self.derivations.append((row["source_id"], row["derived_id"]))
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlencode, urlsplit
 
 from catalogue.harvest.errors import MalformedPage, SourceUnreachable
-from catalogue.harvest.records import Page, RecordFailure
+from catalogue.harvest.records import Page, RecordFailure, normalise
 from lib.input_parsing import InvalidValue, moment_parse
 from lib.iri import is_valid_iri
 
@@ -266,59 +266,61 @@ def package_to_record(package: object, *, site_url: str) -> dict | RecordFailure
     temporal = _first_dict(package.get("temporal_coverage"))
     spatial = _first_dict(package.get("spatial_coverage"))
     start, end = _interval(fields.get("temporal"))
-    return {
-        "identifier": identifier,
-        "uri": _http_iri(fields.get("uri")) or f"{site_url}/dataset/{identifier}",
-        "title": title,
-        "description": _text(package.get("notes")) or _text(package.get("notes_translated")),
-        "keywords": _keywords(package),
-        "themes": _themes(package, fields),
-        "licence": _licence(package),
-        "access_rights": _first(fields.get("access_rights")),
-        "contact_name": _first_text(
-            contact.get("name"),
-            fields.get("contact_name", "contact-name"),
-            package.get("maintainer"),
-            package.get("author"),
-        ),
-        "contact_email": _email(
-            _first_text(
-                contact.get("email"),
-                fields.get("contact_email", "contact-email"),
-                package.get("maintainer_email"),
-                package.get("author_email"),
-            )
-        ),
-        "temporal_start": _day(temporal.get("start"))
-        or _day(fields.get("temporal_start", "temporal_coverage-from"))
-        or start,
-        "temporal_end": _day(temporal.get("end"), end=True)
-        or _day(fields.get("temporal_end", "temporal_coverage-to"), end=True)
-        or end,
-        "spatial_uri": _iri(spatial.get("uri")) or _iri(_first(fields.get("spatial_uri"))),
-        "spatial_label": _first_text(spatial.get("text"), _first(fields.get("spatial_text"))),
-        "frequency": _first(fields.get("frequency", "update_frequency", "frequency-of-update")),
-        "language": _first(fields.get("language"), split_commas=True),
-        "version": _text(package.get("version")),
-        "version_notes": _text(fields.get("version_notes")),
-        "conforms_to": _first(fields.get("conforms_to")),
-        "landing_page": _url(package.get("url")),
-        "issued": _day(fields.get("issued", "dcat_issued")) or _day(package.get("metadata_created")),
-        "modified": _moment(fields.get("modified", "dcat_modified")) or _moment(package.get("metadata_modified")),
-        "publisher_name": _first_text(
-            publisher.get("name"), fields.get("publisher_name"), organisation.get("title"), organisation.get("name")
-        ),
-        "publisher_uri": _http_iri(publisher.get("uri"))
-        or _http_iri(publisher.get("identifier"))
-        or _http_iri(fields.get("publisher_uri"))
-        or _organisation_uri(organisation, site_url),
-        "source_page": f"{site_url}/dataset/{name or identifier}",
-        "distributions": [
-            _distribution(resource, identifier, site_url)
-            for resource in package.get("resources") or ()
-            if isinstance(resource, dict) and _text(resource.get("state")) in ("", "active")
-        ],
-    }
+    return normalise(
+        {
+            "identifier": identifier,
+            "uri": _http_iri(fields.get("uri")) or f"{site_url}/dataset/{identifier}",
+            "title": title,
+            "description": _text(package.get("notes")) or _text(package.get("notes_translated")),
+            "keywords": _keywords(package),
+            "themes": _themes(package, fields),
+            "licence": _licence(package),
+            "access_rights": _first(fields.get("access_rights")),
+            "contact_name": _first_text(
+                contact.get("name"),
+                fields.get("contact_name", "contact-name"),
+                package.get("maintainer"),
+                package.get("author"),
+            ),
+            "contact_email": _email(
+                _first_text(
+                    contact.get("email"),
+                    fields.get("contact_email", "contact-email"),
+                    package.get("maintainer_email"),
+                    package.get("author_email"),
+                )
+            ),
+            "temporal_start": _day(temporal.get("start"))
+            or _day(fields.get("temporal_start", "temporal_coverage-from"))
+            or start,
+            "temporal_end": _day(temporal.get("end"), end=True)
+            or _day(fields.get("temporal_end", "temporal_coverage-to"), end=True)
+            or end,
+            "spatial_uri": _iri(spatial.get("uri")) or _iri(_first(fields.get("spatial_uri"))),
+            "spatial_label": _first_text(spatial.get("text"), _first(fields.get("spatial_text"))),
+            "frequency": _first(fields.get("frequency", "update_frequency", "frequency-of-update")),
+            "language": _first(fields.get("language"), split_commas=True),
+            "version": _text(package.get("version")),
+            "version_notes": _text(fields.get("version_notes")),
+            "conforms_to": _first(fields.get("conforms_to")),
+            "landing_page": _url(package.get("url")),
+            "issued": _day(fields.get("issued", "dcat_issued")) or _day(package.get("metadata_created")),
+            "modified": _moment(fields.get("modified", "dcat_modified")) or _moment(package.get("metadata_modified")),
+            "publisher_name": _first_text(
+                publisher.get("name"), fields.get("publisher_name"), organisation.get("title"), organisation.get("name")
+            ),
+            "publisher_uri": _http_iri(publisher.get("uri"))
+            or _http_iri(publisher.get("identifier"))
+            or _http_iri(fields.get("publisher_uri"))
+            or _organisation_uri(organisation, site_url),
+            "source_page": f"{site_url}/dataset/{name or identifier}",
+            "distributions": [
+                _distribution(resource, identifier, site_url)
+                for resource in package.get("resources") or ()
+                if isinstance(resource, dict) and _text(resource.get("state")) in ("", "active")
+            ],
+        }
+    )
 
 
 class _Fields:

@@ -231,3 +231,24 @@ class HarvestedDataset(models.Model):
     @property
     def detached(self) -> bool:
         return self.detached_at is not None
+
+
+class HarvestPage(models.Model):
+    """What one page of a DCAT source said last time: the hash of its bytes, where it led, and
+    the content hash of each record on it. A page whose bytes are the same again, and whose
+    records are all still stored with those hashes, is not read again: its records are
+    unchanged (the writer would find exactly that, having parsed and mapped them)."""
+
+    source = models.ForeignKey(HarvestSource, on_delete=models.CASCADE, related_name="pages")
+    url = models.CharField(max_length=2000)
+    digest = models.CharField(max_length=64)
+    next_url = models.CharField(max_length=2000, blank=True)
+    total_records = models.PositiveIntegerField(null=True, blank=True)
+    record_hashes = models.JSONField(default=dict)
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "url"], name="harvestpage_unique_url")]
+
+    def __str__(self) -> str:
+        return self.url

@@ -100,11 +100,19 @@ class RecordFailure:
     reason: str
 
 
+# The version of what the readers and the writer make of a source. A page whose bytes did not
+# change is skipped only if it was read by the same version: bump this when a reader's mapping
+# or the writer's vocabulary matching changes, so the next runs read every page again.
+MAPPING_VERSION = "1"
+
+
 @dataclass
 class Page:
     """One page of a source, as a reader understood it."""
 
     records: list[dict] = field(default_factory=list)
+    # Identifiers of records found unchanged without reading them (a page identical to last time).
+    unchanged: list[str] = field(default_factory=list)
     failures: list[RecordFailure] = field(default_factory=list)
     next_url: str | None = None
     # How many records the whole source holds, when it says (Hydra totalItems, CKAN count).

@@ -15,6 +15,7 @@ withdraws nothing and keeps what it wrote).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -29,8 +30,8 @@ from django.utils import timezone
 from catalogue.actors import system_actor
 from catalogue.harvest import services
 from catalogue.harvest.errors import HarvestError, MalformedPage, SourceUnreachable
-from catalogue.harvest.models import HarvestJob, HarvestRecordError, HarvestSource
-from catalogue.harvest.records import Page, normalise
+from catalogue.harvest.models import HarvestedDataset, HarvestJob, HarvestPage, HarvestRecordError, HarvestSource
+from catalogue.harvest.records import MAPPING_VERSION, Page, content_hash
 from catalogue.harvest.writer import MAX_RECORD_ERRORS, HarvestWriter
 from lib import netpolicy
 from lib.input_parsing import json_document_load
@@ -69,6 +70,8 @@ class JobRun:
         self.failures_kept = job.record_errors.count()
         self.read_failures = 0
         self.listed: set[str] = set()
+        # Records of pages identical to last time, known unchanged without reading them.
+        self.unchanged_ids: list[str] = []
 
     # -- the job
 
@@ -90,11 +93,12 @@ class JobRun:
             pages = self._dcat_pages()
         for page in pages:
             self.check_cancel()
+            self.unchanged_ids.extend(page.unchanged)
             for failure in page.failures:
                 self.listed.add(failure.identifier)
                 self._record_failure(failure.identifier, failure.reason)
             for record in page.records:
-                spool.write(json.dumps(normalise(record), ensure_ascii=False).encode() + b"\n")
+                spool.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
                 count += 1
             self.job.pages_done += 1
             if page.total_records is not None:
@@ -119,14 +123,56 @@ class JobRun:
                 )
             visited.add(url)
             result = self.fetch(url, accept)
-            page = read_dcat_page(
-                result.body,
-                url=result.url,
-                content_type=result.headers.get("content-type", ""),
-                rdf_format=self.source.rdf_format,
-            )
+            digest = hashlib.sha256(MAPPING_VERSION.encode() + b"\0" + result.body).hexdigest()
+            page = self._page_unchanged(url, digest)
+            if page is None:
+                page = read_dcat_page(
+                    result.body,
+                    url=result.url,
+                    content_type=result.headers.get("content-type", ""),
+                    rdf_format=self.source.rdf_format,
+                )
+                self._page_remember(url, digest, page)
             yield page
             url = page.next_url
+
+    def _page_unchanged(self, url: str, digest: str) -> Page | None:
+        """The page as it was last time, without reading it, when its bytes are the same and
+        every record on it is still stored with the hash it had then; else None."""
+        known = HarvestPage.objects.filter(source=self.source, url=url, digest=digest).first()
+        if known is None or not known.record_hashes:
+            return None
+        stored = {
+            identifier: digest
+            for identifier, digest, withdrawn in HarvestedDataset.objects.filter(
+                source=self.source, identifier__in=list(known.record_hashes)
+            ).values_list("identifier", "content_hash", "withdrawn_by_harvest")
+            if not withdrawn
+        }
+        if stored != known.record_hashes:
+            return None
+        return Page(
+            unchanged=list(known.record_hashes),
+            next_url=known.next_url or None,
+            total_records=known.total_records,
+            bytes_read=0,
+        )
+
+    def _page_remember(self, url: str, digest: str, page: Page) -> None:
+        """Keep what this page said, for the next run; a page with a record that could not be
+        read is always read again."""
+        hashes = {} if page.failures else {r["identifier"]: content_hash(r) for r in page.records}
+        HarvestPage.objects.update_or_create(
+            source=self.source,
+            url=url[:2000],
+            defaults={
+                "digest": digest,
+                "next_url": (page.next_url or "")[:2000],
+                "total_records": page.total_records,
+                "record_hashes": hashes,
+                "read_at": timezone.now(),
+            },
+        )
 
     def _ckan_pages(self) -> tuple[Iterator[Page], set[str] | None]:
         from catalogue.harvest.ckan_reader import CkanClient
@@ -192,8 +238,13 @@ class JobRun:
         actor = system_actor("harvest")
         writer = HarvestWriter(self.job, actor)
         writer.errors_kept = self.failures_kept
-        self.job.records_total = count + self.read_failures
+        self.job.records_total = count + self.read_failures + len(self.unchanged_ids)
         self.job.records_done = self.read_failures
+        for start in range(0, len(self.unchanged_ids), BATCH_SIZE * 10):
+            chunk = self.unchanged_ids[start : start + BATCH_SIZE * 10]
+            writer.mark_unchanged(chunk)
+            self.job.records_done += len(chunk)
+        self.save_progress()
         batch: list[dict] = []
         for line in spool:
             batch.append(json.loads(line))

@@ -130,6 +130,12 @@ class HarvestWriter:
     # -- one batch
 
     def write_batch(self, records: list[dict]) -> None:
+        """Write one batch in one transaction (so the outbox nudges go once per batch); each
+        record that can fail alone does so in its own savepoint."""
+        with transaction.atomic():
+            self._write_batch(records)
+
+    def _write_batch(self, records: list[dict]) -> None:
         fresh = []
         for record in records:
             identifier = record["identifier"]
@@ -164,6 +170,16 @@ class HarvestWriter:
             HarvestedDataset.objects.filter(pk__in=seen).update(last_harvested_at=self.now, last_job=self.job)
         if new:
             self._create(new)
+
+    def mark_unchanged(self, identifiers: list[str]) -> None:
+        """Records the runner found unchanged without reading them (their page was the same):
+        listed, counted, and seen now."""
+        fresh = [i for i in identifiers if i not in self.listed]
+        self.listed.update(fresh)
+        self.job.unchanged += len(fresh)
+        HarvestedDataset.objects.filter(source=self.source, identifier__in=fresh).update(
+            last_harvested_at=self.now, last_job=self.job
+        )
 
     # -- records as rows
 
@@ -273,18 +289,35 @@ class HarvestWriter:
             "withdrawn_by_harvest": False,
         }
 
-    def _slug(self, title: str) -> str:
-        base = slugify(title)[:80].strip("-") or "dataset"
-        base = "-".join(filter(None, base.replace("_", "-").split("-"))) or "dataset"
-        slug = base
-        if slug in self.slugs_taken or Dataset.objects.filter(slug=slug).exists():
-            slug = unique_slug(Dataset, base)
-            n = 2
-            while slug in self.slugs_taken:
-                slug = f"{base}-{n}"
-                n += 1
-        self.slugs_taken.add(slug)
-        return slug
+    def _slugs(self, items: list[dict]) -> None:
+        """A free slug for each prepared dataset: its title's, else with a short random suffix
+        (two queries for the whole batch, not one per record)."""
+        wanted = {}
+        for item in items:
+            base = "-".join(filter(None, slugify(item["dataset"]["title"]).replace("_", "-").split("-")))
+            wanted[id(item)] = base[:80].strip("-") or "dataset"
+        taken = set(Dataset.objects.filter(slug__in=set(wanted.values())).values_list("slug", flat=True))
+        for attempt in range(5):
+            proposals = {}
+            for item in items:
+                if item["dataset"]["slug"]:
+                    continue
+                base = wanted[id(item)]
+                slug = base if attempt == 0 else f"{base}-{uuid_module.uuid4().hex[:6]}"
+                if slug not in taken and slug not in self.slugs_taken and slug not in proposals.values():
+                    proposals[id(item)] = slug
+            if attempt:
+                taken |= set(Dataset.objects.filter(slug__in=list(proposals.values())).values_list("slug", flat=True))
+            for item in items:
+                slug = proposals.get(id(item))
+                if slug and slug not in taken:
+                    item["dataset"]["slug"] = slug
+                    self.slugs_taken.add(slug)
+            if all(item["dataset"]["slug"] for item in items):
+                return
+        for item in items:  # five unlucky draws in a row: the slow, certain way
+            if not item["dataset"]["slug"]:
+                item["dataset"]["slug"] = unique_slug(Dataset, wanted[id(item)])
 
     # -- new records: the bulk service
 
@@ -300,6 +333,7 @@ class HarvestWriter:
                 self.fail(record["identifier"], str(exc))
         if not prepared:
             return
+        self._slugs(prepared)
         try:
             with transaction.atomic():
                 self._bulk_write(prepared)
@@ -329,7 +363,7 @@ class HarvestWriter:
         dataset = {
             "uuid": uid,
             "uri": uri or mint_uri("dataset", str(uid)),
-            "slug": self._slug(values["title"]),
+            "slug": "",
             "publisher_id": self.source.organisation_id,
             "status": Dataset.Status.PUBLISHED,
             "published_at": self.now,
@@ -351,7 +385,7 @@ class HarvestWriter:
             distributions.append(row)
         fields = self._field_values(record)
         try:
-            check.validate(Dataset, dataset)
+            check.validate(Dataset, {**dataset, "slug": "slug-checked-later"})
             for row in distributions:
                 check.validate(Distribution, {**row, "uri": row["uri"] or "https://x.invalid/"})
             for row in fields:
@@ -378,7 +412,7 @@ class HarvestWriter:
         )
         for pk, item in zip(ids, prepared, strict=True):
             item["dataset"]["id"] = pk
-            load.add(Dataset, item["dataset"])
+            load.add(Dataset, item["dataset"], validated=True)
             for name in dict.fromkeys(k.lower() for k in item["keywords"]):
                 load.add(Dataset.keywords.through, {"dataset_id": pk, "keyword_id": keyword_ids[name]})
             for theme_id in item["themes"]:
@@ -388,9 +422,9 @@ class HarvestWriter:
                 if not uri or uri in taken:
                     uri = mint_uri("distribution", str(row["uuid"]))
                 taken.add(uri)
-                load.add(Distribution, {**row, "uri": uri, "dataset_id": pk})
+                load.add(Distribution, {**row, "uri": uri, "dataset_id": pk}, validated=True)
             for row in item["fields"]:
-                load.add(Field, {**row, "dataset_id": pk})
+                load.add(Field, {**row, "dataset_id": pk}, validated=True)
             load.add(
                 HarvestedDataset,
                 {
@@ -485,9 +519,14 @@ class HarvestWriter:
         return activity
 
     def apply_derivations(self) -> None:
-        """Make each written dataset's derivations those its source states (prov:wasDerivedFrom)."""
+        """Make each written dataset's derivations those its source states (prov:wasDerivedFrom):
+        in one transaction, each derivation in its own savepoint (a cycle fails alone)."""
         if not self.derivations:
             return
+        with transaction.atomic():
+            self._apply_derivations()
+
+    def _apply_derivations(self) -> None:
         activity = self.harvest_activity()
         references = {ref for _, refs in self.derivations for ref in refs}
         by_uri = dict(Dataset.objects.filter(uri__in=references).values_list("uri", "pk"))

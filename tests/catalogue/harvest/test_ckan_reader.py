@@ -420,6 +420,9 @@ def test_a_data_gov_uk_package_maps_every_value():
         "conforms_to": "",
     }
     assert record == {
+        # A CKAN package states no derivations and no data dictionary.
+        "derived_from": [],
+        "fields": [],
         "identifier": package_id,
         "uri": f"{SITE}/dataset/{package_id}",
         "title": "Road Safety Data",
@@ -512,6 +515,9 @@ def test_a_ckan_2_10_package_with_ckanext_dcat_extras_maps_every_value():
     )
     eu = "http://publications.europa.eu/resource/authority"
     assert record == {
+        # A CKAN package states no derivations and no data dictionary.
+        "derived_from": [],
+        "fields": [],
         "identifier": package_id,
         "uri": "https://data.city.example.eu/id/dataset/air-quality",
         "title": "Air quality measurements",

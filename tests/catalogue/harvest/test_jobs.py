@@ -269,3 +269,29 @@ def test_beat_starts_due_sources_only_and_fails_jobs_whose_worker_died(ohs, sour
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "stopped reporting" in stuck.error
     assert HarvestSource.objects.count() == 5
+
+
+def test_a_page_identical_to_last_time_is_not_read_again_unless_its_records_changed_here(
+    source, source_server, monkeypatch
+):
+    from catalogue.harvest import dcat_reader
+
+    serve_catalogue(source_server, [1, 2, 3, 4])
+    harvest(source)
+    reads = []
+    original = dcat_reader.read_dcat_page
+    monkeypatch.setattr(dcat_reader, "read_dcat_page", lambda *a, **k: reads.append(k["url"]) or original(*a, **k))
+
+    report = harvest(source)
+    assert reads == []
+    assert report["counts"] == {"created": 0, "updated": 0, "unchanged": 4, "withdrawn": 0, "failed": 0}
+    assert report["progress"]["pages_done"] == 2 and report["progress"]["records_done"] == 4
+
+    # A dataset deleted here (by a site administrator) makes its page be read again, and it comes back.
+    from catalogue import services as catalogue_services
+
+    catalogue_services.dataset_delete(dataset=harvested(source).get(uri__endswith="/3"), user=system_actor("tests"))
+    report = harvest(source)
+    assert reads == [source_server.url("/catalog.ttl?page=2")]
+    assert report["counts"] == {"created": 1, "updated": 0, "unchanged": 3, "withdrawn": 0, "failed": 0}
+    assert harvested(source).count() == 4

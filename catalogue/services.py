@@ -229,21 +229,53 @@ def dataset_reimport(
     unknown = set(data) - {*DATASET_FIELDS, *REIMPORT_STATE_FIELDS}
     if unknown:
         raise ValidationError(f"Unknown dataset properties: {', '.join(sorted(unknown))}.")
-    old_parts = [*locked.distributions.all(), *locked.fields.all()]
-    for part in old_parts:
-        _with_user(part, user).delete()
     parts = list(parts)
-    for part in parts:
-        part.dataset = locked
-        _save_part(part, locked, user)
+    changed = []
+    for model, key in ((Distribution, _distribution_key), (Field, lambda f: f.name)):
+        changed += _parts_replace(locked, user, model, [p for p in parts if isinstance(p, model)], key)
     for name, value in data.items():
         setattr(locked, name, value)
     locked.revision += 1
     locked.full_clean(exclude=["slug", "uri"])
     _set_m2m_quietly(locked, list(keywords), list(themes))
     _with_user(locked, user).save()
-    _parts_changed(locked.pk, [*old_parts, *parts])
+    _parts_changed(locked.pk, changed)
     return locked
+
+
+def _distribution_key(distribution: Distribution):
+    return distribution.uri or (distribution.access_url, distribution.download_url)
+
+
+def _parts_replace(dataset: Dataset, user, model, new_parts: list, key) -> list:
+    """Make ``dataset``'s parts of ``model`` the ``new_parts``, touching only what differs: a
+    part with the same key and the same values is left alone, one whose values differ is
+    updated in place, the rest are created or deleted. Returns the parts written."""
+    compared = [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "uuid", "uri", "dataset_id")]
+    old = list(model.objects.filter(dataset=dataset))
+    by_key = {}
+    for part in old:
+        by_key.setdefault(key(part), part)
+        if model is Distribution:
+            by_key.setdefault((part.access_url, part.download_url), part)
+    kept, written = set(), []
+    for part in new_parts:
+        match = by_key.get(key(part))
+        if match is not None and match.pk not in kept:
+            kept.add(match.pk)
+            if all(getattr(match, name) == getattr(part, name) for name in compared):
+                continue
+            for name in compared:
+                setattr(match, name, getattr(part, name))
+            part = match
+        part.dataset = dataset
+        _save_part(part, dataset, user)
+        written.append(part)
+    for part in old:
+        if part.pk not in kept:
+            _with_user(part, user).delete()
+            written.append(part)
+    return written
 
 
 @transaction.atomic

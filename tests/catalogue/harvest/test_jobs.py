@@ -97,13 +97,17 @@ def test_an_unchanged_source_harvested_again_writes_nothing(source, source_serve
 def test_a_changed_record_is_rewritten_and_only_that_one(source, source_server):
     serve_catalogue(source_server, [1, 2])
     harvest(source)
+    parts = list(Distribution.objects.filter(dataset__harvest__source=source).values_list("pk", "uri"))
     serve_catalogue(source_server, [1, 2], titles={2: "Remote dataset 2, revised"})
 
     report = harvest(source)
 
     assert report["counts"]["updated"] == 1 and report["counts"]["unchanged"] == 1
-    assert harvested(source).get(uri__endswith="/2").title == "Remote dataset 2, revised"
+    two = harvested(source).get(uri__endswith="/2")
+    assert two.title == "Remote dataset 2, revised"
     assert harvested(source).count() == 2
+    # Its distribution did not change at the source, so it was left as it was.
+    assert list(Distribution.objects.filter(dataset__harvest__source=source).values_list("pk", "uri")) == parts
 
 
 def test_a_dataset_gone_from_the_source_is_withdrawn_after_a_complete_run_and_comes_back(source, source_server):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +20,8 @@ class SourceServer:
         self.requests: list[str] = []
         # A CKAN action API (``serve_ckan``): the packages package_search answers with.
         self.ckan_packages: list[dict] | None = None
+        # Seconds to wait before answering a path (a slow source).
+        self.delays: dict[str, float] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,7 +31,12 @@ class SourceServer:
                     status, content_type, body = server.package_search(self.path)
                 else:
                     status, content_type, body = server.routes.get(self.path, (404, "text/plain", b"not here"))
+                if self.path in server.delays:
+                    time.sleep(server.delays[self.path])
                 self.send_response(status)
+                if status in (301, 302, 303, 307, 308):
+                    self.send_header("Location", body.decode())
+                    body = b""
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -48,6 +56,9 @@ class SourceServer:
     def serve(self, path: str, body: bytes | str, content_type: str = "text/turtle", status: int = 200) -> str:
         self.routes[path] = (status, content_type, body.encode() if isinstance(body, str) else body)
         return self.url(path)
+
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        return self.serve(path, location, "text/plain", status)
 
     def serve_ckan(self, packages: list[dict]) -> str:
         """Answer package_search as CKAN does (q, fq on metadata_modified, sort id, start, rows, fl)."""

@@ -194,3 +194,31 @@ def test_harvested_text_is_escaped_and_javascript_urls_neutralised_on_every_page
         assert "<img src=x" not in html, path
         assert 'href="javascript:' not in html.lower(), path
     assert "&lt;script&gt;" in client.get(dataset.get_absolute_url()).content.decode()
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_connecting_to_it(existing, source_server, monkeypatch):
+    real_connect = socket.create_connection
+    connected = []
+
+    def record_connections(address, *args, **kwargs):
+        connected.append(address[0])
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", record_connections)
+    before = organisation_snapshot(existing.organisation.slug)
+    url = source_server.redirect("/moved.ttl", "http://10.0.0.7/catalog.ttl")
+    report = harvest_from(existing, url)
+    assert connected == ["127.0.0.1"]  # the first hop only
+    assert_failed_and_nothing_changed(
+        report, before, existing, words=["does not harvest from this address", "10.0.0.7"]
+    )
+
+
+def test_a_source_slower_than_the_job_time_limit_fails_the_job_at_the_limit(existing, source_server, settings):
+    settings.HARVEST_JOB_TIMEOUT_SECONDS = 2
+    source_server.delays["/slow.ttl"] = 6
+    before = organisation_snapshot(existing.organisation.slug)
+    url = source_server.serve("/slow.ttl", catalogue_page([dataset_turtle(1)]))
+    report = harvest_from(existing, url)
+    assert report["seconds"] < 5
+    assert_failed_and_nothing_changed(report, before, existing, words=["too long"])

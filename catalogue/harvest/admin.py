@@ -69,10 +69,9 @@ class HarvestSourceAdmin(admin.ModelAdmin):
 @admin.register(HarvestJob)
 class HarvestJobAdmin(ReadOnlyAdmin):
     list_display = ["id", "source", "status", "trigger", "created_at", "finished_at", "created", "updated", "failed"]
-    list_filter = ["status", "trigger", "source__organisation"]
+    list_filter = ["status", "source__organisation"]
     search_fields = ["source__name", "source__url", "error"]
     list_select_related = ["source"]
-    date_hierarchy = "created_at"
 
 
 @admin.register(HarvestRecordError)

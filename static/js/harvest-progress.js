@@ -27,13 +27,12 @@
     var p = job.progress;
     var bar = part("bar");
     if (bar) {
-      var max = p.records_total || p.pages_total;
-      if (max) {
-        bar.max = max;
-        bar.value = p.records_total ? p.records_done : p.pages_done;
-        bar.textContent = (p.percent === null ? "" : p.percent + "%");
-      } else {
+      if (p.percent === null) {
         bar.removeAttribute("value"); // indeterminate: the source gives no totals
+        bar.textContent = "";
+      } else {
+        bar.value = p.percent;
+        bar.textContent = p.percent + "%";
       }
     }
     var text = part("progress");

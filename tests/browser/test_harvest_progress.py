@@ -46,13 +46,13 @@ def test_the_progress_bar_follows_the_job_and_the_report_shows_the_final_counts(
 ):
     page, refused = watched
     page.goto(f"{live_server.url}/harvest/jobs/{running_job.pk}/")
-    assert bar_value(page) == 100
+    assert bar_value(page) == running_job.percent_done == 48  # pages read are the first 30%, records the rest
     assert page.inner_text("[data-job=progress]") == "page 1 of 4 · 100 of 400 records"
     assert page.is_hidden("[data-job=refresh]")  # the script keeps the page current instead
 
     # The worker moves on: the bar follows without a reload.
     HarvestJob.objects.filter(pk=running_job.pk).update(pages_done=3, records_done=300, created=290, failed=10)
-    page.wait_for_function("() => document.getElementById('job-progress-bar').value === 300", timeout=10000)
+    page.wait_for_function("() => document.getElementById('job-progress-bar').value === 82", timeout=10000)
     assert page.inner_text("[data-job=progress]") == "page 3 of 4 · 300 of 400 records"
     assert page.inner_text("[data-count=created]") == "290"
     screenshot(page, "harvest-01-running")

@@ -178,7 +178,7 @@ def test_a_jobs_report_is_the_same_as_the_command_and_page_show(source, db):
     )
     body = api().get(f"/api/v1/harvest/jobs/{job.pk}/").json()
     assert body == json.loads(json.dumps(job.report()))
-    assert body["progress"]["percent"] == 30
+    assert body["progress"]["percent"] == 51
     assert body["record_errors"] == [{"identifier": "https://portal.example.org/dataset/1", "reason": "No title."}]
     assert api().get("/api/v1/harvest/jobs/999999/").status_code == 404
 

@@ -10,13 +10,14 @@ from collections import OrderedDict
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 
-from catalogue.access import dataset_for_user, visible_datasets, visible_datasets_q
+from catalogue.access import can_manage_organisation, dataset_for_user, visible_datasets, visible_datasets_q
 from catalogue.dcat.views import rdf_response_or_none
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
 from catalogue.search.query import (
@@ -49,7 +50,13 @@ def home(request):
 
 # Everything the dataset page shows, loaded in a fixed number of queries whatever its size.
 DATASET_PAGE_QUERYSET = Dataset.objects.select_related(
-    "publisher", "licence", "frequency", "language", "collection_method", "search_entry"
+    "publisher",
+    "licence",
+    "frequency",
+    "language",
+    "collection_method",
+    "search_entry",
+    "harvest__source__organisation",
 ).prefetch_related(
     "keywords",
     "themes",
@@ -138,6 +145,7 @@ def _dataset_page(request, slug):
         collection_method = dataset.collection_method
     except Dataset.collection_method.RelatedObjectDoesNotExist:
         collection_method = None
+    origin = _harvest_origin(dataset)
     context = {
         "dataset": dataset,
         "distributions": dataset.distributions.all(),
@@ -155,10 +163,22 @@ def _dataset_page(request, slug):
         # The search entry knows, from the lineage closure, whether an upstream dataset fails a check.
         "upstream_failing": " u1 " in getattr(getattr(dataset, "search_entry", None), "facet_keys", ""),
         "themes": dataset.themes.all(),
+        # Where a harvested dataset came from; its source's admins may detach it to edit it here.
+        "origin": origin,
+        "can_detach": origin is not None
+        and origin.detached_at is None
+        and can_manage_organisation(request.user, origin.source.organisation_id),
     }
     response = render(request, "catalogue/dataset_detail.html", context)
     patch_vary_headers(response, ["Accept"])
     return response
+
+
+def _harvest_origin(dataset: Dataset):
+    try:
+        return dataset.harvest
+    except ObjectDoesNotExist:
+        return None
 
 
 def dataset_by_uri(request, uuid):

@@ -336,6 +336,12 @@ SPECTACULAR_SETTINGS.update(
         "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
         "REDOC_DIST": "SIDECAR",
         "COMPONENT_SPLIT_REQUEST": True,
+        # Harvest sources and jobs have a "kind" and a "status" of their own, beside the
+        # organisations' and datasets': each choice set gets its own name in the schema.
+        "ENUM_NAME_OVERRIDES": {
+            "HarvestSourceKindEnum": "catalogue.harvest.models.HarvestSource.Kind",
+            "HarvestJobStatusEnum": "catalogue.harvest.models.HarvestJob.Status",
+        },
     }
 )
 

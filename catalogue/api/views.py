@@ -179,11 +179,21 @@ class DatasetFilter(CatalogueFilterSet):
 class CanChangeDataset(permissions.BasePermission):
     """Object permission from the one access helper: editors and admins of the publisher."""
 
+    HARVEST_LOCKED = (
+        "This dataset is harvested from another catalogue: changes are made at the source (the next harvest "
+        "would overwrite them here). An admin of its organisation can detach it to edit it here."
+    )
+
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True
         dataset = obj if isinstance(obj, Dataset) else obj.dataset
-        return access.can_edit_dataset(request.user, dataset)
+        if access.can_edit_dataset(request.user, dataset):
+            return True
+        if access.is_harvest_locked(dataset) and access.can_edit_for_organisation(request.user, dataset.publisher_id):
+            # Say why to those who could edit it if it were not harvested (DRF reads .message).
+            self.message = self.HARVEST_LOCKED
+        return False
 
 
 @extend_schema_view(

@@ -84,15 +84,17 @@ def job_start(
                 trigger=trigger,
                 incremental=incremental,
             )
+            if send:
+                from catalogue.harvest.tasks import harvest_run
+
+                # Registered inside the block, so it belongs to the job's own commit (and to
+                # no later one when the caller holds no transaction of its own).
+                transaction.on_commit(lambda: task_send_quietly(harvest_run, job.pk))
     except IntegrityError:
         active = HarvestJob.objects.filter(source=source, status__in=HarvestJob.ACTIVE).first()
         if active is None:  # it ended in between: try once more
             return job_start(user=user, source=source, trigger=trigger, incremental=incremental, send=send)
         raise JobAlreadyActive(active) from None
-    if send:
-        from catalogue.harvest.tasks import harvest_run
-
-        transaction.on_commit(lambda: task_send_quietly(harvest_run, job.pk))
     return job
 
 

@@ -6,11 +6,26 @@ foaf:Agent, ...) because the DCAT-AP range shapes check classes without inferenc
 """
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from rdflib import Literal, URIRef
 
 from catalogue.models import Dataset, Distribution, Organisation
-from catalogue.rdf.namespaces import ADMS, DCAT, DCTERMS, FOAF, HYDRA, RDF, RDFS, SKOS, SPDX, VCARD, XSD, base_uri
+from catalogue.rdf.namespaces import (
+    ADMS,
+    DCAT,
+    DCTERMS,
+    FOAF,
+    HYDRA,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    SPDX,
+    VCARD,
+    XSD,
+    base_uri,
+)
 from catalogue.rdf.terms import concept, dataset_iri, dataset_node, date_or_datetime, integer, own_iri, plain, text
 from lib.iri import uri_ref_or_none
 
@@ -203,6 +218,43 @@ def record_triples(dataset: Dataset) -> list:
         (node, DCTERMS.language, URIRef(ENGLISH)),
         (URIRef(ENGLISH), RDF.type, DCTERMS.LinguisticSystem),
     ]
+    return triples
+
+
+def harvest_origin_triples(dataset: Dataset) -> list:
+    """Where a harvested dataset came from (nothing for a dataset described here).
+
+    The dataset's record names the record it was made from at the source (``dct:source``, a
+    dcat:CatalogRecord about the same dataset, modified when the source says the dataset was)
+    and, while the harvests keep it, when a harvest last wrote it (``prov:generatedAtTime``);
+    the dataset carries its identifier at the source as DCAT-AP's "other identifier"
+    (``adms:identifier``, an adms:Identifier whose skos:notation is that identifier).
+
+    Only values that change when the dataset is rewritten appear here, so a stored record is
+    never stale: a harvest that finds the dataset unchanged moves its ``last_harvested_at``
+    (shown on the dataset's page) without rewriting it, so that time is not in the record.
+    """
+    try:
+        origin = dataset.harvest  # loaded with the dataset (catalogue.rdf.record.with_rdf_relations)
+    except ObjectDoesNotExist:
+        return []
+    if origin is None:
+        return []
+    record = record_uri(dataset)
+    source_record = dataset_node(dataset, "source-record")
+    identifier = dataset_node(dataset, "source-identifier")
+    triples = [
+        (record, DCTERMS.source, source_record),
+        (source_record, RDF.type, DCAT.CatalogRecord),
+        (source_record, FOAF.primaryTopic, dataset_iri(dataset)),
+        (source_record, DCTERMS.modified, date_or_datetime(dataset.modified or dataset.updated_at)),
+        (dataset_iri(dataset), ADMS.identifier, identifier),
+        (identifier, RDF.type, ADMS.Identifier),
+        (identifier, SKOS.notation, plain(origin.identifier)),
+        (identifier, ADMS.schemaAgency, text(origin.source_publisher or origin.source.name)),
+    ]
+    if origin.detached_at is None:
+        triples.append((record, PROV.generatedAtTime, date_or_datetime(dataset.updated_at)))
     return triples
 
 

@@ -13,7 +13,7 @@ from provenance.rdf import derivation_triples
 def with_rdf_relations(queryset: QuerySet) -> QuerySet:
     """``queryset`` with everything a record shows loaded in a fixed number of queries."""
     return queryset.select_related(
-        "publisher", "licence", "frequency", "language", "collection_method"
+        "publisher", "licence", "frequency", "language", "collection_method", "harvest__source"
     ).prefetch_related(
         "keywords",
         "themes",
@@ -44,7 +44,7 @@ def record_triples(dataset: Dataset, *, public_source_ids: set[int]) -> list:
     """The CatalogRecord, Dataset, Distributions, data dictionary, collection, quality
     and derivations of one dataset. A derivation from a source that is not itself
     catalogued is left out whole, so a private dataset's URI never appears."""
-    triples = dcat.record_triples(dataset) + dcat.dataset_triples(dataset)
+    triples = dcat.record_triples(dataset) + dcat.dataset_triples(dataset) + dcat.harvest_origin_triples(dataset)
     fields = sorted(dataset.fields.all(), key=lambda f: (f.position, f.pk))
     distributions = list(dataset.distributions.all())
     schema = csvw.schema_uri(dataset) if fields else None

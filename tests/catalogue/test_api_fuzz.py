@@ -18,6 +18,7 @@ from schemathesis.checks import not_a_server_error
 
 from catalogue import services
 from catalogue.actors import system_actor
+from catalogue.harvest.models import HarvestJob, HarvestSource
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -51,6 +52,17 @@ def no_throttling(settings):
 
 
 @pytest.fixture
+def harvests_sent(monkeypatch):
+    """Jobs handed to a worker, kept here: a fuzzed "start a job" must never harvest (the worker
+    would connect to the source's address)."""
+    from catalogue.harvest.tasks import harvest_run
+
+    sent = []
+    monkeypatch.setattr(harvest_run, "apply_async", lambda args=(), kwargs=None, **options: sent.append(args[0]))
+    return sent
+
+
+@pytest.fixture
 def other_organisation_records(dft, make_dataset):
     """What bob (an editor at ohs) must never change: dft's draft and published datasets with parts."""
     actor = system_actor("tests")
@@ -74,6 +86,14 @@ def editor_schema(db, bob, make_dataset, other_organisation_records, keep_test_c
     # A derivation across the two organisations, so derivation and lineage routes have ids to act on.
     derivation_add(derived=other_organisation_records[0], source=own, user=actor)
     dataset_stub_create(namespace="postgres://warehouse", name="public.admissions")
+    # Harvest sources of both organisations, each with a finished job, for the harvest routes.
+    for organisation in (own.publisher, other_organisation_records[0].publisher):
+        source = HarvestSource.objects.create(
+            organisation=organisation,
+            name=f"{organisation.slug} portal",
+            url=f"https://{organisation.slug}.example.gov/",
+        )
+        HarvestJob.objects.create(source=source, status=HarvestJob.Status.FINISHED)
     token = Token.objects.create(user=bob)
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
     return schema, {"Authorization": f"Token {token.key}"}
@@ -96,6 +116,11 @@ def known_values() -> dict[str, list]:
     values["organisations"] = [*Organisation.objects.values_list("slug", flat=True), "nowhere"]
     values["users"] = [*get_user_model().objects.values_list("username", flat=True), "nobody"]
     values["history"] = [*Dataset.history.values_list("history_id", flat=True), 999_999]
+    values["harvest"] = [
+        *HarvestSource.objects.values_list("pk", flat=True),
+        *HarvestJob.objects.values_list("pk", flat=True),
+        999_999,
+    ]
     for scheme in VocabularyTerm.Scheme:
         values[scheme] = [*VocabularyTerm.objects.filter(scheme=scheme).values_list("code", flat=True)[:5], "NOPE"]
     values["urls"] = [
@@ -151,9 +176,11 @@ def aimed(case, data, values) -> None:
                 case.body[name] = data.draw(st.sampled_from(values[pool]))
 
 
-def test_no_operation_answers_5xx_or_writes_outside_the_editors_organisation(editor_schema):
+def test_no_operation_answers_5xx_or_writes_outside_the_editors_organisation(editor_schema, harvests_sent):
     schema, headers = editor_schema
     before = organisation_snapshot("dft")
+    dft_sources = HarvestSource.objects.filter(organisation__slug="dft").values_list("pk", "name", "url", "enabled")
+    sources_before = sorted(dft_sources)
     values = known_values()
     failures, statuses = [], collections.Counter()
     for result in schema.get_all_operations():
@@ -184,6 +211,9 @@ def test_no_operation_answers_5xx_or_writes_outside_the_editors_organisation(edi
     for method in ("POST", "PATCH", "DELETE"):
         assert statuses[method, 2] > 0, (method, statuses)
     assert organisation_snapshot("dft") == before
+    assert sorted(dft_sources) == sources_before
+    # bob edits but administers nothing: no harvest was started, so none was sent to a worker.
+    assert harvests_sent == [] and not HarvestJob.objects.filter(status__in=HarvestJob.ACTIVE).exists()
 
 
 CKAN_PARAMETERS = {

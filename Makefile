@@ -35,8 +35,11 @@ test: install-dev browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium; Playwright never downloads a browser.
+# axe-core (the accessibility checks of the browser tests) comes from npm, pinned.
+AXE_CORE_VERSION ?= 4.10.3
 browser-deps:
 	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+	test -f node_modules/axe-core/axe.min.js || npm install --no-save --no-audit --no-fund --silent axe-core@$(AXE_CORE_VERSION)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -47,27 +47,14 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from catalogue.models import Dataset
+
+# A record says what a dataset's description says (the fields publishers fill in), plus who it
+# is at the source and how the source names its publisher and page.
 DATASET_TEXT_KEYS = (
     "identifier",
     "uri",
-    "title",
-    "description",
-    "licence",
-    "access_rights",
-    "contact_name",
-    "contact_email",
-    "temporal_start",
-    "temporal_end",
-    "spatial_uri",
-    "spatial_label",
-    "frequency",
-    "language",
-    "version",
-    "version_notes",
-    "conforms_to",
-    "landing_page",
-    "issued",
-    "modified",
+    *Dataset.DESCRIPTION_FIELDS,
     "publisher_name",
     "publisher_uri",
     "source_page",

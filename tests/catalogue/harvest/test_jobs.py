@@ -8,7 +8,7 @@ from catalogue.actors import system_actor
 from catalogue.harvest import services
 from catalogue.harvest.models import HarvestedDataset, HarvestJob, HarvestSource
 from catalogue.harvest.runner import run_job, start_due_jobs
-from catalogue.models import Dataset, Distribution
+from catalogue.models import Dataset, Distribution, RdfRecord, SearchEntry
 from provenance.models import Derivation
 from tests.catalogue.harvest.conftest import catalogue_page, dataset_turtle
 from tests.writes import organisation_snapshot
@@ -75,8 +75,11 @@ def test_first_harvest_brings_in_every_dataset_with_its_parts_and_derivations(so
     three = datasets.get(uri="https://data.example.gov/id/dataset/3")
     sources = Derivation.objects.current().filter(derived=three).values_list("source__uri", flat=True)
     assert sorted(sources) == ["https://data.example.gov/id/dataset/1", "https://data.example.gov/id/dataset/2"]
-    # Each dataset has its history record, and the derived work was recorded.
+    # Each dataset has its history record, and the derived work followed: scored, indexed, in /catalog.
     assert Dataset.history.filter(id=one.pk).count() == 1
+    assert all(d.quality_score is not None and d.quality_band for d in harvested(source))
+    assert SearchEntry.objects.filter(pk__in=harvested(source).values("pk")).count() == 5
+    assert RdfRecord.objects.filter(dataset_pk__in=harvested(source).values("pk"), in_catalogue=True).count() == 5
 
 
 def test_an_unchanged_source_harvested_again_writes_nothing(source, source_server):

@@ -222,3 +222,28 @@ def test_a_source_slower_than_the_job_time_limit_fails_the_job_at_the_limit(exis
     report = harvest_from(existing, url)
     assert report["seconds"] < 5
     assert_failed_and_nothing_changed(report, before, existing, words=["too long"])
+
+
+def test_a_source_over_the_job_byte_limit_fails_the_job_before_writing(existing, source_server, settings):
+    page_two = source_server.serve("/big.ttl?page=2", catalogue_page([dataset_turtle(n) for n in range(3, 40)]))
+    body = catalogue_page([dataset_turtle(n) for n in range(3, 40)], next_url=page_two)
+    settings.HARVEST_MAX_RESPONSE_BYTES = len(body) + 1000
+    settings.HARVEST_MAX_JOB_BYTES = int(len(body) * 1.5)
+    before = organisation_snapshot(existing.organisation.slug)
+    url = source_server.serve("/big.ttl", body)
+    assert_failed_and_nothing_changed(harvest_from(existing, url), before, existing, words=["limit of one job"])
+
+
+def test_the_harvest_command_prints_the_report_and_exits_non_zero_when_the_job_failed(existing, source_server, capsys):
+    from django.core.management import call_command
+
+    broken = source_server.serve("/broken-for-command.ttl", "<a> <b> .\n")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("harvest", broken, "--organisation", existing.organisation.slug, "--allow-loopback", "--quiet")
+    assert exit_info.value.code == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "failed" and "Turtle" in report["error"]
+
+    call_command("harvest", source_server.url("/catalog.ttl"), "--organisation", existing.organisation.slug, "--quiet")
+    report = json.loads(capsys.readouterr().out)
+    assert report["status"] == "finished" and report["counts"]["unchanged"] == 2

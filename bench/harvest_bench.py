@@ -131,6 +131,7 @@ def dcat_pages(
         view = f"http://127.0.0.1:{port}{path}"
         body = [
             PREFIXES,
+            f"# {stamp}\n" if stamp else "",
             f"<{base}/catalog> a dcat:Catalog, hydra:Collection ; hydra:totalItems {total} ; hydra:view <{view}> .",
         ]
         body.append(f"<{view}> a hydra:PartialCollectionView")

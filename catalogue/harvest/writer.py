@@ -439,6 +439,8 @@ class HarvestWriter:
             )
         load.finish()
         outbox.nudge(outbox.Kind.SEARCH, outbox.Kind.RDF, outbox.Kind.QUALITY, outbox.Kind.LINEAGE)
+        # New links are checked as for any new distribution (the score's accessibility counts them).
+        outbox.distribution_links_changed(Distribution.objects.filter(dataset_id__in=ids).values_list("pk", flat=True))
         self.job.created += len(prepared)
         for pk, item in zip(ids, prepared, strict=True):
             if item["record"]["derived_from"]:

@@ -302,3 +302,19 @@ def test_a_page_identical_to_last_time_is_not_read_again_unless_its_records_chan
     assert reads == [source_server.url("/catalog.ttl?page=2")]
     assert report["counts"] == {"created": 1, "updated": 0, "unchanged": 3, "withdrawn": 0, "failed": 0}
     assert harvested(source).count() == 4
+
+
+def test_the_links_of_harvested_distributions_are_checked_like_any_others(source, source_server, settings):
+    from catalogue.models import LinkCheck
+
+    settings.PROVCAT_LINK_CHECKS = True
+    settings.PROVCAT_ALLOW_LOOPBACK_FETCH = True  # the files are served by the test's own server
+    file_url = source_server.serve("/files/1.csv", "a,b\n1,2\n", "text/csv")
+    source_server.serve(
+        "/catalog.ttl", catalogue_page([dataset_turtle(1).replace("https://files.example.gov/1.csv", file_url)])
+    )
+
+    harvest(source)
+
+    checks = LinkCheck.objects.filter(distribution__dataset__harvest__source=source)
+    assert {(c.url, c.reachable, c.status_code) for c in checks} >= {(file_url, True, 200)}

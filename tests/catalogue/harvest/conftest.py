@@ -1,9 +1,10 @@
-"""Fixtures for harvest tests: a local HTTP server that plays a remote catalogue (127.0.0.1
-only, as the network rule wants), and a DCAT-AP Turtle writer for the pages it serves."""
+"""Fixtures for harvest tests, on 127.0.0.1 only (the network rule): a local HTTP server that
+plays a remote DCAT catalogue, a DCAT-AP Turtle writer for its pages, and a CKAN-like action API."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,8 +19,6 @@ class SourceServer:
     def __init__(self):
         self.routes: dict[str, tuple[int, str, bytes]] = {}
         self.requests: list[str] = []
-        # A CKAN action API (``serve_ckan``): the packages package_search answers with.
-        self.ckan_packages: list[dict] | None = None
         # Seconds to wait before answering a path (a slow source).
         self.delays: dict[str, float] = {}
         server = self
@@ -27,10 +26,7 @@ class SourceServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 server.requests.append(self.path)
-                if server.ckan_packages is not None and self.path.startswith("/api/3/action/package_search"):
-                    status, content_type, body = server.package_search(self.path)
-                else:
-                    status, content_type, body = server.routes.get(self.path, (404, "text/plain", b"not here"))
+                status, content_type, body = server.routes.get(self.path, (404, "text/plain", b"not here"))
                 if self.path in server.delays:
                     time.sleep(server.delays[self.path])
                 self.send_response(status)
@@ -59,25 +55,6 @@ class SourceServer:
 
     def redirect(self, path: str, location: str, status: int = 302) -> str:
         return self.serve(path, location, "text/plain", status)
-
-    def serve_ckan(self, packages: list[dict]) -> str:
-        """Answer package_search as CKAN does (q, fq on metadata_modified, sort id, start, rows, fl)."""
-        self.ckan_packages = packages
-        return self.url("/api/3/action/")
-
-    def package_search(self, path: str) -> tuple[int, str, bytes]:
-        query = parse_qs(urlsplit(path).query)
-        packages = sorted(self.ckan_packages, key=lambda p: p["id"])
-        fq = query.get("fq", [""])[0]
-        if fq.startswith("metadata_modified:["):
-            since = fq.split("[", 1)[1].split(" TO", 1)[0].rstrip("Z")
-            packages = [p for p in packages if p["metadata_modified"] >= since]
-        start, rows = int(query.get("start", ["0"])[0]), int(query.get("rows", ["10"])[0])
-        page = packages[start : start + rows]
-        if "fl" in query:
-            page = [{name: p[name] for name in query["fl"][0].split(",")} for p in page]
-        body = json.dumps({"success": True, "result": {"count": len(packages), "results": page}})
-        return 200, "application/json", body.encode()
 
     def close(self):
         self.httpd.shutdown()
@@ -154,3 +131,89 @@ def catalogue_page(
             body += f" ; hydra:next <{next_url}>"
         body += " .\n"
     return body + "\n".join(datasets)
+
+
+# A CKAN-like site on 127.0.0.1 -------------------------------------------------------
+
+
+class FakeCkan:
+    """package_search as CKAN answers it: sorted, paged on start/rows (rows cut at
+    max_rows), filtered on metadata_modified, fl=id honoured; every request recorded."""
+
+    def __init__(self):
+        self.packages: list = []
+        self.requests: list[dict] = []
+        self.sent: list[int] = []
+        self.max_rows = 1000
+        self.honours_fl = True
+        self.sorts = {"id asc": "id", "metadata_modified asc": "metadata_modified"}
+        self.ignores_start = False
+        self.count_offset = 0
+        self.answers: dict[int, tuple[int, bytes]] = {}  # request number -> canned answer
+        self.before_answer = None  # called with the request number: the source changing meanwhile
+        self.url = ""
+
+    def answer(self, path: str, query: dict) -> tuple[int, object]:
+        if path != "/api/3/action/package_search":
+            return 404, {"success": False, "error": {"__type": "Not Found Error", "message": "Not found"}}
+        sort = query.get("sort", "score desc, metadata_modified desc")
+        if sort not in self.sorts:
+            return 409, ckan_error("Search Query Error", f"Search Query is invalid: can not sort on {sort}")
+        packages = [p for p in self.packages]
+        if query.get("fq"):
+            match = re.fullmatch(r"metadata_modified:\[(\S+)Z TO \*\]", query["fq"])
+            if not match:
+                return 409, ckan_error("Search Query Error", f"Search Query is invalid: {query['fq']}")
+            packages = [p for p in packages if p["metadata_modified"] >= match.group(1)]
+        field = self.sorts[sort]
+        packages.sort(key=lambda p: str(p.get(field) or "") if isinstance(p, dict) else "")
+        rows = min(int(query.get("rows", 10)), self.max_rows)
+        start = 0 if self.ignores_start else int(query.get("start", 0))
+        results = packages[start : start + rows]
+        if query.get("fl") == "id" and self.honours_fl:
+            results = [{"id": p["id"]} for p in results]
+        count = len(packages) + self.count_offset
+        return 200, {"help": "", "success": True, "result": {"count": count, "results": results, "sort": sort}}
+
+
+def ckan_error(kind: str, message: str) -> dict:
+    """CKAN's error envelope, as its action API answers a failed call."""
+    return {"help": "", "success": False, "error": {"__type": kind, "message": message}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        site = self.server.site
+        parts = urlsplit(self.path)
+        query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        site.requests.append({"path": parts.path, **query})
+        number = len(site.requests)
+        if site.before_answer:
+            site.before_answer(number)
+        if number in site.answers:
+            status, body = site.answers[number]
+        else:
+            status, document = site.answer(parts.path, query)
+            body = json.dumps(document).encode()
+        site.sent.append(len(body))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def ckan():
+    site = FakeCkan()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.site = site
+    site.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield site
+    server.shutdown()
+    server.server_close()

@@ -4,11 +4,7 @@ shapes (data.gov.uk, CKAN 2.10 with ckanext-dcat, ckanext-scheming) into harvest
 
 import datetime
 import json
-import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -18,6 +14,7 @@ from catalogue.harvest.records import RecordFailure, normalise
 from catalogue.models import Dataset
 from lib.netpolicy import RefusedAddress, fetch
 from tests.catalogue.dcat_data import full_dataset, term
+from tests.catalogue.harvest.conftest import ckan_error
 
 FIXTURES = Path(__file__).parent / "ckan_fixtures"
 SITE = "https://portal.example.org"
@@ -38,91 +35,6 @@ def fetch_json(url: str) -> tuple[object, int]:
         return json.loads(response.body), len(response.body)
     except ValueError:
         raise MalformedPage(f"{url} did not answer with JSON") from None
-
-
-# A CKAN-like site on 127.0.0.1 -------------------------------------------------------
-
-
-class FakeCkan:
-    """package_search as CKAN answers it: sorted, paged on start/rows (rows cut at
-    max_rows), filtered on metadata_modified, fl=id honoured; every request recorded."""
-
-    def __init__(self):
-        self.packages: list = []
-        self.requests: list[dict] = []
-        self.sent: list[int] = []
-        self.max_rows = 1000
-        self.honours_fl = True
-        self.sorts = {"id asc": "id", "metadata_modified asc": "metadata_modified"}
-        self.ignores_start = False
-        self.count_offset = 0
-        self.answers: dict[int, tuple[int, bytes]] = {}  # request number -> canned answer
-        self.before_answer = None  # called with the request number: the source changing meanwhile
-        self.url = ""
-
-    def answer(self, path: str, query: dict) -> tuple[int, object]:
-        if path != "/api/3/action/package_search":
-            return 404, {"success": False, "error": {"__type": "Not Found Error", "message": "Not found"}}
-        sort = query.get("sort", "score desc, metadata_modified desc")
-        if sort not in self.sorts:
-            return 409, _ckan_error("Search Query Error", f"Search Query is invalid: can not sort on {sort}")
-        packages = [p for p in self.packages]
-        if query.get("fq"):
-            match = re.fullmatch(r"metadata_modified:\[(\S+)Z TO \*\]", query["fq"])
-            if not match:
-                return 409, _ckan_error("Search Query Error", f"Search Query is invalid: {query['fq']}")
-            packages = [p for p in packages if p["metadata_modified"] >= match.group(1)]
-        field = self.sorts[sort]
-        packages.sort(key=lambda p: str(p.get(field) or "") if isinstance(p, dict) else "")
-        rows = min(int(query.get("rows", 10)), self.max_rows)
-        start = 0 if self.ignores_start else int(query.get("start", 0))
-        results = packages[start : start + rows]
-        if query.get("fl") == "id" and self.honours_fl:
-            results = [{"id": p["id"]} for p in results]
-        count = len(packages) + self.count_offset
-        return 200, {"help": "", "success": True, "result": {"count": count, "results": results, "sort": sort}}
-
-
-def _ckan_error(kind: str, message: str) -> dict:
-    return {"help": "", "success": False, "error": {"__type": kind, "message": message}}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        site = self.server.site
-        parts = urlsplit(self.path)
-        query = {key: values[0] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
-        site.requests.append({"path": parts.path, **query})
-        number = len(site.requests)
-        if site.before_answer:
-            site.before_answer(number)
-        if number in site.answers:
-            status, body = site.answers[number]
-        else:
-            status, document = site.answer(parts.path, query)
-            body = json.dumps(document).encode()
-        site.sent.append(len(body))
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def ckan():
-    site = FakeCkan()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.site = site
-    site.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield site
-    server.shutdown()
-    server.server_close()
 
 
 def package(number: int, *, modified: str = "2024-01-01T00:00:00.000000", **extra) -> dict:
@@ -276,7 +188,7 @@ def test_a_source_that_cannot_sort_by_id_is_read_by_modification_time(ckan):
 
 def test_a_ckan_error_fails_the_run_with_ckans_own_message(ckan):
     ckan.packages = [package(n) for n in range(1, 5)]
-    ckan.answers[2] = (500, json.dumps(_ckan_error("Search Error", "Solr returned an error: timeout")).encode())
+    ckan.answers[2] = (500, json.dumps(ckan_error("Search Error", "Solr returned an error: timeout")).encode())
     pages = CkanClient(ckan.url, fetch_json).pages(rows=2)
     assert identifiers([next(pages)]) == ids(1, 2)
     with pytest.raises(MalformedPage, match="refused a search: Search Error: Solr returned an error: timeout"):
@@ -285,7 +197,7 @@ def test_a_ckan_error_fails_the_run_with_ckans_own_message(ckan):
 
 def test_a_ckan_error_on_the_first_page_survives_the_second_sort(ckan):
     ckan.packages = [package(1)]
-    error = _ckan_error("Authorization Error", "Access denied")
+    error = ckan_error("Authorization Error", "Access denied")
     ckan.answers = {1: (403, json.dumps(error).encode()), 2: (403, json.dumps(error).encode())}
     with pytest.raises(MalformedPage, match="Authorization Error: Access denied"):
         read(CkanClient(ckan.url, fetch_json))

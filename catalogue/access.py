@@ -9,6 +9,9 @@ The rules:
   notice) and whose access rights are public;
 - members of the publishing organisation, whatever their role, may read all of its
   datasets: drafts, restricted and non-public ones;
+- members of the recipient organisation of a sharing agreement in force today may read
+  the published (or withdrawn) datasets it covers, whatever their access rights
+  (catalogue.sharing; metadata only: nothing here grants the data itself);
 - editors and admins of the publishing organisation may change its datasets, except the
   harvested ones not detached from their source (the harvest writes those);
 - site administrators (superusers) may read and change everything.
@@ -27,10 +30,10 @@ alone come both
 - the per-object check, ``can_view_dataset(user, dataset)``, which evaluates the same
   clauses in Python.
 
-So a new way of gaining access is ONE clause appended in ``_visibility_clauses``. For
-example, access granted by an active data-sharing agreement would be
-``{"pk": <ids of the datasets covered by active agreements whose recipient is one of
-member_organisation_ids(user)>}``; the ORM filter, the per-object check, the search
+So a new way of gaining access is ONE clause appended in ``_visibility_clauses``, as the
+sharing agreements' is: ``{"pk": <ids of the datasets covered by agreements in force whose
+recipient is one of member_organisation_ids(user)>, "status": published or withdrawn}``;
+the ORM filter, the per-object check, the search
 filter and the tests (tests/catalogue/test_access.py compares them over the demo
 catalogue) all follow. Columns a clause may name: ``pk``, ``status``,
 ``access_rights``, ``publisher_id`` (the ones SearchEntry copies).
@@ -43,6 +46,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from catalogue.models import Dataset, Membership, Organisation
+
+# The one import upward (pyproject's import-linter contract names it): an active sharing
+# agreement is one clause of the rule, so the rule asks which datasets agreements cover.
+from catalogue.sharing.models import covered_dataset_ids
 
 EDIT_ROLES = (Membership.Role.ADMIN, Membership.Role.EDITOR)
 
@@ -98,7 +105,24 @@ def _visibility_clauses(user) -> list[Clause] | None:
     org_ids = member_organisation_ids(user)
     if org_ids:
         clauses.append({"publisher_id": frozenset(org_ids)})
+        shared = shared_with_member_ids(user)
+        if shared:
+            clauses.append({"pk": frozenset(shared), "status": PUBLIC_CLAUSE["status"]})
     return clauses
+
+
+def shared_with_member_ids(user) -> set[int]:
+    """The published datasets that agreements in force today share with the user's organisations.
+
+    Members of the recipient organisation of an active sharing agreement read the metadata
+    of the datasets it covers, from its start date to its end date inclusive; the dates are
+    checked here, per request, so access stops the moment the end date passes (before beat
+    marks the agreement expired) and the moment it is suspended or ended."""
+    cached = getattr(user, "_provcat_shared_ids", None)
+    if cached is None:
+        cached = covered_dataset_ids(member_organisation_ids(user))
+        user._provcat_shared_ids = cached
+    return cached
 
 
 def _edit_clauses(user) -> list[Clause] | None:

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "catalogue",
     "catalogue.demo",
     "catalogue.harvest",
+    "catalogue.sharing",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "catalogue.outbox_sweep", "schedule": 30.0},
     # Harvesting: starts the jobs of sources whose schedule is due; fails jobs whose worker died.
     "harvest-schedule": {"task": "catalogue.harvest_schedule", "schedule": 60.0},
+    # Sharing: agreements past their end date become expired (access already stopped with the
+    # date); admins of both parties are emailed once when a review falls due.
+    "sharing-daily": {"task": "catalogue.sharing_daily", "schedule": 3600.0},
 }
 
 REST_FRAMEWORK = {
@@ -316,6 +320,21 @@ HARVEST_MAX_JOB_BYTES = env_int("HARVEST_MAX_JOB_BYTES", 2 * 1024 * 1024 * 1024,
 HARVEST_JOB_TIMEOUT_SECONDS = env_int("HARVEST_JOB_TIMEOUT_SECONDS", 2 * 3600, minimum=1)
 HARVEST_REQUEST_TIMEOUT_SECONDS = env_int("HARVEST_REQUEST_TIMEOUT_SECONDS", 60, minimum=1)
 HARVEST_MAX_PAGES = env_int("HARVEST_MAX_PAGES", 20_000, minimum=1)
+
+# Sharing agreements: how many days before an agreement's review date both parties' admins are
+# reminded (and the agreement shows as due on their dashboards).
+PROVCAT_SHARING_REVIEW_NOTICE_DAYS = env_int("PROVCAT_SHARING_REVIEW_NOTICE_DAYS", 30, minimum=0)
+
+# Email (agreement steps, review reminders): printed to the console unless EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_str("EMAIL_USE_TLS", "false").lower() in ("1", "true", "yes")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "provcat@localhost")
 # Packages asked of a CKAN source per package_search call (CKAN caps it at its rows_max, 1000).
 HARVEST_CKAN_PAGE_SIZE = env_int("HARVEST_CKAN_PAGE_SIZE", 100, minimum=1)
 # A running job whose worker has not reported for this long is failed (the worker died).

@@ -31,5 +31,8 @@ urlpatterns = [
     path("", include("catalogue.publish.urls")),
     # Harvesting: sources, jobs and their progress (/harvest/...), and its REST API.
     path("", include("catalogue.harvest.urls")),
+    # Sharing: the public register (/sharing/, /sharing.csv, .json, /sharing/<id>.ttl) and the
+    # parties' workflow pages (/publish/sharing/...).
+    path("", include("catalogue.sharing.urls")),
     path("", include("catalogue.urls")),
 ]

@@ -31,8 +31,10 @@ alone come both
   clauses in Python.
 
 So a new way of gaining access is ONE clause appended in ``_visibility_clauses``, as the
-sharing agreements' is: ``{"pk": <ids of the datasets covered by agreements in force whose
-recipient is one of member_organisation_ids(user)>, "status": published or withdrawn}``;
+sharing agreements' is: ``{"pk": <the datasets covered by agreements in force whose
+recipient is one of member_organisation_ids(user)>, "status": published or withdrawn}``
+(its pk values are ``QueriedValues``: a subquery in the ORM condition, read once for the
+per-object check);
 the ORM filter, the per-object check, the search
 filter and the tests (tests/catalogue/test_access.py compares them over the demo
 catalogue) all follow. Columns a clause may name: ``pk``, ``status``,
@@ -49,11 +51,11 @@ from catalogue.models import Dataset, Membership, Organisation
 
 # The one import upward (pyproject's import-linter contract names it): an active sharing
 # agreement is one clause of the rule, so the rule asks which datasets agreements cover.
-from catalogue.sharing.models import covered_dataset_ids
+from catalogue.sharing.models import covered_datasets
 
 EDIT_ROLES = (Membership.Role.ADMIN, Membership.Role.EDITOR)
 
-Clause = Mapping[str, frozenset]
+Clause = Mapping[str, "frozenset | QueriedValues"]
 
 # Everyone may read these; withdrawn datasets keep their page, with a notice.
 PUBLIC_CLAUSE: Clause = {
@@ -105,23 +107,36 @@ def _visibility_clauses(user) -> list[Clause] | None:
     org_ids = member_organisation_ids(user)
     if org_ids:
         clauses.append({"publisher_id": frozenset(org_ids)})
-        shared = shared_with_member_ids(user)
-        if shared:
-            clauses.append({"pk": frozenset(shared), "status": PUBLIC_CLAUSE["status"]})
+        clauses.append({"status": PUBLIC_CLAUSE["status"], "pk": shared_with_members_of(user)})
     return clauses
 
 
-def shared_with_member_ids(user) -> set[int]:
-    """The published datasets that agreements in force today share with the user's organisations.
+class QueriedValues:
+    """A clause's values that the database computes: the ORM condition uses the query as a
+    subquery (one read however many values there are); the per-object check reads them
+    once, on its first question."""
+
+    def __init__(self, queryset: QuerySet, column: str):
+        self.queryset, self.column = queryset, column
+        self._values: frozenset | None = None
+
+    def __contains__(self, value) -> bool:
+        if self._values is None:
+            self._values = frozenset(self.queryset.values_list(self.column, flat=True))
+        return value in self._values
+
+
+def shared_with_members_of(user) -> QueriedValues:
+    """The datasets that sharing agreements in force today share with the user's organisations.
 
     Members of the recipient organisation of an active sharing agreement read the metadata
     of the datasets it covers, from its start date to its end date inclusive; the dates are
-    checked here, per request, so access stops the moment the end date passes (before beat
-    marks the agreement expired) and the moment it is suspended or ended."""
-    cached = getattr(user, "_provcat_shared_ids", None)
+    checked per request, so access stops the moment the end date passes (before beat marks
+    the agreement expired) and the moment it is suspended or ended."""
+    cached = getattr(user, "_provcat_shared", None)
     if cached is None:
-        cached = covered_dataset_ids(member_organisation_ids(user))
-        user._provcat_shared_ids = cached
+        cached = QueriedValues(covered_datasets(member_organisation_ids(user)), "dataset_id")
+        user._provcat_shared = cached
     return cached
 
 
@@ -136,7 +151,9 @@ def _edit_clauses(user) -> list[Clause] | None:
 def _clause_q(clause: Clause, prefix: str) -> Q:
     condition = Q()
     for column, values in clause.items():
-        if len(values) == 1:
+        if isinstance(values, QueriedValues):
+            condition &= Q(**{f"{prefix}{column}__in": values.queryset})
+        elif len(values) == 1:
             condition &= Q(**{f"{prefix}{column}": next(iter(values))})
         else:
             condition &= Q(**{f"{prefix}{column}__in": sorted(values)})

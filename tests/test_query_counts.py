@@ -288,10 +288,9 @@ def test_dataset_delete_takes_a_fixed_number_of_queries(catalogue_of, django_ass
 def test_derivation_add_takes_a_fixed_number_of_queries(make_dataset, bob, django_assert_num_queries):
     source, derived = make_dataset("Register"), make_dataset("Summary")
     with transaction.atomic():
-        # +1 since issue 11: the user's memberships, to check they may see the source; +1 since
-        # issue 13: the datasets agreements in force share with the user's organisations.
+        # +1 since issue 11: the user's memberships, to check they may see the source.
         with django_assert_num_queries(
-            pin(12, postgresql=13)
+            pin(11, postgresql=12)
         ):  # PostgreSQL: + advisory lock(s) (catalogue/locks.py); SQLite serialises writers
             provenance_services.derivation_add(derived=derived, source=source, user=bob)
 
@@ -338,9 +337,8 @@ def test_openlineage_event_apply_between_catalogued_datasets_takes_a_fixed_numbe
     with transaction.atomic():
         # PostgreSQL: + advisory lock(s) (catalogue/locks.py); SQLite serialises writers.
         # +2 for the savepoint that keeps a poison event's writes from the events after it.
-        # +1: the sender's memberships, to check they may see the input; +1 since issue 13: the
-        # datasets agreements in force share with the sender's organisations.
-        with django_assert_num_queries(pin(34, postgresql=35)):
+        # +1: the sender's memberships, to check they may see the input.
+        with django_assert_num_queries(pin(33, postgresql=34)):
             openlineage_event_apply(event_id=event.pk)
     assert Derivation.objects.current().filter(derived__title="Register out").exists()
 
@@ -355,8 +353,8 @@ def test_openlineage_event_apply_naming_unknown_datasets_takes_a_fixed_number_of
         # PostgreSQL: + advisory lock(s) (catalogue/locks.py); SQLite serialises writers.
         # +2 for the savepoint that keeps a poison event's writes from the events after it.
         # +6: each of the 2 stubs records the sender's organisation (2 each), the sender's
-        # memberships, and whether the stub input is one the sender may claim. +1 since issue 13: the datasets agreements share with the sender.
-        with django_assert_num_queries(pin(72, postgresql=73)):
+        # memberships, and whether the stub input is one the sender may claim.
+        with django_assert_num_queries(pin(71, postgresql=72)):
             openlineage_event_apply(event_id=event.pk)
     assert OpenLineageEvent.objects.get(pk=event.pk).processed_at is not None
 
@@ -443,24 +441,22 @@ def _signed_in(request, persona):
     return request.getfixturevalue(persona) if persona != "anon" else None
 
 
-# A member's reads take one query more than before issue 13: the datasets that sharing
-# agreements in force share with the member's organisations (catalogue.access).
 READS = {
     # Pages.
     ("/", "anon"): pin(7),
-    ("/", "vera"): pin(12),
+    ("/", "vera"): pin(11),
     ("/?q=register", "anon"): pin(7, postgresql=9),  # PostgreSQL: SET LOCAL enable_seqscan, full-text CTEs
     ("/?t=HEAL&k=health", "anon"): pin(7),
     ("/organisations/", "anon"): pin(2),
     ("/organisations/ohs/", "anon"): pin(8),
-    ("/organisations/ohs/", "vera"): pin(12),
+    ("/organisations/ohs/", "vera"): pin(11),
     ("/themes/", "anon"): pin(2),
     ("/publish/", "bob"): pin(15),
     # REST.
     ("/api/v1/datasets/", "anon"): pin(4),
-    ("/api/v1/datasets/", "vera"): pin(8),
+    ("/api/v1/datasets/", "vera"): pin(7),
     ("/api/v1/distributions/", "anon"): pin(1),
-    ("/api/v1/distributions/", "vera"): pin(5),
+    ("/api/v1/distributions/", "vera"): pin(4),
     ("/api/v1/fields/", "anon"): pin(1),
     ("/api/v1/checks/", "anon"): pin(1),
     ("/api/v1/measurements/", "anon"): pin(1),
@@ -468,7 +464,7 @@ READS = {
     ("/api/v1/organisations/", "anon"): pin(2),
     ("/api/v1/memberships/", "alice"): pin(5),
     ("/api/v1/derivations/", "anon"): pin(1),
-    ("/api/v1/derivations/", "vera"): pin(5),
+    ("/api/v1/derivations/", "vera"): pin(4),
     # CKAN.
     ("/api/3/action/package_search?rows=100", "anon"): pin(6),
     ('/api/3/action/package_search?q=register&facet.field=["organization","tags"]', "anon"): pin(8),
@@ -501,10 +497,10 @@ def test_read_endpoint_takes_the_same_queries_for_5_and_25_datasets(
 # grows with the catalogue (each dataset is derived from the one before).
 ONE_DATASET_READS = {
     ("/datasets/{slug}/", "anon"): pin(18),
-    ("/datasets/{slug}/", "vera"): pin(22),
+    ("/datasets/{slug}/", "vera"): pin(21),
     ("/datasets/{slug}.ttl", "anon"): pin(3),
     ("/datasets/{slug}/provenance.ttl", "anon"): pin(6),
-    ("/datasets/{slug}/provenance.ttl", "vera"): pin(10),
+    ("/datasets/{slug}/provenance.ttl", "vera"): pin(9),
     ("/api/v1/datasets/{slug}/", "anon"): pin(6),
     ("/api/v1/distributions/{distribution}/", "anon"): pin(1),
     ("/api/v1/fields/{field}/", "anon"): pin(1),
@@ -514,7 +510,7 @@ ONE_DATASET_READS = {
     ("/api/v1/memberships/{membership}/", "alice"): pin(4),
     ("/api/v1/derivations/{derivation}/", "anon"): pin(1),
     ("/api/v1/datasets/{slug}/upstream", "anon"): pin(5),
-    ("/api/v1/datasets/{slug}/upstream", "vera"): pin(9),
+    ("/api/v1/datasets/{slug}/upstream", "vera"): pin(8),
     ("/api/v1/datasets/{first}/downstream", "anon"): pin(5),
     ("/api/v1/lineage/path?from={slug}&to={first}", "anon"): pin(8),
     ("/api/v1/fields/{field}/upstream", "anon"): pin(4),

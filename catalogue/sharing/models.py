@@ -8,7 +8,7 @@ has approved the terms as they stand; changing the terms afterwards clears both 
 
 An agreement is *in force* on a day when it is active and the day lies between its start
 date and its end date (inclusive). Members of the recipient organisation read the covered
-datasets' metadata exactly while it is in force: ``covered_dataset_ids`` is the clause the
+datasets' metadata exactly while it is in force: ``covered_datasets`` is the clause the
 access rule (catalogue.access) adds, evaluated at request time, so access stops the moment
 the end date passes even before beat marks the agreement expired.
 """
@@ -48,16 +48,21 @@ class AgreementQuerySet(models.QuerySet):
         return self.filter(Q(provider_id__in=organisation_ids) | Q(recipient_id__in=organisation_ids))
 
 
+def covered_datasets(recipient_ids, on: datetime.date | None = None) -> models.QuerySet:
+    """The ids (``dataset_id``) of the datasets covered by agreements in force on ``on`` whose
+    recipient is one of ``recipient_ids``, as a query: used as a subquery, the database
+    answers it with the rest of the read, however many datasets agreements share."""
+    Coverage = SharingAgreement.datasets.through
+    return Coverage.objects.filter(
+        sharingagreement__in=SharingAgreement.objects.in_force(on).filter(recipient_id__in=list(recipient_ids))
+    ).values("dataset_id")
+
+
 def covered_dataset_ids(recipient_ids, on: datetime.date | None = None) -> set[int]:
-    """The datasets covered by agreements in force on ``on`` whose recipient is one of ``recipient_ids``."""
+    """The same datasets, as a set of ids."""
     if not recipient_ids:
         return set()
-    return set(
-        SharingAgreement.objects.in_force(on)
-        .filter(recipient_id__in=list(recipient_ids))
-        .filter(datasets__isnull=False)
-        .values_list("datasets", flat=True)
-    )
+    return set(covered_datasets(recipient_ids, on).values_list("dataset_id", flat=True))
 
 
 class SharingAgreement(models.Model):

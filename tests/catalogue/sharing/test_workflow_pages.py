@@ -442,3 +442,26 @@ def test_the_daily_task_reminds_of_reviews_once(make_agreement):
     (sent,) = mail.outbox
     assert "Review me" in sent.subject and agreement.get_absolute_url() in sent.body
     assert sorted(sent.to) == ["alice@example.gov", "ruth@example.gov"]
+
+
+def test_junk_in_the_addresses_gets_a_form_message_or_a_4xx_never_a_500(
+    client_for, make_agreement, alice, ohs, dft, shared_dataset
+):
+    client = client_for(alice)
+    for query in (
+        "?organisation=abc&side=sideways&other=999999",
+        f"?organisation={ohs.pk}&side=provider&other={ohs.pk}",  # the same organisation twice
+        f"?organisation={dft.pk}&side=provider&other={ohs.pk}",  # not alice's organisation
+        f"?organisation={ohs.pk}&side=provider&other={dft.pk}&step=datasets&datasets=abc",
+    ):
+        response = client.get(PROPOSE + query)
+        assert response.status_code == 200 and 'class="error-summary"' in response.content.decode(), query
+    agreement = make_agreement()
+    assert client.get(_url(agreement, "edit") + "?step=datasets&datasets=abc").status_code == 200
+    assert client.post(_url(agreement, "approve"), {"revision": "1", "side": "sideways"}).status_code == 403
+    assert client.get("/publish/sharing/999999/edit/").status_code == 404
+    data = _post_data()
+    data["data_items"] = ["no-colon", "x:y"]
+    response = client.post(PROPOSE + _coverage(ohs, dft, [shared_dataset]), data)
+    assert response.status_code == 400 and _field_errors(response.content.decode(), "data_items")
+    assert SharingAgreement.objects.count() == 1

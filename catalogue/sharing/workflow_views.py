@@ -206,8 +206,10 @@ def _revision(request: HttpRequest) -> int | None:
         return None
 
 
-def _act(request: HttpRequest, agreement: SharingAgreement, action, done: str) -> HttpResponse:
-    """Run a workflow step; a refusal of state becomes a message, never an error page."""
+def _act(request: HttpRequest, agreement: SharingAgreement, action, done) -> HttpResponse:
+    """Run a workflow step; a refusal of state becomes a message, never an error page.
+
+    ``done`` is the message on success, or a function of the agreement giving it."""
     try:
         with transaction.atomic():
             action()
@@ -216,7 +218,7 @@ def _act(request: HttpRequest, agreement: SharingAgreement, action, done: str) -
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done)
+        messages.success(request, done(agreement) if callable(done) else done)
     return redirect(agreement)
 
 
@@ -235,10 +237,13 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     def run():
         services.agreement_approve(agreement=agreement, user=request.user, side=side, revision=revision)
 
-    response = _act(request, agreement, run, "Approved.")
+    return _act(request, agreement, run, _approved)
+
+
+def _approved(agreement: SharingAgreement) -> str:
     if agreement.status == Status.ACTIVE:
-        messages.success(request, "Both organisations have approved: the agreement is active.")
-    return response
+        return "Approved. Both organisations have approved: the agreement is active."
+    return "Approved. The agreement becomes active when the other organisation approves it too."
 
 
 @login_required

@@ -213,7 +213,7 @@ def test_approving_what_is_not_waiting_is_a_message_not_an_error(client_for, mak
     agreement = make_agreement()
     response = client_for(alice).post(_url(agreement, "approve"), {"revision": agreement.revision})
     assert response.status_code == 302
-    assert "nothing to approve" in " ".join(_messages(response))
+    assert _messages(response) == ["This agreement is active: there is nothing to approve."]
     assert client_for(alice).get(_url(agreement, "approve")).status_code == 405
 
 

@@ -155,12 +155,12 @@ class AgreementTermsForm(_TermsBase):
         help_text="The fields of the covered datasets that the provider discloses: the public register lists them.",
     )
 
-    def __init__(self, *args, datasets=(), agreement: SharingAgreement | None = None, **kwargs):
+    def __init__(self, *args, user, datasets=(), agreement: SharingAgreement | None = None, **kwargs):
         if agreement is not None:
             kwargs.setdefault("initial", _initial_of(agreement))
         super().__init__(*args, **kwargs)
         self.datasets = list(datasets)
-        self.fields["data_items"].choices = _item_choices(self.datasets)
+        self.fields["data_items"].choices = _item_choices(user, self.datasets, agreement)
         for name, powers in LEGAL_LISTS:
             field = self.fields[name]
             field.help_text = LEGAL_HELP[name]
@@ -193,11 +193,17 @@ class AgreementTermsForm(_TermsBase):
         return {term: self.cleaned_data[term] for term in services.EDITABLE_TERMS}
 
 
-def _item_choices(datasets: list[Dataset]) -> list[tuple[str, str]]:
+def _item_choices(user, datasets: list[Dataset], agreement: SharingAgreement | None) -> list[tuple[str, str]]:
+    """The fields of the covered datasets, as checkboxes. Of a dataset the user may not read (a
+    recipient's editor changing an agreement no longer in force, say) only the fields the
+    agreement already names are offered: the form never shows more of its dictionary."""
+    readable = {dataset.pk for dataset in datasets if access.can_view_dataset(user, dataset)}
+    named = set(agreement.data_items.values_list("dataset_id", "field_name")) if agreement is not None else set()
     fields = Field.objects.filter(dataset__in=datasets).order_by("dataset_id", "position", "pk")
     return [
         (f"{field.dataset_id}:{field.name}", f"{field.title} ({field.name})" if field.title else field.name)
         for field in fields
+        if field.dataset_id in readable or (field.dataset_id, field.name) in named
     ]
 
 

@@ -87,7 +87,7 @@ def propose(request: HttpRequest) -> HttpResponse:
     if not _coverage_chosen(coverage, request):
         return render(request, "catalogue/sharing/agreement_form.html", {"coverage": coverage, "step": 1})
     datasets = list(coverage.cleaned_data["datasets"])
-    form = AgreementTermsForm(request.POST or None, datasets=datasets)
+    form = AgreementTermsForm(request.POST or None, user=request.user, datasets=datasets)
     if request.method == "POST" and form.is_valid():
         provider, recipient, proposed_by = coverage.parties()
         agreement = _saved(
@@ -123,7 +123,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             request, "catalogue/sharing/agreement_form.html", {"coverage": coverage, "step": 1, "agreement": agreement}
         )
     datasets = list(coverage.cleaned_data["datasets"]) if coverage.is_bound else list(agreement.datasets.all())
-    form = AgreementTermsForm(request.POST or None, datasets=datasets, agreement=agreement)
+    form = AgreementTermsForm(request.POST or None, user=request.user, datasets=datasets, agreement=agreement)
     if request.method == "POST" and form.is_valid():
         changed = _saved(
             form,

@@ -465,3 +465,16 @@ def test_junk_in_the_addresses_gets_a_form_message_or_a_4xx_never_a_500(
     response = client.post(PROPOSE + _coverage(ohs, dft, [shared_dataset]), data)
     assert response.status_code == 400 and _field_errors(response.content.decode(), "data_items")
     assert SharingAgreement.objects.count() == 1
+
+
+def test_a_party_that_may_not_read_a_covered_dataset_is_offered_only_the_fields_already_named(
+    client_for, make_agreement, ruth, alice
+):
+    agreement = make_agreement()  # discloses postcode and admitted_on, not nhs_number
+    services.agreement_suspend(agreement=agreement, user=alice, reason="Audit of the recipient's storage.")
+    services.agreement_resume(agreement=agreement, user=alice)  # proposed again: not in force
+    page = client_for(ruth).get(_url(agreement, "edit")).content.decode()
+    assert "postcode" in page and "admitted_on" in page
+    assert "nhs_number" not in page
+    page = client_for(alice).get(_url(agreement, "edit")).content.decode()
+    assert "nhs_number" in page  # the provider reads its own dictionary

@@ -1,13 +1,24 @@
 """One catalogued dataset's complete description: every vocabulary module put together."""
 
 from django.db.models import Prefetch, QuerySet
+from rdflib import URIRef
 
 from catalogue.access import catalogued_datasets
 from catalogue.models import CollectionMethod, Dataset, Distribution
 from catalogue.rdf import collection, csvw, dcat, dqv
+from catalogue.rdf.namespaces import DCTERMS
 from catalogue.rdf.terms import dataset_iri, dataset_node
 from provenance.models import Derivation
 from provenance.rdf import derivation_triples
+
+
+def _register_agreements() -> QuerySet:
+    """The sharing agreements on the public register (published, agreed at least once).
+
+    Reached through the ORM's reverse relation: this mapping may not import the sharing
+    app (import-linter), and needs only each agreement's URI."""
+    agreement_model = Dataset._meta.get_field("sharing_agreements").related_model
+    return agreement_model.objects.filter(published=True, activated_at__isnull=False).order_by("pk")
 
 
 def with_rdf_relations(queryset: QuerySet) -> QuerySet:
@@ -29,6 +40,7 @@ def with_rdf_relations(queryset: QuerySet) -> QuerySet:
             queryset=Derivation.objects.current().select_related("source", "activity__agent").order_by("id"),
             to_attr="current_derivations",
         ),
+        Prefetch("sharing_agreements", queryset=_register_agreements(), to_attr="register_agreements"),
     )
 
 
@@ -63,6 +75,9 @@ def record_triples(dataset: Dataset, *, public_source_ids: set[int]) -> list:
     for measurement in sorted(dataset.quality_measurements.all(), key=lambda m: m.pk):
         triples += dqv.measurement_triples(dataset, measurement)
     triples += dqv.metadata_score_triples(dataset)
+    # The agreements on the public sharing register that cover the dataset (odrl:Agreement, prov:Plan).
+    for agreement in getattr(dataset, "register_agreements", ()):
+        triples.append((dataset_iri(dataset), DCTERMS.isReferencedBy, URIRef(agreement.uri)))
     for derivation in dataset.current_derivations:
         if derivation.source_id in public_source_ids:
             node = dataset_node(dataset, f"derivation-{derivation.pk}")

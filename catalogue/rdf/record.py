@@ -40,7 +40,6 @@ def with_rdf_relations(queryset: QuerySet) -> QuerySet:
             queryset=Derivation.objects.current().select_related("source", "activity__agent").order_by("id"),
             to_attr="current_derivations",
         ),
-        Prefetch("sharing_agreements", queryset=_register_agreements(), to_attr="register_agreements"),
     )
 
 
@@ -87,6 +86,12 @@ def record_triples(dataset: Dataset, *, public_source_ids: set[int]) -> list:
 
 def records_for(dataset_ids) -> dict[int, list]:
     """dataset id -> triples, for those of ``dataset_ids`` that are catalogued."""
-    datasets = list(with_rdf_relations(catalogued_datasets().filter(pk__in=list(dataset_ids))))
+    # The agreements only the stored record names (publishing's and scoring's SHACL checks
+    # build records without them: one query per batch here, not one per dataset there).
+    datasets = list(
+        with_rdf_relations(catalogued_datasets().filter(pk__in=list(dataset_ids))).prefetch_related(
+            Prefetch("sharing_agreements", queryset=_register_agreements(), to_attr="register_agreements")
+        )
+    )
     sources = catalogued_source_ids(datasets)
     return {d.pk: record_triples(d, public_source_ids=sources) for d in datasets}

@@ -14,13 +14,13 @@ is not named: its permission targets ``<uri>#restricted-dataset-<n>``, described
 "a restricted dataset of <provider>".
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.urls import reverse
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ODRL2, PROV, RDF, RDFS, XSD
 
-from catalogue.rdf.namespaces import CSVW
+from catalogue.rdf.namespaces import CSVW, base_uri
 from catalogue.rdf.terms import dataset_iri, own_iri
 from catalogue.sharing.queries import RegisterEntry
 
@@ -84,7 +84,7 @@ def _constraints(graph: Graph, node: URIRef, agreement) -> list[URIRef]:
     return constraints
 
 
-def _covered(graph: Graph, node: URIRef, entry: RegisterEntry, constraints, page_url) -> None:
+def _covered(graph: Graph, node: URIRef, entry: RegisterEntry, constraints) -> None:
     agreement = entry.agreement
     assignee = own_iri(agreement.recipient, "organisation")
     hidden = 0
@@ -93,7 +93,7 @@ def _covered(graph: Graph, node: URIRef, entry: RegisterEntry, constraints, page
             target = dataset_iri(covered.dataset)
             graph.add((target, RDF.type, DCAT.Dataset))
             graph.add((target, DCTERMS.title, Literal(covered.dataset.title)))
-            graph.add((target, DCAT.landingPage, URIRef(page_url(covered.dataset.get_absolute_url()))))
+            graph.add((target, DCAT.landingPage, base_uri(covered.dataset.get_absolute_url())))
             graph.add((node, DCTERMS.source, target))
         else:
             hidden += 1
@@ -132,8 +132,8 @@ def _restricted(graph: Graph, node: URIRef, agreement) -> None:
         graph.add((measure, DCTERMS.description, Literal(agreement.security_handling, lang="en")))
 
 
-def agreement_triples(graph: Graph, entry: RegisterEntry, page_url: Callable[[str], str]) -> URIRef:
-    """Add one agreement to ``graph``; ``page_url`` makes a path absolute."""
+def agreement_triples(graph: Graph, entry: RegisterEntry) -> URIRef:
+    """Add one agreement to ``graph`` (pages under PROVCAT_BASE_URI, like every URI minted)."""
     agreement = entry.agreement
     node = URIRef(agreement.uri)
     provider = _organisation(graph, agreement.provider)
@@ -146,19 +146,19 @@ def agreement_triples(graph: Graph, entry: RegisterEntry, page_url: Callable[[st
     graph.add((node, DCTERMS.title, Literal(agreement.name)))
     graph.add((node, DCTERMS.description, Literal(agreement.purpose, lang="en")))
     graph.add((node, RDFS.comment, Literal(agreement.benefits, lang="en")))
-    graph.add((node, FOAF.page, URIRef(page_url(reverse("sharing:detail", args=[agreement.pk])))))
+    graph.add((node, FOAF.page, base_uri(reverse("sharing:detail", args=[agreement.pk]))))
     graph.add((node, DPV.hasDataController, provider))
     graph.add((node, DPV.hasDataController, recipient))
     graph.add((node, DPV.hasRecipient, recipient))
     _legal_bases(graph, node, agreement)
     _period(graph, node, agreement)
-    _covered(graph, node, entry, _constraints(graph, node, agreement), page_url)
+    _covered(graph, node, entry, _constraints(graph, node, agreement))
     if entry.party_member:
         _restricted(graph, node, agreement)
     return node
 
 
-def agreements_graph(entries: Iterable[RegisterEntry], *, page_url: Callable[[str], str]) -> Graph:
+def agreements_graph(entries: Iterable[RegisterEntry]) -> Graph:
     graph = Graph()
     for prefix, namespace in (
         ("odrl", ODRL2),
@@ -171,5 +171,5 @@ def agreements_graph(entries: Iterable[RegisterEntry], *, page_url: Callable[[st
     ):
         graph.bind(prefix, namespace, override=True)
     for entry in entries:
-        agreement_triples(graph, entry, page_url)
+        agreement_triples(graph, entry)
     return graph

@@ -249,7 +249,7 @@ def detail_rdf(request, pk, suffix):
         raise Http404("This agreement is available as " + ", ".join(f".{s}" for s in BY_SUFFIX) + ".")
     agreement = queries.agreement_for_user(request.user, pk)
     entry = queries.register_entry_for(request.user, agreement)
-    graph = rdf.agreements_graph([entry], page_url=request.build_absolute_uri)
+    graph = rdf.agreements_graph([entry])
     return _rdf_response(graph, suffix, f"sharing-agreement-{agreement.pk}")
 
 
@@ -259,7 +259,7 @@ def register_rdf(request, suffix):
     filters, entries = _filtered(request)
     if filters.errors:
         return _bad_filters(filters, as_json=False)
-    return _rdf_response(rdf.agreements_graph(entries, page_url=request.build_absolute_uri), suffix, "sharing-register")
+    return _rdf_response(rdf.agreements_graph(entries), suffix, "sharing-register")
 
 
 def agreement_by_uri(request, pk):

@@ -19,10 +19,13 @@ PAST = (SharingAgreement.Status.SUSPENDED, SharingAgreement.Status.EXPIRED, Shar
 
 @register.filter
 def until_when(agreement: SharingAgreement) -> str:
-    """'until 3 March 2027', 'ended on 3 March 2026' (its end date passed), 'runs until ended'."""
+    """'until 3 March 2027', 'ended on 3 March 2026' (its end date passed), 'runs until ended',
+    or, once a party has ended it, 'ended by the parties' (with the end date it would have had)."""
+    day = date_format(agreement.end_date, "j F Y") if agreement.end_date else ""
+    if agreement.status == SharingAgreement.Status.ENDED:
+        return f"ended by the parties (it was to run until {day})" if day else "ended by the parties"
     if agreement.end_date is None:
         return "runs until ended"
-    day = date_format(agreement.end_date, "j F Y")
     if agreement.end_date < timezone.localdate():
         return f"ended on {day}"
     return f"until {day}"

@@ -292,3 +292,10 @@ def test_an_agreement_past_its_end_date_says_it_ended(client, make_agreement):
     today = timezone.localdate()
     agreement = make_agreement(start_date=today - datetime.timedelta(days=30), end_date=today)
     assert f"Until {today:%-d %B %Y}" in client.get(f"/sharing/{agreement.pk}/").content.decode()
+
+
+def test_an_agreement_a_party_ended_says_so_instead_of_its_dates(client, register):
+    ended = register["ended"]
+    html = client.get(f"/sharing/{ended.pk}/").content.decode()
+    assert f"Ended by the parties (it was to run until {ended.end_date:%-d %B %Y})" in html
+    assert "ended by the parties" in client.get("/sharing/?status=ended").content.decode()

@@ -299,3 +299,23 @@ def test_an_agreement_a_party_ended_says_so_instead_of_its_dates(client, registe
     html = client.get(f"/sharing/{ended.pk}/").content.decode()
     assert f"Ended by the parties (it was to run until {ended.end_date:%-d %B %Y})" in html
     assert "ended by the parties" in client.get("/sharing/?status=ended").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/sharing/", "/sharing.csv", "/sharing.json", "/sharing.ttl"])
+def test_the_register_takes_the_same_queries_for_1_and_4_entries(client_for, make_agreement, ravi, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(ravi)
+    client.get("/")  # warms what a process loads once
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    make_agreement()
+    one = count()
+    for n in range(3):
+        make_agreement(name=f"Another share {n}")
+    assert count() == one

@@ -7,6 +7,7 @@ filters, so "download these" gives exactly what the page lists. Restricted detai
 """
 
 import csv
+import hashlib
 import io
 import json
 from urllib.parse import urlencode
@@ -15,6 +16,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import quote_etag
 
 from catalogue import access
 from catalogue.models import Organisation
@@ -115,6 +118,16 @@ def detail(request, pk):
 
 
 # -- exports -------------------------------------------------------------------------------
+
+
+def _conditional(request, response: HttpResponse) -> HttpResponse:
+    """An ETag from the body, and 304 when the client already holds it (harvesters poll).
+
+    The body depends on who asks (party members read restricted details), hence Vary: Cookie."""
+    response["ETag"] = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
+    patch_vary_headers(response, ["Cookie"])
+    not_modified = get_conditional_response(request, etag=response["ETag"], response=response)
+    return not_modified or response
 
 
 def _bad_filters(filters: queries.RegisterFilters, as_json: bool):
@@ -223,7 +236,7 @@ def register_csv(request):
     writer.writerows(csv_row_neutralise(_csv_row(entry_record(request, e))) for e in entries)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="sharing-register.csv"'
-    return response
+    return _conditional(request, response)
 
 
 def register_json(request):
@@ -234,7 +247,7 @@ def register_json(request):
     body = json.dumps({"count": len(records), "entries": records}, ensure_ascii=False, indent=1)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="sharing-register.json"'
-    return response
+    return _conditional(request, response)
 
 
 def _rdf_response(graph, suffix: str, filename: str) -> HttpResponse:

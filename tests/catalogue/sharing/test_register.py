@@ -319,3 +319,16 @@ def test_the_register_takes_the_same_queries_for_1_and_4_entries(client_for, mak
     for n in range(3):
         make_agreement(name=f"Another share {n}")
     assert count() == one
+
+
+@pytest.mark.parametrize("path", ["/sharing.csv", "/sharing.json"])
+def test_exports_carry_an_etag_and_answer_304_until_the_register_changes(client, make_agreement, alice, path):
+    agreement = make_agreement()
+    first = client.get(path)
+    etag = first["ETag"]
+    assert etag and "Cookie" in first["Vary"]
+    again = client.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    services.agreement_suspend(agreement=agreement, user=alice, reason="Audit.")
+    changed = client.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag

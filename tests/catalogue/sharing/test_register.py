@@ -332,3 +332,22 @@ def test_exports_carry_an_etag_and_answer_304_until_the_register_changes(client,
     services.agreement_suspend(agreement=agreement, user=alice, reason="Audit.")
     changed = client.get(path, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_an_other_statute_agreement_gives_its_citation(client, make_agreement):
+    agreement = make_agreement(legal_gateway="other-statute", legal_citation="Health and Social Care Act 2012 s.261")
+    html = client.get(f"/sharing/{agreement.pk}/").content.decode()
+    assert "Another law permits this sharing" in html and "Health and Social Care Act 2012 s.261" in html
+    row = next(r for r in csv_rows(client.get("/sharing.csv")) if int(r["id"]) == agreement.pk)
+    assert row["legal_power"] == "Other statute (see citation)"
+    assert row["citation"] == "Health and Social Care Act 2012 s.261"
+
+
+def test_an_expired_agreement_is_listed_as_expired_with_its_reason(client, make_agreement):
+    today = timezone.localdate()
+    agreement = make_agreement(start_date=today - datetime.timedelta(days=30), end_date=today)
+    assert services.agreements_expire(on=today + datetime.timedelta(days=1)) == 1
+    assert listed(client, "status=expired")[0] == {agreement.pk}
+    assert listed(client, "status=active") == (set(), set(), set())
+    html = client.get(f"/sharing/{agreement.pk}/").content.decode()
+    assert f"The end date, {today:%-d %B %Y}, has passed." in html

@@ -1,13 +1,24 @@
 """One catalogued dataset's complete description: every vocabulary module put together."""
 
 from django.db.models import Prefetch, QuerySet
+from rdflib import URIRef
 
 from catalogue.access import catalogued_datasets
 from catalogue.models import CollectionMethod, Dataset, Distribution
 from catalogue.rdf import collection, csvw, dcat, dqv
+from catalogue.rdf.namespaces import DCTERMS
 from catalogue.rdf.terms import dataset_iri, dataset_node
 from provenance.models import Derivation
 from provenance.rdf import derivation_triples
+
+
+def _register_agreements() -> QuerySet:
+    """The sharing agreements on the public register (published, agreed at least once).
+
+    Reached through the ORM's reverse relation: this mapping may not import the sharing
+    app (import-linter), and needs only each agreement's URI."""
+    agreement_model = Dataset._meta.get_field("sharing_agreements").related_model
+    return agreement_model.objects.filter(published=True, activated_at__isnull=False).order_by("pk")
 
 
 def with_rdf_relations(queryset: QuerySet) -> QuerySet:
@@ -63,6 +74,9 @@ def record_triples(dataset: Dataset, *, public_source_ids: set[int]) -> list:
     for measurement in sorted(dataset.quality_measurements.all(), key=lambda m: m.pk):
         triples += dqv.measurement_triples(dataset, measurement)
     triples += dqv.metadata_score_triples(dataset)
+    # The agreements on the public sharing register that cover the dataset (odrl:Agreement, prov:Plan).
+    for agreement in getattr(dataset, "register_agreements", ()):
+        triples.append((dataset_iri(dataset), DCTERMS.isReferencedBy, URIRef(agreement.uri)))
     for derivation in dataset.current_derivations:
         if derivation.source_id in public_source_ids:
             node = dataset_node(dataset, f"derivation-{derivation.pk}")
@@ -72,6 +86,12 @@ def record_triples(dataset: Dataset, *, public_source_ids: set[int]) -> list:
 
 def records_for(dataset_ids) -> dict[int, list]:
     """dataset id -> triples, for those of ``dataset_ids`` that are catalogued."""
-    datasets = list(with_rdf_relations(catalogued_datasets().filter(pk__in=list(dataset_ids))))
+    # The agreements only the stored record names (publishing's and scoring's SHACL checks
+    # build records without them: one query per batch here, not one per dataset there).
+    datasets = list(
+        with_rdf_relations(catalogued_datasets().filter(pk__in=list(dataset_ids))).prefetch_related(
+            Prefetch("sharing_agreements", queryset=_register_agreements(), to_attr="register_agreements")
+        )
+    )
     sources = catalogued_source_ids(datasets)
     return {d.pk: record_triples(d, public_source_ids=sources) for d in datasets}

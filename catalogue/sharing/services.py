@@ -201,8 +201,11 @@ def _record(agreement, action, *, user=None, organisation=None, reason="", chang
 
 
 def _records_change(dataset_ids: Iterable[int]) -> None:
-    """The covered datasets' stored records name the agreements on the register."""
-    outbox.record(DerivedWork.Kind.RDF, set(dataset_ids))
+    """The covered datasets' stored records name the agreements on the register, and their
+    pages say who receives them: rewriting the search entry renews the anonymous page cache's
+    key (catalogue.views), so the page does not show the old state for the cache's lifetime."""
+    dataset_ids = set(dataset_ids)
+    outbox.record_many({DerivedWork.Kind.RDF: dataset_ids, DerivedWork.Kind.SEARCH: dataset_ids})
 
 
 def _covered_ids(agreement: SharingAgreement) -> set[int]:

@@ -15,8 +15,10 @@ urlpatterns = [
     path("sharing/", views.register, name="register"),
     path("sharing.csv", views.register_csv, name="register-csv"),
     path("sharing.json", views.register_json, name="register-json"),
+    path("sharing.<str:suffix>", views.register_rdf, name="register-rdf"),
     path("sharing/<int:pk>/", views.detail, name="detail"),
     path("sharing/<int:pk>.<str:suffix>", views.detail_rdf, name="detail-rdf"),
+    path("id/agreement/<int:pk>", views.agreement_by_uri, name="agreement-uri"),
     # The parties' workflow (catalogue/sharing/workflow_views.py).
     path("publish/sharing/", workflow_views.agreements, name="agreements"),
     path("publish/sharing/new/", workflow_views.propose, name="propose"),

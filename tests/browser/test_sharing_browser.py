@@ -209,10 +209,6 @@ def test_axe_finds_no_serious_violation_on_the_confirm_and_edit_pages(live_serve
     no_serious_violations(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The register pages (/sharing/) come from the register helper's branch; drop this mark when they land.",
-)
 def test_a_citizen_finds_the_agreement_on_the_public_register(
     live_server, page, screenshot, parties, restricted, alice
 ):
@@ -222,5 +218,11 @@ def test_a_citizen_finds_the_agreement_on_the_public_register(
     page.get_by_role("link", name=NAME).click()
     page.wait_for_load_state()
     assert page.url == live_server.url + agreement.get_absolute_url()
+    entry = page.locator("main").inner_text()
+    # Who receives it, which fields, why, under which power, until when; the restricted dataset unnamed.
+    for expected in ("Department for Transport", "postcode", "Linking casualty reports with admissions.", "6(1)(e)"):
+        assert expected in entry, expected
+    assert "Runs until ended" in entry  # the agreement has no end date
+    assert restricted.title not in entry and "restricted dataset" in entry.lower()
     screenshot(page, "sharing-11-public-register-entry")
     no_serious_violations(page)

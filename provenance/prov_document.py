@@ -67,6 +67,7 @@ def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = No
         for d in derivations.filter(source_id__in=ids, derived_id__in=ids).select_related("activity__agent")
     }
     plans = queries.derivation_plans(user, [(d.source_id, d.derived_id, d.valid_from) for d in rows.values()])
+    planned: set = set()  # (activity, agreement): one association each, however many sources it used
     for source_key, derived_key in sorted(keyed_edges):
         source, derived = nodes.get(source_key), nodes.get(derived_key)
         if source is None or derived is None:
@@ -90,8 +91,9 @@ def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = No
             for triple in activity_triples(derivation.activity):
                 graph.add(triple)
         plan = plans.get((derivation.source_id, derivation.derived_id))
-        if plan is not None:
+        if plan is not None and (activity is None or (activity, plan.pk) not in planned):
             _add_plan(graph, qualified, derived, source, activity, plan)
+            planned.add((activity, plan.pk))
     return graph
 
 

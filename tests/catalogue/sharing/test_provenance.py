@@ -97,6 +97,21 @@ def test_an_activity_recorded_with_the_derivation_carries_the_plan(make_agreemen
     assert (URIRef(activity.uri), PROV.wasAssociatedWith, URIRef(agent.uri)) in graph
 
 
+def test_one_activity_using_two_shared_sources_has_one_association(
+    make_agreement, make_dataset, shared_dataset, derived, ruth
+):
+    second = make_dataset("Patient episodes, Wales", access_rights=Dataset.AccessRights.RESTRICTED)
+    agreement = make_agreement(datasets=[shared_dataset, second])  # no dictionary for the second: no items
+    actor = system_actor("tests")
+    activity = activity_record(user=actor, data={"name": "Link casualties to admissions"})
+    derive(shared_dataset, derived, ruth, activity=activity)
+    derive(second, derived, ruth, activity=activity)
+    graph = export(signed_in(ruth), derived)
+    assert len(set(graph.objects(URIRef(derived.uri), PROV.wasDerivedFrom))) == 2
+    assert len(list(graph.objects(URIRef(activity.uri), PROV.qualifiedAssociation))) == 1
+    assert plans_in(graph) == {(URIRef(activity.uri), URIRef(derived.publisher.uri), URIRef(agreement.uri))}
+
+
 def test_the_export_with_a_plan_is_read_by_the_prov_package(make_agreement, shared_dataset, derived, ruth, tmp_path):
     agreement = make_agreement()
     derive(shared_dataset, derived, ruth)

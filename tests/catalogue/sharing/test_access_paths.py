@@ -83,6 +83,17 @@ def test_the_moments_straddle_the_end_date_in_the_site_time_zone(world):
     assert (moment(AFTER) - moment(BEFORE)).total_seconds() == 1
 
 
+@pytest.mark.parametrize("zone", ["Pacific/Auckland", "America/Los_Angeles"])
+def test_the_end_is_midnight_in_the_site_time_zone_not_in_utc(world, ravi, settings, zone):
+    """Far from UTC, the last second of END in the site's zone is still in force and the next is not."""
+    settings.TIME_ZONE = zone
+    assert moment(BEFORE).utcoffset() != datetime.timedelta(0)
+    with travel(BEFORE):
+        assert signed_in(ravi).get(f"/datasets/{world['shared'].slug}/").status_code == 200
+    with travel(AFTER):
+        assert signed_in(ravi).get(f"/datasets/{world['shared'].slug}/").status_code == 404
+
+
 # -- pages ---------------------------------------------------------------------------------
 
 

@@ -1,7 +1,9 @@
 """A dataset's upstream lineage as a PROV-O graph (served as Turtle and JSON-LD).
 
 Entities for the dataset and everything upstream of it, qualified derivations with their
-time and activity, activities with their agents. A dataset the reader may not see is a
+time and activity, activities with their agents. A derivation the recipient of a sharing
+agreement made from data shared under it names the agreement as the plan of its activity
+(prov:qualifiedAssociation / prov:hadPlan), when the reader may read the agreement. A dataset the reader may not see is a
 blank prov:Entity with no metadata (skolemised, see _blank), and derivations touching it carry no activity, so
 the shape of the graph is kept without leaking what the hidden dataset is.
 """
@@ -16,7 +18,7 @@ from catalogue.models import Dataset
 from lib.iri import uri_ref_or_none
 from provenance import queries
 from provenance.models import Derivation
-from provenance.rdf import activity_node, activity_triples
+from provenance.rdf import activity_node, activity_triples, plan_triples
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 MAX_NODES = 500
@@ -64,6 +66,8 @@ def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = No
         (visible_pks[d.source_id], visible_pks[d.derived_id]): d
         for d in derivations.filter(source_id__in=ids, derived_id__in=ids).select_related("activity__agent")
     }
+    plans = queries.derivation_plans(user, [(d.source_id, d.derived_id, d.valid_from) for d in rows.values()])
+    planned: set = set()  # (activity, agreement): one association each, however many sources it used
     for source_key, derived_key in sorted(keyed_edges):
         source, derived = nodes.get(source_key), nodes.get(derived_key)
         if source is None or derived is None:
@@ -86,4 +90,23 @@ def dataset_provenance_graph(user, dataset: Dataset, as_of: datetime | None = No
             graph.add((derived, PROV.wasGeneratedBy, activity))
             for triple in activity_triples(derivation.activity):
                 graph.add(triple)
+        plan = plans.get((derivation.source_id, derivation.derived_id))
+        if plan is not None and (activity is None or (activity, plan.pk) not in planned):
+            _add_plan(graph, qualified, derived, source, activity, plan)
+            planned.add((activity, plan.pk))
     return graph
+
+
+def _add_plan(graph: Graph, qualified, derived, source, activity, agreement) -> None:
+    """The derivation's activity was carried out under ``agreement``. A derivation recorded
+    without an activity still had one (PROV: a derivation is made by some activity): it is
+    given an anonymous one, so the plan has an activity to qualify."""
+    if activity is None:
+        activity = _blank()
+        graph.add((activity, RDF.type, PROV.Activity))
+        graph.add((qualified, PROV.hadActivity, activity))
+        graph.add((activity, PROV.used, source))
+        graph.add((derived, PROV.wasGeneratedBy, activity))
+    page = settings.PROVCAT_BASE_URI + agreement.get_absolute_url()
+    for triple in plan_triples(activity, _blank(), agreement, page):
+        graph.add(triple)

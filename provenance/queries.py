@@ -19,6 +19,8 @@ from django.http import Http404
 from catalogue import access
 from catalogue.models import Dataset, ValidationCheck
 from catalogue.models import Field as CatalogueField
+from catalogue.sharing.models import SharingAgreement, plans_for
+from catalogue.sharing.queries import is_party_member
 from provenance.models import STUB_ORGANISATION_SLUG, DatasetAlias, Derivation, FieldDerivation, LineageEdge
 
 DEFAULT_DEPTH = 20
@@ -67,6 +69,9 @@ class LineageAnswer:
     limit: int
     nodes: list[LineageNode] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)  # (source key, derived key)
+    # (source id, derived id, valid_from) of the edges between two visible datasets: what a
+    # page asks about them (e.g. the sharing agreement each was made under); not served.
+    visible_derivations: list[tuple[int, int, datetime]] = field(default_factory=list)
     truncated: bool = False  # a depth limit or the page size cut the answer
     has_next_page: bool = False
 
@@ -92,6 +97,7 @@ class _Redactor:
     def __init__(self, user):
         self.user = user
         self.keys: dict[int, str] = {}
+        self.visible: set[int] = set()
         self.count = 0
 
     def nodes(self, id_depths: list[tuple[int, int]], failing: set[int] | None = None) -> list[LineageNode]:
@@ -115,6 +121,7 @@ class _Redactor:
 
     def _visible(self, row: dict, depth: int, failed: bool) -> LineageNode:
         self.keys[row["pk"]] = row["slug"]
+        self.visible.add(row["pk"])
         return LineageNode(
             key=row["slug"],
             depth=depth,
@@ -216,15 +223,27 @@ def _lineage(user, dataset: Dataset, direction: str, depth, as_of, page, limit, 
     )
     answer.nodes = redactor.nodes(rows, failing)
     if with_edges:
-        answer.edges = _edges_between(redactor, [dataset.pk] + [pk for pk, _ in rows], as_of)
+        answer.edges, answer.visible_derivations = _edges_between(
+            redactor, [dataset.pk] + [pk for pk, _ in rows], as_of
+        )
     return answer
 
 
-def _edges_between(redactor: _Redactor, ids: list[int], as_of: datetime | None) -> list[tuple[str, str]]:
+def _edges_between(
+    redactor: _Redactor, ids: list[int], as_of: datetime | None
+) -> tuple[list[tuple[str, str]], list[tuple[int, int, datetime]]]:
+    """The edges among ``ids`` as (source key, derived key), and the ones between two visible
+    datasets as (source id, derived id, valid_from)."""
     derivations = Derivation.objects.current() if as_of is None else Derivation.objects.as_of(as_of)
     # order_by(): the model's default ordering would join the datasets just to sort by title.
-    pairs = derivations.filter(source_id__in=ids, derived_id__in=ids).order_by().values_list("source_id", "derived_id")
-    return sorted({(redactor.key_for(source), redactor.key_for(derived)) for source, derived in pairs})
+    rows = list(
+        derivations.filter(source_id__in=ids, derived_id__in=ids)
+        .order_by()
+        .values_list("source_id", "derived_id", "valid_from")
+    )
+    edges = sorted({(redactor.key_for(source), redactor.key_for(derived)) for source, derived, _ in rows})
+    visible = sorted(row for row in rows if row[0] in redactor.visible and row[1] in redactor.visible)
+    return edges, visible
 
 
 def upstream(
@@ -293,6 +312,25 @@ def lineage_path(user, origin: Dataset, target: Dataset) -> dict:
     redactor = _Redactor(user)
     nodes = redactor.nodes([(pk, i) for i, pk in enumerate(chain)])
     return {"found": True, "direction": direction, "length": pair.depth, "nodes": [n.as_dict() for n in nodes]}
+
+
+# --- sharing agreements as the plans of derivations ---------------------------------------
+
+
+def derivation_plans(user, pairs) -> dict[tuple[int, int], SharingAgreement]:
+    """The agreements under which derivations between visible datasets were made, as far as
+    ``user`` may read them: agreements on the public register for everyone, any of an
+    organisation's agreements for its members (catalogue.sharing.queries).
+
+    ``pairs`` are (source id, derived id, valid_from); the answer is keyed by (source id,
+    derived id). Callers pass only derivations whose two datasets the user sees, so a plan
+    never names a hidden dataset's agreement beside it."""
+    plans = plans_for(pairs)
+    return {
+        key: agreement
+        for key, agreement in plans.items()
+        if (agreement.published and agreement.activated_at) or is_party_member(user, agreement)
+    }
 
 
 # --- validation failures and their impact downstream -------------------------------------

@@ -67,3 +67,32 @@ def derivation_triples(derived_uri: str, derivation: Derivation, source_uri: str
         triples += [(node, PROV.hadActivity, activity), (activity, PROV.used, source)]
         triples += activity_triples(derivation.activity)
     return triples
+
+
+def plan_triples(activity: URIRef, association: URIRef, agreement, page: str) -> list:
+    """The activity was carried out by the agreement's recipient under the agreement, its prov:Plan.
+
+    A dataset the recipient derives from shared data records the agreement as the plan of the
+    derivation: ``activity prov:qualifiedAssociation [ prov:agent <recipient> ; prov:hadPlan
+    <agreement> ]``. ``agreement`` is a SharingAgreement with its recipient loaded; ``page``
+    is the agreement's page (rdfs:seeAlso), where people read its terms."""
+    plan = URIRef(agreement.uri)
+    triples = [
+        (activity, PROV.qualifiedAssociation, association),
+        (association, RDF.type, PROV.Association),
+        (association, PROV.hadPlan, plan),
+        (plan, RDF.type, PROV.Plan),
+        (plan, RDF.type, PROV.Entity),
+        (plan, RDFS.label, Literal(agreement.name, lang="en")),
+        (plan, RDFS.seeAlso, URIRef(page)),
+    ]
+    agent = uri_ref_or_none(agreement.recipient.uri)
+    if agent is not None:
+        triples += [
+            (activity, PROV.wasAssociatedWith, agent),
+            (association, PROV.agent, agent),
+            (agent, RDF.type, PROV.Agent),
+            (agent, RDF.type, PROV.Organization),
+            (agent, FOAF.name, Literal(agreement.recipient.name, lang="en")),
+        ]
+    return triples

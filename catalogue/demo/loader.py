@@ -3,7 +3,8 @@
 Seven public bodies, about fifty datasets with distributions, data dictionaries,
 collection methods, validation checks and quality measurements, and derivation chains
 across departments (survey -> cleaned microdata -> regional estimates -> published
-tables -> dashboard extract), plus drafts, a withdrawn dataset and restricted ones.
+tables -> dashboard extract), plus drafts, a withdrawn dataset and restricted ones, and
+data-sharing agreements between the departments (catalogue.demo.agreements).
 
 Loading is idempotent: a record that already exists (by slug or natural key) is left
 exactly as it is, so a second run changes nothing, not even the history.
@@ -21,6 +22,7 @@ from django.db import transaction
 
 from catalogue import services
 from catalogue.actors import system_actor
+from catalogue.demo.agreements import agreements_load
 from catalogue.harvest import services as harvest_services
 from catalogue.harvest.models import HarvestSource
 from catalogue.models import (
@@ -1201,6 +1203,9 @@ class DemoLoader:
             for spec in DATASETS:
                 self.load_derivations(spec, datasets)
             self.load_harvest_sources(orgs)
+            # After the datasets and their lineage: agreements cover published datasets, and
+            # the derivations OHS made from ONS's registrations were made under one of them.
+            agreements_load(self.actor, orgs, self._note)
         return self.created
 
     def load_harvest_sources(self, orgs: dict[str, Organisation]) -> None:
@@ -1253,7 +1258,8 @@ class DemoLoader:
             User.objects.create_superuser("admin", "admin@example.gov.uk", DEMO_PASSWORD)
             self._note("users")
         for slug, org in orgs.items():
-            for role in (Membership.Role.EDITOR, Membership.Role.VIEWER):
+            # Admins approve their organisation's sharing agreements (catalogue.demo.agreements).
+            for role in (Membership.Role.ADMIN, Membership.Role.EDITOR, Membership.Role.VIEWER):
                 username = f"{slug}-{role}"
                 user = User.objects.filter(username=username).first()
                 if user is None:

@@ -65,6 +65,41 @@ def covered_dataset_ids(recipient_ids, on: datetime.date | None = None) -> set[i
     return set(covered_datasets(recipient_ids, on).values_list("dataset_id", flat=True))
 
 
+def plans_for(pairs) -> dict[tuple[int, int], SharingAgreement]:
+    """The agreement under which each derivation was made, for lineage and PROV-O (prov:hadPlan).
+
+    ``pairs`` are (source id, derived id, valid_from) of derivations. A derivation of D from
+    S was made under the agreement that covers S, with S's publisher as provider and D's as
+    recipient, agreed at least once, whose dates contain the day (site time zone) the
+    derivation was recorded; if several do, the latest to start. Whether the reader may see
+    the agreement is the caller's question (catalogue.sharing.queries). One query, whatever
+    the number of pairs; the recipient comes with each agreement (the association's agent).
+    """
+    wanted = {(source, derived): timezone.localdate(at) for source, derived, at in pairs}
+    if not wanted:
+        return {}
+    candidates = (
+        SharingAgreement.objects.filter(
+            activated_at__isnull=False,
+            datasets__in={source for source, _ in wanted},
+            datasets__publisher_id=models.F("provider_id"),
+            recipient__datasets__in={derived for _, derived in wanted},
+        )
+        .annotate(covered_id=models.F("datasets"), derived_id=models.F("recipient__datasets"))
+        .select_related("recipient")
+        .order_by("-start_date", "-id")
+    )
+    plans: dict[tuple[int, int], SharingAgreement] = {}
+    for agreement in candidates:
+        key = (agreement.covered_id, agreement.derived_id)
+        day = wanted.get(key)
+        if day is None or key in plans:
+            continue
+        if agreement.start_date <= day and (agreement.end_date is None or day <= agreement.end_date):
+            plans[key] = agreement
+    return plans
+
+
 class SharingAgreement(models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"

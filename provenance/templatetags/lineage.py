@@ -4,6 +4,10 @@ The picture is an SVG drawn on the server (no script, nothing fetched): upstream
 columns to the left by distance, downstream to the right, the dataset itself in the middle.
 Each node links to its dataset page, so clicking one moves the picture there. The same
 lineage is given as a text list, which is what screen readers read.
+
+An edge made from data shared under a sharing agreement (the recipient derived its dataset
+from the provider's) is drawn in another colour and listed in text as "shared under <the
+agreement>", linking to the agreement's page, for readers who may read the agreement.
 """
 
 from dataclasses import dataclass
@@ -42,7 +46,7 @@ def _as_of(request) -> datetime | None:
     return datetime.combine(day, time.max, tzinfo=UTC) if day else None
 
 
-def _layout(up: queries.LineageAnswer, down: queries.LineageAnswer) -> dict:
+def _layout(up: queries.LineageAnswer, down: queries.LineageAnswer, plans: dict) -> dict:
     columns: dict[int, list[queries.LineageNode]] = {}
     for node in up.nodes:
         columns.setdefault(-node.depth, []).append(node)
@@ -79,11 +83,12 @@ def _layout(up: queries.LineageAnswer, down: queries.LineageAnswer) -> dict:
         x1, y1 = source.x + NODE_W, source.y + NODE_H // 2
         x2, y2 = derived.x, derived.y + NODE_H // 2
         mid = (x1 + x2) // 2
-        edges.append(f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}")
+        shared = (source.node.pk, derived.node.pk) in plans
+        edges.append({"d": f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}", "shared": shared})
     width = (right - left + 1) * (NODE_W + COL_GAP) - COL_GAP + 20
     return {
         "boxes": list(boxes.values()),
-        "edges": sorted(edges),
+        "edges": sorted(edges, key=lambda edge: (edge["shared"], edge["d"])),
         "more": more,
         "width": width,
         "height": height,
@@ -99,15 +104,34 @@ def lineage_panel(context, dataset):
     as_of = _as_of(request)
     up = queries.upstream(user, dataset, depth=PANEL_DEPTH, as_of=as_of, limit=60)
     down = queries.downstream(user, dataset, depth=PANEL_DEPTH, as_of=as_of, limit=60)
+    plans = _plans(user, up, down)
     return {
         "dataset": dataset,
         "up": up,
         "down": down,
         "failures": queries.upstream_failures(user, dataset),
-        "picture": _layout(up, down) if (up.nodes or down.nodes) else None,
+        "picture": _layout(up, down, plans) if (up.nodes or down.nodes) else None,
+        "shared_edges": _shared_edges(up, down, plans),
         "as_of": as_of,
         "depth": PANEL_DEPTH,
     }
+
+
+def _plans(user, up: queries.LineageAnswer, down: queries.LineageAnswer) -> dict:
+    """The agreements the shown derivations were made under (one query; none without edges)."""
+    pairs = sorted({*up.visible_derivations, *down.visible_derivations})
+    return queries.derivation_plans(user, pairs) if pairs else {}
+
+
+def _shared_edges(up: queries.LineageAnswer, down: queries.LineageAnswer, plans: dict) -> list[dict]:
+    """The edges crossing an agreement, upstream first, as text: source, derived, agreement."""
+    nodes = {node.pk: node for node in [up.root, *up.nodes, *down.nodes] if node.visible}
+    shared = []
+    for source_id, derived_id, _ in sorted({*up.visible_derivations, *down.visible_derivations}):
+        agreement = plans.get((source_id, derived_id))
+        if agreement is not None and source_id in nodes and derived_id in nodes:
+            shared.append({"source": nodes[source_id], "derived": nodes[derived_id], "agreement": agreement})
+    return sorted(shared, key=lambda edge: (edge["derived"].depth, edge["source"].title))
 
 
 @register.inclusion_tag("provenance/upstream_failure_alerts.html", takes_context=True)

@@ -14,7 +14,7 @@ def _row_counts():
     return {
         m._meta.label: m.objects.count()
         for m in apps.get_models()
-        if m._meta.app_label in ("catalogue", "provenance", "auth")
+        if m._meta.app_label in ("catalogue", "provenance", "auth", "sharing")
     }
 
 
@@ -125,3 +125,93 @@ def test_the_demo_is_whole_before_any_worker_has_run(db, monkeypatch):
     assert LineageEdge.objects.filter(depth__gte=4).exists()
     assert SearchEntry.objects.count() == Dataset.objects.count()
     assert not datasets_awaiting_score().exists()
+
+
+# -- the demo's sharing agreements -----------------------------------------------------------
+
+
+def _agreements():
+    from catalogue.sharing.models import SharingAgreement
+
+    return SharingAgreement.objects.select_related("provider", "recipient")
+
+
+def test_demo_has_agreements_in_every_state_made_through_the_workflow(db):
+    from catalogue.sharing.models import SharingAgreement
+
+    call_command("load_demo")
+    by_status = defaultdict(list)
+    for agreement in _agreements():
+        by_status[agreement.status].append(agreement)
+    assert {s: len(a) for s, a in by_status.items()} == {"active": 2, "expired": 1, "suspended": 1, "proposed": 1}
+    fraud = SharingAgreement.objects.get(legal_gateway="dea-s56")
+    assert (fraud.lawful_basis, fraud.status, fraud.published) == ("gdpr-6-1-e", "active", True)
+    health = SharingAgreement.objects.get(special_category_condition="gdpr-9-2-i", status="active")
+    assert health.lawful_basis == "gdpr-6-1-e"
+    for agreement in _agreements():
+        assert agreement.purpose and agreement.benefits and agreement.retention_period and agreement.contact_email
+        # The data items are fields of the covered datasets' dictionaries.
+        covered = {d.pk: {f.name for f in d.fields.all()} for d in agreement.datasets.prefetch_related("fields")}
+        items = list(agreement.data_items.all())
+        assert items and all(item.field_name in covered[item.dataset_id] for item in items)
+        actions = list(agreement.events.values_list("action", flat=True))
+        assert actions[0] == "proposed"
+        if agreement.status != "proposed":
+            # Both sides approved, each by an admin of its own organisation.
+            approvals = agreement.events.filter(action="approved").values_list("organisation_id", "user__username")
+            assert {(org, user.split("-admin")[0]) for org, user in approvals} == {
+                (agreement.provider_id, agreement.provider.slug),
+                (agreement.recipient_id, agreement.recipient.slug),
+            }
+            assert "activated" in actions
+    assert by_status["suspended"][0].status_reason
+
+
+def test_demo_shares_a_restricted_dataset_with_the_recipients_members_only(db, client):
+    from django.contrib.auth import get_user_model
+
+    from catalogue.access import can_view_dataset
+
+    call_command("load_demo")
+    User = get_user_model()
+    active_restricted = [
+        (agreement, dataset)
+        for agreement in _agreements().filter(status="active")
+        for dataset in agreement.datasets.filter(access_rights="RESTRICTED")
+    ]
+    assert active_restricted
+    agreement, dataset = active_restricted[0]
+    recipient_viewer = User.objects.get(username=f"{agreement.recipient.slug}-viewer")
+    client.force_login(recipient_viewer)
+    assert can_view_dataset(recipient_viewer, dataset)
+    assert client.get(f"/datasets/{dataset.slug}/").status_code == 200
+    stranger = User.objects.get(username="ea-viewer")
+    assert not can_view_dataset(stranger, dataset)
+
+
+def test_demo_expired_agreement_ran_in_the_past_and_shares_nothing(db):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from catalogue.access import can_view_dataset
+
+    call_command("load_demo")
+    (expired,) = _agreements().filter(status="expired")
+    assert expired.end_date < timezone.localdate() and expired.activated_at is not None
+    assert list(expired.events.values_list("action", flat=True))[-2:] == ["changed", "expired"]
+    viewer = get_user_model().objects.get(username=f"{expired.recipient.slug}-viewer")
+    restricted = expired.datasets.filter(access_rights="RESTRICTED")
+    assert restricted.exists()  # it covered a restricted dataset, which the recipient no longer reads
+    assert not any(can_view_dataset(viewer, dataset) for dataset in restricted)
+
+
+def test_demo_lineage_crosses_an_agreement_and_its_prov_names_the_plan(db, client):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import PROV
+
+    call_command("load_demo")
+    health = _agreements().get(special_category_condition="gdpr-9-2-i", status="active")
+    graph = Graph().parse(data=client.get("/datasets/public-health-outcomes/provenance.ttl").content, format="turtle")
+    assert URIRef(health.uri) in set(graph.objects(None, PROV.hadPlan))
+    html = client.get("/datasets/public-health-outcomes/").content.decode()
+    assert f'<a href="/sharing/{health.pk}/">{health.name}</a>' in html

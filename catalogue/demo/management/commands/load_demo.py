@@ -22,8 +22,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo catalogue already loaded; nothing changed.")
         self.finish_queued_work()
         self.stdout.write(
-            f"Sign in as 'admin' (site administrator) or '<organisation>-editor' / '<organisation>-viewer' "
-            f"(e.g. ons-editor), password '{DEMO_PASSWORD}'."
+            f"Sign in as 'admin' (site administrator) or '<organisation>-admin' / '<organisation>-editor' / "
+            f"'<organisation>-viewer' (e.g. ons-editor; admins approve sharing agreements), password '{DEMO_PASSWORD}'."
         )
 
     def finish_queued_work(self):

@@ -283,7 +283,7 @@ def test_a_covered_dataset_that_is_a_draft_is_never_shared(world, make_dataset, 
     datasets written by other means), the clause still requires published or withdrawn."""
     draft = make_dataset("Patient episodes 2025 draft", status=Dataset.Status.DRAFT)
     world["agreement"].datasets.add(draft)
-    assert draft.pk in access.shared_with_member_ids(type(ravi).objects.get(pk=ravi.pk))
+    assert draft.pk in access.shared_with_members_of(type(ravi).objects.get(pk=ravi.pk))
     assert _page_status(ravi, draft) == 404
     assert not rule_says(ravi, draft)
     client = signed_in(ravi)

@@ -48,6 +48,18 @@ def shared_dataset(make_dataset):
     return dataset
 
 
+@pytest.fixture
+def open_dataset(make_dataset):
+    """OHS's public dataset with a data dictionary."""
+    dataset = make_dataset("Road casualties by hospital")
+    catalogue_services.fields_replace(
+        dataset=dataset,
+        user=system_actor("tests"),
+        rows=[{"name": "casualty_id", "title": "Casualty reference"}, {"name": "severity", "title": "Injury severity"}],
+    )
+    return dataset
+
+
 def terms(**overrides) -> dict:
     today = timezone.localdate()
     data = {

@@ -18,18 +18,6 @@ ENTRY_LINK = re.compile(r'href="(/sharing/[^"?#]+/)"')  # as /work/shared/checks
 
 
 @pytest.fixture
-def open_dataset(make_dataset):
-    """OHS's public dataset with a data dictionary."""
-    dataset = make_dataset("Road casualties by hospital")
-    catalogue_services.fields_replace(
-        dataset=dataset,
-        user=system_actor("tests"),
-        rows=[{"name": "casualty_id", "title": "Casualty reference"}, {"name": "severity", "title": "Injury severity"}],
-    )
-    return dataset
-
-
-@pytest.fixture
 def register(make_agreement, open_dataset, shared_dataset, alice):
     """Five agreements: three on the register (active, a fraud share, ended), two not
     (proposed, unpublished)."""

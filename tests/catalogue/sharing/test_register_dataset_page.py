@@ -6,20 +6,7 @@ import re
 
 import pytest
 
-from catalogue import services as catalogue_services
-from catalogue.actors import system_actor
 from catalogue.sharing import services
-
-
-@pytest.fixture
-def open_dataset(make_dataset):
-    dataset = make_dataset("Road casualties by hospital")
-    catalogue_services.fields_replace(
-        dataset=dataset,
-        user=system_actor("tests"),
-        rows=[{"name": "casualty_id", "title": "Casualty reference"}, {"name": "severity", "title": "Injury severity"}],
-    )
-    return dataset
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ from pyshacl import validate
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, ODRL2, PROV, RDF, XSD
 
-from catalogue import services as catalogue_services
-from catalogue.actors import system_actor
 from catalogue.rdf.formats import FORMATS
 from catalogue.rdf.namespaces import CSVW
 from catalogue.sharing import services
@@ -19,17 +17,6 @@ from catalogue.sharing import services
 DPV = Namespace("https://w3id.org/dpv#")
 GDPR = Namespace("https://w3id.org/dpv/legal/eu/gdpr#")
 SHAPES = Path(__file__).resolve().parents[3] / "catalogue" / "rdf" / "shapes"
-
-
-@pytest.fixture
-def open_dataset(make_dataset):
-    dataset = make_dataset("Road casualties by hospital")
-    catalogue_services.fields_replace(
-        dataset=dataset,
-        user=system_actor("tests"),
-        rows=[{"name": "casualty_id", "title": "Casualty reference"}, {"name": "severity", "title": "Injury severity"}],
-    )
-    return dataset
 
 
 def graph_of(response, rdflib_format="turtle") -> Graph:

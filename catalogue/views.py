@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from catalogue.access import can_manage_organisation, dataset_for_user, visible_datasets, visible_datasets_q
@@ -84,12 +85,17 @@ def _cached_page_key(dataset: Dataset) -> str | None:
     rewritten when the dataset's parts, checks, derivations, quality score or an upstream
     failure change (the outbox's search work and the sweep) — so a cached page is never
     older than those. What only a neighbour's own write changes (its renamed title, a
-    derivation two or three steps away) may show late by up to the cache lifetime.
+    derivation two or three steps away) may show late by up to the cache lifetime. The day
+    is in the key too: what the page says about sharing agreements depends on the date (an
+    agreement whose end date has passed is past sharing though nothing was written).
     """
     entry = getattr(dataset, "search_entry", None)  # a missing entry raises an AttributeError subclass
     if entry is None:
         return None
-    return f"dataset-page:v1:{dataset.pk}:{dataset.updated_at.timestamp()}:{entry.indexed_at.timestamp()}"
+    return (
+        f"dataset-page:v1:{dataset.pk}:{dataset.updated_at.timestamp()}:{entry.indexed_at.timestamp()}"
+        f":{timezone.localdate().isoformat()}"
+    )
 
 
 def dataset_detail(request, slug):

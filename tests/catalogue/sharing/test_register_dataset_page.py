@@ -2,9 +2,12 @@
 it (current ones, then past sharing), with recipient, purpose, legal power, the fields that
 travel and until when; the parties also see their agreements not on the register."""
 
+import datetime
 import re
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from catalogue.sharing import services
 
@@ -59,6 +62,23 @@ def test_suspended_and_ended_agreements_move_to_past_sharing_at_once_even_for_a_
     services.agreement_end(agreement=agreement, user=alice, reason="No longer needed.")
     past = past_part(client.get(url).content.decode())
     assert agreement.name in past and "Ended" in past
+
+
+def test_an_agreement_whose_end_date_passed_moves_to_past_sharing_on_a_cached_page_the_next_day(
+    client, make_agreement, open_dataset, on_open, settings
+):
+    """Nothing is written when the end date passes (beat marks it expired later), so the
+    anonymous rendering is kept per day: the next morning's page says it ended."""
+    settings.PROVCAT_PAGE_CACHE_SECONDS = 300
+    today = timezone.localdate()
+    agreement = make_agreement(end_date=today, **on_open)
+    url = f"/datasets/{open_dataset.slug}/"
+    last_second = datetime.datetime.combine(today, datetime.time(23, 59, 58), tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(last_second, tick=False):
+        assert agreement.name not in past_part(client.get(url).content.decode())  # now cached
+    with time_machine.travel(last_second + datetime.timedelta(seconds=2), tick=False):
+        past = past_part(client.get(url).content.decode())
+    assert agreement.name in past and "ended on" in past
 
 
 @pytest.mark.parametrize(("persona", "sees"), [("anon", False), ("charlie", False), ("bob", True), ("ruth", True)])

@@ -329,7 +329,7 @@ def derivation_plans(user, pairs) -> dict[tuple[int, int], SharingAgreement]:
     return {
         key: agreement
         for key, agreement in plans.items()
-        if (agreement.published and agreement.activated_at) or is_party_member(user, agreement)
+        if agreement.is_on_register or is_party_member(user, agreement)
     }
 
 

@@ -18,7 +18,7 @@ def _register_agreements() -> QuerySet:
     Reached through the ORM's reverse relation: this mapping may not import the sharing
     app (import-linter), and needs only each agreement's URI."""
     agreement_model = Dataset._meta.get_field("sharing_agreements").related_model
-    return agreement_model.objects.filter(published=True, activated_at__isnull=False).order_by("pk")
+    return agreement_model.objects.on_register().order_by("pk")
 
 
 def with_rdf_relations(queryset: QuerySet) -> QuerySet:

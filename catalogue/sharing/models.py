@@ -26,6 +26,10 @@ from django.utils import timezone
 from catalogue.models import Dataset, Organisation, mint_uri
 from catalogue.sharing import legal
 
+# The public register lists the agreements the parties published and agreed at least once
+# (whatever their status since): the one definition, as a condition and as ``is_on_register``.
+ON_REGISTER = Q(published=True, activated_at__isnull=False)
+
 
 class AgreementQuerySet(models.QuerySet):
     def in_force(self, on: datetime.date | None = None) -> AgreementQuerySet:
@@ -39,7 +43,7 @@ class AgreementQuerySet(models.QuerySet):
 
     def on_register(self) -> AgreementQuerySet:
         """Agreements the public register lists: published by the parties and agreed at least once."""
-        return self.filter(published=True, activated_at__isnull=False)
+        return self.filter(ON_REGISTER)
 
     def with_legal_power(self, code: str) -> AgreementQuerySet:
         return self.filter(Q(legal_gateway=code) | Q(lawful_basis=code) | Q(special_category_condition=code))
@@ -281,6 +285,11 @@ class SharingAgreement(models.Model):
     def uri(self) -> str:
         """The agreement's identifier in RDF (an odrl:Agreement and a prov:Plan)."""
         return mint_uri("agreement", str(self.pk))
+
+    @property
+    def is_on_register(self) -> bool:
+        """The per-object form of ON_REGISTER."""
+        return self.published and self.activated_at is not None
 
     def in_force_on(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()

@@ -18,7 +18,7 @@ from django.http import Http404
 from catalogue import access
 from catalogue.models import Dataset, Field, Organisation
 from catalogue.sharing import legal
-from catalogue.sharing.models import AgreementDataItem, SharingAgreement
+from catalogue.sharing.models import ON_REGISTER, AgreementDataItem, SharingAgreement
 
 
 def is_party_member(user, agreement: SharingAgreement) -> bool:
@@ -35,7 +35,7 @@ def visible_agreements(user) -> QuerySet[SharingAgreement]:
     if access.sees_everything(user):
         return queryset
     org_ids = access.member_organisation_ids(user)
-    condition = Q(published=True, activated_at__isnull=False)
+    condition = ON_REGISTER
     if org_ids:
         condition |= Q(provider_id__in=org_ids) | Q(recipient_id__in=org_ids)
     return queryset.filter(condition)

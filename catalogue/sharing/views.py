@@ -109,7 +109,7 @@ def detail(request, pk):
         "agreement": agreement,
         "entry": entry,
         "events": events,
-        "on_register": agreement.published and agreement.activated_at is not None,
+        "on_register": agreement.is_on_register,
         "citation_needed": agreement.legal_gateway == legal.OTHER_STATUTE,
         "today": timezone.localdate(),
         "rdf_url": reverse("sharing:detail-rdf", args=[agreement.pk, "ttl"]),

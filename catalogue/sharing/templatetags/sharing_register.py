@@ -40,7 +40,6 @@ def dataset_sharing(context, dataset):
     today = timezone.localdate()
     current, past = [], []
     for agreement in queries.dataset_agreements(user, dataset):
-        agreement.on_register = agreement.published and agreement.activated_at is not None
         ended = agreement.status in PAST or (agreement.end_date is not None and agreement.end_date < today)
         (past if ended else current).append(agreement)
     return {"dataset": dataset, "current": current, "past": past}

@@ -203,7 +203,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, *args):
-        pass
+        """Quiet: tests read what was asked from ``site.requests``, not from stderr."""
 
 
 @pytest.fixture

@@ -36,9 +36,19 @@ from provenance.models import Activity, Agent, Derivation
 
 # The properties of a data dictionary row that an import may set.
 FIELD_IMPORT_KEYS = frozenset(
-    {"name", "title", "definition", "datatype", "unit", "required", "constraints", "concept_uri"}
+    {"name", "title", "definition", "datatype", "unit", "required", "constraints", "concept_uri", "code_list_uri"}
 )
-FIELD_UPDATE_COLUMNS = ["position", "title", "definition", "datatype", "unit", "required", "constraints", "concept_uri"]
+FIELD_UPDATE_COLUMNS = [
+    "position",
+    "title",
+    "definition",
+    "datatype",
+    "unit",
+    "required",
+    "constraints",
+    "concept_uri",
+    "code_list_uri",
+]
 
 # Dataset attributes a form or the API may set directly (the one list: see the model).
 DATASET_FIELDS = Dataset.DESCRIPTION_FIELDS

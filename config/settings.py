@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "catalogue.demo",
     "catalogue.harvest",
     "catalogue.sharing",
+    "catalogue.glossary",
 ]
 
 MIDDLEWARE = [

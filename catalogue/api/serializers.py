@@ -236,6 +236,7 @@ class FieldSerializer(DatasetPartSerializer):
             "required",
             "constraints",
             "concept_uri",
+            "code_list_uri",
         ]
         # The (dataset, name) uniqueness is checked by the model's full_clean in the service.
         validators = []

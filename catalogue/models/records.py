@@ -460,8 +460,20 @@ class Field(models.Model):
     constraints = models.JSONField(
         default=dict, blank=True, help_text="Frictionless-style constraints: minimum, maximum, pattern, enum..."
     )
+    # The glossary links by IRI (catalogue.glossary): the concept this column measures, and
+    # the scheme its codes come from. Indexed: a concept's page lists every field that measures it.
     concept_uri = models.URLField(
-        max_length=500, blank=True, help_text="A concept that defines this column.", validators=[validate_iri]
+        max_length=500,
+        blank=True,
+        db_index=True,
+        help_text="The glossary concept this column measures.",
+        validators=[validate_iri],
+    )
+    code_list_uri = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="The code list (a concept scheme) this column's values come from.",
+        validators=[validate_iri],
     )
     history = HistoricalRecords()
 

@@ -414,6 +414,7 @@ class FieldImportRowForm(forms.Form):
     required = forms.BooleanField(required=False)
     constraints = forms.JSONField(required=False)
     concept_uri = forms.URLField(required=False, max_length=500)
+    code_list_uri = forms.URLField(required=False, max_length=500)
 
     def clean_required(self):
         value = self.data.get("required", False)

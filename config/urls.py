@@ -34,5 +34,8 @@ urlpatterns = [
     # Sharing: the public register (/sharing/, /sharing.csv, .json, /sharing/<id>.ttl) and the
     # parties' workflow pages (/publish/sharing/...).
     path("", include("catalogue.sharing.urls")),
+    # The glossary (/glossary/..., SKOS and CSV exports), the compatibility check (/compare/)
+    # and the owners' pages (/publish/glossary/...).
+    path("", include("catalogue.glossary.urls")),
     path("", include("catalogue.urls")),
 ]

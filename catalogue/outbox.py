@@ -18,6 +18,8 @@ What depends on what (the one place this is written down):
   the derived dataset's record and score;
 - an activity or agent changes: the records of the datasets whose RDF shows it;
 - an organisation changes: the records of its datasets.
+- a glossary concept changes (labels, definition, links), appears or goes: the search entries
+  of the datasets whose fields measure it (search finds datasets by their concepts' labels).
 """
 
 from __future__ import annotations

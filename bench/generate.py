@@ -838,6 +838,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reset", action="store_true", help="delete the existing catalogue first")
     parser.add_argument("--no-closure", action="store_true", help="skip counting (ancestor, descendant) pairs")
     parser.add_argument("--no-analyze", action="store_true", help="skip ANALYZE on PostgreSQL")
+    parser.add_argument(
+        "--glossary", action="store_true", help="then load the glossary and link fields to it (bench/glossary_load.py)"
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -861,6 +864,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(str(exc))
     loaded = time.perf_counter() - started
     print(f"written and committed in {loaded:.1f} s")
+    if args.glossary:
+        from bench.glossary_load import load_glossary
+
+        for line in load_glossary(args.seed, reset=args.reset, progress=print).lines():
+            print(line)
     if connection.vendor == "postgresql" and not args.no_analyze:
         analyze_started = time.perf_counter()
         with connection.cursor() as cursor:

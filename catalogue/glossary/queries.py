@@ -5,11 +5,13 @@ Search and suggestion rank the concepts of the schemes the user sees by how well
 labels (then their definitions) match the words asked for. Both read a small in-process
 index of every concept's words, rebuilt when the glossary changes (its stamp is the
 number of concepts and their latest change), so a keystroke costs one cheap query
-however many datasets and fields the catalogue holds.
+however many datasets and fields the catalogue holds; a lookup from each word to the
+concepts that carry it means only the concepts that can match are scored.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from dataclasses import dataclass
@@ -96,15 +98,57 @@ class Match:
     why: str  # "label" or "definition"
 
 
+@dataclass(frozen=True)
+class _Words:
+    """Which concepts (positions in the index) carry each word, so a query scores only the
+    concepts it can match instead of all of them."""
+
+    in_labels: dict[str, tuple[int, ...]]
+    in_definitions: dict[str, tuple[int, ...]]
+    label_words: tuple[str, ...]  # sorted, to find the words a query word prefixes
+
+    @classmethod
+    def of(cls, concepts: list[IndexedConcept]) -> _Words:
+        in_labels: dict[str, list[int]] = {}
+        in_definitions: dict[str, list[int]] = {}
+        for position, concept in enumerate(concepts):
+            for word in concept.label_words:
+                in_labels.setdefault(word, []).append(position)
+            for word in concept.definition_words:
+                in_definitions.setdefault(word, []).append(position)
+        return cls(
+            in_labels={w: tuple(p) for w, p in in_labels.items()},
+            in_definitions={w: tuple(p) for w, p in in_definitions.items()},
+            label_words=tuple(sorted(in_labels)),
+        )
+
+    def candidates(self, asked: list[str]) -> set[int]:
+        """Every concept ``_score`` can give a score for ``asked``: one of its label words is
+        asked or starts with an asked word of three letters or more, or its definition has one."""
+        found: set[int] = set()
+        for word in set(asked):
+            found.update(self.in_labels.get(word, ()))
+            found.update(self.in_definitions.get(word, ()))
+            if len(word) >= 3:
+                start = bisect.bisect_left(self.label_words, word)
+                for label_word in self.label_words[start:]:
+                    if not label_word.startswith(word):
+                        break
+                    found.update(self.in_labels[label_word])
+        return found
+
+
 class _Index:
     """Every concept's words, kept per process and rebuilt when the glossary's stamp moves."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._stamp = None
-        self._concepts: list[IndexedConcept] = []
+        # The concepts and their word lookup, replaced together so a reader never pairs
+        # one build's positions with another's list.
+        self._state: tuple[list[IndexedConcept], _Words] = ([], _Words.of([]))
 
-    def concepts(self) -> list[IndexedConcept]:
+    def current(self) -> tuple[list[IndexedConcept], _Words]:
         summary = Concept.objects.aggregate(
             n=Count("id"), changed=Max("updated_at"), scheme_changed=Max("scheme__updated_at")
         )
@@ -112,9 +156,15 @@ class _Index:
         if stamp != self._stamp:
             with self._lock:
                 if stamp != self._stamp:
-                    self._concepts = self._load()
+                    concepts = self._load()
+                    self._state = (concepts, _Words.of(concepts))
                     self._stamp = stamp
-        return self._concepts
+        return self._state
+
+    def matching(self, asked: list[str]) -> list[IndexedConcept]:
+        """The concepts that share a word (or a prefix of one) with ``asked``."""
+        concepts, lookup = self.current()
+        return [concepts[position] for position in sorted(lookup.candidates(asked))]
 
     @staticmethod
     def _load() -> list[IndexedConcept]:
@@ -188,7 +238,7 @@ def _score(concept: IndexedConcept, asked: list[str]) -> tuple[float, str]:
 def _ranked(user, asked: list[str], limit: int) -> list[Match]:
     visible = _visible_filter(user)
     scored = []
-    for concept in _index.concepts():
+    for concept in _index.matching(asked):
         if not visible(concept):
             continue
         score, why = _score(concept, asked)

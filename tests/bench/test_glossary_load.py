@@ -105,3 +105,11 @@ def test_same_seed_gives_the_same_glossary_and_a_second_load_needs_reset(glossar
     assert glossary_digest() == first
     load_glossary(seed=3, reset=True)
     assert glossary_digest() != first
+
+
+def test_the_word_lookup_picks_exactly_the_concepts_a_full_scan_would_score(glossary):
+    concepts, lookup = queries._index.current()
+    for q in ["household", "claim", "hou", "rate population", "methodology", "x", "la code", "age band", "xyzzyq"]:
+        asked = queries.words(q)
+        scored = {position for position, concept in enumerate(concepts) if queries._score(concept, asked)[0]}
+        assert lookup.candidates(asked) == scored, q

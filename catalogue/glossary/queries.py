@@ -124,12 +124,13 @@ class _Words:
 
     def candidates(self, asked: list[str]) -> set[int]:
         """Every concept ``_score`` can give a score for ``asked``: one of its label words is
-        asked or starts with an asked word of three letters or more, or its definition has one."""
+        asked or starts with an asked word of three letters or more, or its definition has an
+        asked word of three letters or more."""
         found: set[int] = set()
         for word in set(asked):
             found.update(self.in_labels.get(word, ()))
-            found.update(self.in_definitions.get(word, ()))
             if len(word) >= 3:
+                found.update(self.in_definitions.get(word, ()))
                 start = bisect.bisect_left(self.label_words, word)
                 for label_word in self.label_words[start:]:
                     if not label_word.startswith(word):
@@ -229,19 +230,23 @@ def _score(concept: IndexedConcept, asked: list[str]) -> tuple[float, str]:
                 best = max(best, (40 * len(shared) + 20 * len(prefixed)) / max(len(label), len(asked_set)) * preferred)
     if best:
         return best, "label"
-    in_definition = asked_set & concept.definition_words
+    # A definition counts only through words long enough to mean something ("x", "id" do not).
+    in_definition = {w for w in asked_set if len(w) >= 3} & concept.definition_words
     if in_definition:
         return 10 * len(in_definition) / len(asked_set), "definition"
     return 0.0, ""
 
 
-def _ranked(user, asked: list[str], limit: int) -> list[Match]:
+def _ranked(user, asked: list[str], limit: int, *, also: list[str] | None = None) -> list[Match]:
+    """The best ``limit`` visible concepts for the words ``asked``; ``also``: a second reading
+    of the same request (a column name with its "id" and "code"), scored too, the better kept."""
     visible = _visible_filter(user)
+    readings = [asked] if not also or also == asked else [asked, also]
     scored = []
-    for concept in _index.matching(asked):
+    for concept in _index.matching([w for reading in readings for w in reading]):
         if not visible(concept):
             continue
-        score, why = _score(concept, asked)
+        score, why = max(_score(concept, reading) for reading in readings)
         if score:
             scored.append((score, why, concept.pk))
     scored.sort(key=lambda s: (-s[0], s[2]))
@@ -257,7 +262,8 @@ def glossary_search(user, q: str, *, limit: int = 50) -> list[Match]:
 
 def suggest(user, name: str, title: str = "", *, limit: int = 5) -> list[Match]:
     """Concepts a field named ``name`` (and titled ``title``) probably measures: "household_id"
-    suggests "Household". Words like "id" and "code" count only if nothing else is left."""
-    asked = words(f"{name[:MAX_QUERY_LENGTH]} {title[:MAX_QUERY_LENGTH]}")
+    suggests "Household". Words like "id" and "code" are left out of the match, unless a label
+    is exactly the column's words ("la_code" as a hidden label) or nothing else is left."""
+    asked = list(dict.fromkeys(words(f"{name[:MAX_QUERY_LENGTH]} {title[:MAX_QUERY_LENGTH]}")))
     meaningful = [w for w in asked if w not in NAME_NOISE]
-    return _ranked(user, list(dict.fromkeys(meaningful or asked)), limit)
+    return _ranked(user, meaningful or asked, limit, also=asked)

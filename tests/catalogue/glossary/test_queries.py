@@ -1,0 +1,32 @@
+"""Ranking of the glossary search and of the suggestion for a column name."""
+
+from catalogue.glossary import queries, services
+
+
+def _labels(matches):
+    return [m.concept.pref_label for m in matches]
+
+
+def test_a_column_name_that_is_a_hidden_label_is_suggested_first(alice, ohs_scheme, household):
+    services.concept_create(
+        alice, ohs_scheme, pref_label="Local authority", hidden_labels=["la_code"], definition="A council area."
+    )
+    services.concept_create(alice, ohs_scheme, pref_label="Local authority district code", definition="A code.")
+    assert _labels(queries.suggest(None, "la_code"))[0] == "Local authority"
+    assert _labels(queries.suggest(None, "household_id"))[0] == "Household"
+
+
+def test_short_words_do_not_match_definitions(alice, ohs_scheme):
+    services.concept_create(
+        alice, ohs_scheme, pref_label="Seasonally adjusted", definition="Adjusted with X-13ARIMA-SEATS."
+    )
+    assert queries.suggest(None, "x") == []
+    assert _labels(queries.glossary_search(None, "arima")) == ["Seasonally adjusted"]
+
+
+def test_draft_schemes_are_searched_only_by_their_organisation(alice, bob, dora, dft, ohs_scheme):
+    draft = services.scheme_create(dora, organisation=dft, title="Draft transport terms")
+    services.concept_create(dora, draft, pref_label="Journey purpose")
+    assert _labels(queries.glossary_search(dora, "journey")) == ["Journey purpose"]
+    assert queries.glossary_search(bob, "journey") == []
+    assert queries.glossary_search(None, "journey") == []

@@ -2,7 +2,7 @@
 serializers and thin views. Who sees a scheme is catalogue.glossary.queries; every change is a
 catalogue.glossary.services call; the check itself is catalogue.glossary.compare."""
 
-from django.db.models import Case, IntegerField, Q, When
+from django.db.models import Case, Count, IntegerField, Q, When
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -56,7 +56,7 @@ def _links_of(user, uri: str) -> list[tuple[int, str, str, str]]:
 class SchemeSerializer(serializers.ModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:glossary-scheme-detail", lookup_field="slug")
-    concept_count = serializers.IntegerField(read_only=True, source="concepts.count")
+    concept_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = ConceptScheme
@@ -226,8 +226,8 @@ class OverlapSerializer(serializers.Serializer):
 
 
 class DatasetPairSerializer(serializers.Serializer):
-    left = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    right = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    left = serializers.CharField(source="left.slug", help_text="The slug of the first dataset of the pair.")
+    right = serializers.CharField(source="right.slug", help_text="The slug of the second dataset of the pair.")
     joinable = FieldPairSerializer(many=True)
     close = FieldPairSerializer(many=True)
     conflicting = FieldPairSerializer(many=True)
@@ -297,7 +297,9 @@ class SchemeViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status"]
 
     def get_queryset(self):
-        return queries.visible_schemes(self.request.user).order_by("title", "pk")
+        return (
+            queries.visible_schemes(self.request.user).annotate(concept_count=Count("concepts")).order_by("title", "pk")
+        )
 
 
 class ConceptViewSet(

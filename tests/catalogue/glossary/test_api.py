@@ -186,3 +186,21 @@ def test_the_schema_documents_the_glossary_and_compare_endpoints(client, db):
     paths = client.get("/api/schema/?format=json").json()["paths"]
     assert {"/api/v1/compare/", "/api/v1/glossary/concepts/", "/api/v1/glossary/links/"} <= set(paths)
     assert Field.objects.count() == 0 and ConceptScheme.objects.count() == 0
+
+
+def test_list_endpoints_cost_the_same_queries_however_many_rows(
+    db, alice, ohs, household, travel_household, django_assert_max_num_queries
+):
+    client = client_as(None)
+    with django_assert_max_num_queries(10) as few:
+        client.get("/api/v1/glossary/schemes/")
+        client.get("/api/v1/glossary/concepts/")
+    for n in range(5):
+        scheme = services.scheme_create(
+            alice, organisation=ohs, title=f"Scheme {n}", status=ConceptScheme.Status.PUBLISHED
+        )
+        for m in range(3):
+            services.concept_create(alice, scheme, pref_label=f"Concept {m}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/api/v1/glossary/schemes/").json()["count"] == 7
+        assert client.get("/api/v1/glossary/concepts/").json()["count"] == 17

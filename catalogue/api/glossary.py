@@ -97,6 +97,8 @@ class ConceptSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:glossary-concept-detail")
     alt_labels = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
     hidden_labels = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    # A page readers follow: a web address, not any IRI.
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     version = serializers.IntegerField(
         required=False,
         help_text="On a change: the version you read. If someone changed the concept since, the answer is 409.",

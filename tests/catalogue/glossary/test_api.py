@@ -204,3 +204,62 @@ def test_list_endpoints_cost_the_same_queries_however_many_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/api/v1/glossary/schemes/").json()["count"] == 7
         assert client.get("/api/v1/glossary/concepts/").json()["count"] == 17
+
+
+HUGE = "1" + "0" * 23
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/glossary/concepts/{HUGE}/",
+        "/api/v1/glossary/concepts/x/",
+        f"/api/v1/glossary/links/{HUGE}/",
+        f"/api/v1/glossary/concepts/?page={HUGE}",
+        "/api/v1/glossary/concepts/?q=" + "household " * 500,
+        "/api/v1/glossary/concepts/?scheme=" + "x" * 5000,
+        "/api/v1/compare/?datasets=" + ",".join(["x" * 3000] * 2),
+        "/compare/?datasets=" + ",".join(["x" * 3000] * 2),
+        "/compare/?with=" + "x" * 5000,
+    ],
+)
+def test_hostile_reads_get_a_clear_answer_never_a_500(db, household, path):
+    response = APIClient(raise_request_exception=False).get(path)
+    assert response.status_code in (200, 400, 404), (path, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"concept": HUGE, "kind": "exactMatch", "target_uri": "https://example.org/x"},
+        {"concept": "x", "kind": "exactMatch", "target_uri": "https://example.org/x"},
+        {"concept": 1, "kind": "sameAs", "target_uri": "https://example.org/x"},
+        {"concept": 1, "kind": "exactMatch", "target_uri": "not an iri with spaces"},
+        {"concept": 1, "kind": "exactMatch", "target_uri": "https://example.org/" + "x" * 600},
+        [1, 2, 3],
+    ],
+)
+def test_hostile_link_writes_are_refused_and_change_nothing(db, bob, household, body):
+    if isinstance(body, dict) and body.get("concept") == 1:
+        body = {**body, "concept": household.pk}
+    response = client_as(bob).post("/api/v1/glossary/links/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert not ConceptLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"version": HUGE, "definition": "x"},
+        {"alt_labels": "not a list"},
+        {"alt_labels": ["Household"]},
+        {"alt_labels": [f"label {n}" for n in range(60)]},
+        {"source_url": "javascript:alert(1)"},
+        {"scheme": "no-such-scheme"},
+    ],
+)
+def test_hostile_concept_changes_are_refused_and_change_nothing(db, bob, household, body):
+    response = client_as(bob).patch(f"/api/v1/glossary/concepts/{household.pk}/", body, format="json")
+    assert response.status_code in (400, 409), response.content
+    household.refresh_from_db()
+    assert (household.version, household.alt_labels) == (1, ["Private household"])

@@ -19,6 +19,7 @@ of an ``exactMatch`` chain), and the code lists' matches.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -207,17 +208,20 @@ class _Links:
     """The links that touch the fields' concepts, and the exactMatch classes around them."""
 
     def __init__(self, user, uris: set[str]):
-        self.stated: set[tuple[str, str, str]] = set()
+        self._pairs: dict[frozenset, set[tuple[str, str, str]]] = defaultdict(set)
         self._parent: dict[str, str] = {}
         if not uris:
             return
         links = _visible_links(user)
-        rows = links.filter(Q(concept__uri__in=uris) | Q(target_uri__in=uris)).values_list(
-            "concept__uri", "kind", "target_uri"
+        stated = set(
+            links.filter(Q(concept__uri__in=uris) | Q(target_uri__in=uris)).values_list(
+                "concept__uri", "kind", "target_uri"
+            )
         )
-        self.stated = set(rows)
+        for subject, kind, target in stated:
+            self._pairs[frozenset((subject, target))].add((subject, kind, target))
         seen = set(uris)
-        frontier = self._join_exact(self.stated, seen)
+        frontier = self._join_exact(stated, seen)
         for _ in range(EXACT_DEPTH - 1):
             if not frontier:
                 break
@@ -247,7 +251,8 @@ class _Links:
         return a == b or self._find(a) == self._find(b)
 
     def between(self, a: str, b: str) -> set[tuple[str, str, str]]:
-        return {(s, k, t) for (s, k, t) in self.stated if {s, t} == {a, b}}
+        """The links stated between ``a`` and ``b``, as (subject, kind, object)."""
+        return self._pairs.get(frozenset((a, b)), set())
 
 
 @dataclass

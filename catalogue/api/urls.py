@@ -1,8 +1,9 @@
 """The REST API at /api/v1/ (publisher). Lineage routes live in provenance/api_urls.py."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from catalogue.api import views
+from catalogue.api import glossary, views
 
 app_name = "api"
 
@@ -16,5 +17,9 @@ router.register("measurements", views.QualityMeasurementViewSet, basename="measu
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("derivations", views.DerivationViewSet, basename="derivation")
+# The glossary and the compatibility check (catalogue/api/glossary.py).
+router.register("glossary/schemes", glossary.SchemeViewSet, basename="glossary-scheme")
+router.register("glossary/concepts", glossary.ConceptViewSet, basename="glossary-concept")
+router.register("glossary/links", glossary.LinkViewSet, basename="glossary-link")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("compare/", glossary.CompareView.as_view(), name="compare")]

@@ -3,8 +3,9 @@
 Seven public bodies, about fifty datasets with distributions, data dictionaries,
 collection methods, validation checks and quality measurements, and derivation chains
 across departments (survey -> cleaned microdata -> regional estimates -> published
-tables -> dashboard extract), plus drafts, a withdrawn dataset and restricted ones, and
-data-sharing agreements between the departments (catalogue.demo.agreements).
+tables -> dashboard extract), plus drafts, a withdrawn dataset and restricted ones,
+data-sharing agreements between the departments (catalogue.demo.agreements), and the
+departments' glossaries, which the data dictionaries' fields link to (catalogue.demo.glossary).
 
 Loading is idempotent: a record that already exists (by slug or natural key) is left
 exactly as it is, so a second run changes nothing, not even the history.
@@ -23,6 +24,7 @@ from django.db import transaction
 from catalogue import services
 from catalogue.actors import system_actor
 from catalogue.demo.agreements import agreements_load
+from catalogue.demo.glossary import field_links, glossary_load
 from catalogue.harvest import services as harvest_services
 from catalogue.harvest.models import HarvestSource
 from catalogue.models import (
@@ -878,6 +880,33 @@ DATASETS: list[DatasetSpec] = [
         access="RESTRICTED",
     ),
     S(
+        "homelessness-tables",
+        "Statutory homelessness: local authority tables",
+        "mhclg",
+        "Households owed a homelessness prevention or relief duty each quarter, by local authority: the published "
+        "tables from the case-level returns.",
+        ["homelessness", "housing", "households", "local authorities"],
+        ["SOCI", "REGI"],
+        "QUARTERLY",
+        LA
+        + PERIOD_Q
+        + _counts("households", "Households", "Households owed a prevention or relief duty.", "households")
+        + _counts(
+            "temporary_accommodation",
+            "In temporary accommodation",
+            "Households in temporary accommodation arranged by the authority at the end of the quarter.",
+            "households",
+        ),
+        (
+            "derived",
+            "Aggregated from the case-level returns; counts under 5 suppressed.",
+            "Households assessed by local authorities in England",
+        ),
+        sources=["homelessness-statistics"],
+        transformation="Aggregation of case-level returns to local authorities and quarters; small counts suppressed.",
+        checks=[("Every authority reports", "one row per authority per quarter", "pass", 1236, 0)],
+    ),
+    S(
         "energy-performance-certificates",
         "Energy performance certificates",
         "mhclg",
@@ -1206,6 +1235,8 @@ class DemoLoader:
             # After the datasets and their lineage: agreements cover published datasets, and
             # the derivations OHS made from ONS's registrations were made under one of them.
             agreements_load(self.actor, orgs, self._note)
+            # The definitions the data dictionaries' fields already name (by IRI).
+            glossary_load(self.actor, orgs, self._note)
         return self.created
 
     def load_harvest_sources(self, orgs: dict[str, Organisation]) -> None:
@@ -1350,6 +1381,8 @@ class DemoLoader:
                 datatype=datatype,
                 unit=unit,
                 required=required,
+                concept_uri=field_links(spec.slug, name)[0],
+                code_list_uri=field_links(spec.slug, name)[1],
             )
             for position, (name, title, definition, datatype, unit, required) in enumerate(spec.fields)
         ]

@@ -65,6 +65,7 @@ CATALOGUE_API_PREFIXES = tuple(
         "organisations",
         "derivations",
         "lineage",
+        "glossary",
     )
 )
 

@@ -121,7 +121,7 @@ def test_the_demo_is_whole_before_any_worker_has_run(db, monkeypatch):
     call_command("load_demo")
     assert sent  # the load did queue work, and no worker took it
     assert not DerivedWork.objects.exists()
-    assert RdfRecord.objects.filter(in_catalogue=True).count() == catalogued_datasets().count() == 42
+    assert RdfRecord.objects.filter(in_catalogue=True).count() == catalogued_datasets().count() == 43
     assert LineageEdge.objects.filter(depth__gte=4).exists()
     assert SearchEntry.objects.count() == Dataset.objects.count()
     assert not datasets_awaiting_score().exists()

@@ -56,9 +56,10 @@ COLUMNS = (
 LABEL_SEPARATOR = "|"
 
 
-def scheme_csv(scheme: ConceptScheme) -> str:
-    """The scheme's concepts, one row each, under a header row of ``COLUMNS``."""
-    relations = scheme_relations(scheme)
+def scheme_csv(scheme: ConceptScheme, user=None) -> str:
+    """The scheme's concepts, one row each, under a header row of ``COLUMNS``. With ``user``,
+    only the links stated by schemes that user sees (queries.scheme_relations)."""
+    relations = scheme_relations(scheme, user)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)

@@ -51,8 +51,9 @@ def _text(value: str) -> Literal:
     return Literal(value, lang=LANGUAGE)
 
 
-def scheme_graph(scheme: ConceptScheme) -> Graph:
-    """The scheme and its concepts as SKOS (see the module's docstring for what is in it)."""
+def scheme_graph(scheme: ConceptScheme, user=None) -> Graph:
+    """The scheme and its concepts as SKOS (see the module's docstring for what is in it).
+    With ``user``, only the links stated by schemes that user sees (queries.scheme_relations)."""
     graph = Graph()
     for prefix, namespace in CONTEXT.items():
         graph.bind(prefix, namespace)
@@ -66,7 +67,7 @@ def scheme_graph(scheme: ConceptScheme) -> Graph:
     graph.add((node, DCTERMS.publisher, own_iri(scheme.organisation, "organisation")))
     concepts = list(scheme.concepts.order_by("pref_label", "id"))
     ours = {c.uri for c in concepts}
-    relations = scheme_relations(scheme)
+    relations = scheme_relations(scheme, user)
     for concept in concepts:
         subject = URIRef(concept.uri)
         graph.add((subject, RDF.type, SKOS.Concept))
@@ -106,9 +107,9 @@ def scheme_graph(scheme: ConceptScheme) -> Graph:
     return graph
 
 
-def scheme_serialise(scheme: ConceptScheme, rdflib_format: str) -> str:
-    """The scheme's graph written in one of rdflib's formats ("turtle", "xml", "json-ld")."""
-    graph = scheme_graph(scheme)
+def scheme_serialise(scheme: ConceptScheme, rdflib_format: str, user=None) -> str:
+    """The scheme's graph written in one of rdflib's formats ("turtle", "xml", "json-ld", "nt")."""
+    graph = scheme_graph(scheme, user)
     if rdflib_format == "json-ld":
         return graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True)
     return graph.serialize(format=rdflib_format)

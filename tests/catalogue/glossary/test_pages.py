@@ -1,0 +1,227 @@
+"""The public glossary through its pages: the list of schemes and the search, a scheme's page
+and its exports (suffixes and content negotiation), a concept's page (its matches in other
+schemes both ways, its versions, the datasets that measure it), drafts kept to their owners,
+and the IRIs Provcat mints leading to the pages."""
+
+import re
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from catalogue import services as catalogue_services
+from catalogue.actors import system_actor
+from catalogue.glossary import services
+from catalogue.glossary.models import ConceptLink, ConceptScheme
+from catalogue.models import Dataset
+
+Kind = ConceptLink.Kind
+
+
+def _measure(dataset, *rows):
+    catalogue_services.fields_replace(dataset=dataset, user=system_actor("tests"), rows=list(rows))
+
+
+@pytest.fixture
+def catalogue(alice, dora, ohs, dft, household, travel_household, make_dataset):
+    """DfT's household is closeMatch OHS's (stated by DfT); an OHS survey and a DfT travel
+    survey measure them; a DfT draft dataset measures OHS's household too."""
+    services.link_add(dora, travel_household, Kind.CLOSE_MATCH, household.uri)
+    survey = make_dataset("Household survey")
+    _measure(survey, {"name": "household_id", "concept_uri": household.uri})
+    travel = make_dataset("National travel survey", publisher=dft)
+    _measure(travel, {"name": "hh_ref", "concept_uri": travel_household.uri})
+    hidden = make_dataset("Unreleased household panel", publisher=dft, status=Dataset.Status.DRAFT)
+    _measure(hidden, {"name": "hh", "concept_uri": household.uri})
+    return {"survey": survey, "travel": travel, "hidden": hidden}
+
+
+@pytest.fixture
+def draft_scheme(alice, ohs):
+    scheme = services.scheme_create(alice, organisation=ohs, title="Census 2031 working definitions")
+    services.concept_create(alice, scheme, pref_label="Communal establishment", definition="Managed residential care.")
+    return scheme
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_the_glossary_lists_published_schemes_by_organisation_with_counts(client, catalogue, ohs_scheme, draft_scheme):
+    response = client.get("/glossary/")
+    assert response.status_code == 200
+    text = _text(response)
+    assert "Office for Health Statistics Population and household definitions 1 concept" in text
+    assert "Department for Transport Transport survey definitions 1 concept" in text
+    assert "Census 2031" not in text
+    assert 'href="/glossary/"' in response.content.decode()  # in the site navigation
+
+
+def test_members_see_their_organisations_draft_schemes_and_no_one_else_does(
+    client_for, draft_scheme, bob, dora, charlie, anon
+):
+    assert "Census 2031 working definitions" in _text(client_for(bob).get("/glossary/"))
+    for outsider in (dora, charlie, anon):
+        client = client_for(outsider)
+        assert "Census 2031" not in _text(client.get("/glossary/"))
+        assert client.get(f"/glossary/{draft_scheme.slug}/").status_code == 404
+        assert client.get(f"/glossary/{draft_scheme.slug}/communal-establishment/").status_code == 404
+        for suffix in ("ttl", "csv"):
+            assert client.get(f"/glossary/{draft_scheme.slug}.{suffix}").status_code == 404
+        assert "Communal" not in _text(client.get("/glossary/?q=communal"))
+    assert client_for(bob).get(f"/glossary/{draft_scheme.slug}/communal-establishment/").status_code == 200
+
+
+def test_the_glossary_search_finds_concepts_with_their_scheme_and_the_datasets_measuring_them(client, catalogue):
+    response = client.get("/glossary/?q=households")
+    text = _text(response)
+    assert response.status_code == 200
+    assert "2 concepts for “households”" in text
+    # The OHS household is measured by the survey; the DfT draft dataset is not counted for the public.
+    assert "Office for Health Statistics · Population and household definitions" in text
+    assert "Department for Transport · Transport survey definitions" in text
+    assert text.count("Measured by 1 dataset") == 2
+    assert "One person living alone" in text
+
+
+def test_the_glossary_search_takes_any_input(client, catalogue):
+    for q in ("", "   ", "x" * 5000, "<script>", "' OR 1=1 --", "%00", "\u200b"):
+        assert client.get("/glossary/", {"q": q}).status_code == 200
+    # A NUL byte is refused site-wide with a 400 before any view runs.
+    assert client.get("/glossary/", {"q": "\u0000"}).status_code == 400
+    assert "No concepts found" in _text(client.get("/glossary/", {"q": "zzyzx"}))
+
+
+def test_the_scheme_page_lists_its_concepts_and_its_exports(client, catalogue, ohs_scheme, alice, household):
+    services.scheme_update(alice, ohs_scheme, description="Harmonised across the GSS.", version="2.1")
+    child = services.concept_create(alice, ohs_scheme, pref_label="Household reference person", notation="HRP")
+    services.link_add(alice, child, Kind.BROADER, household.uri)
+    response = client.get(f"/glossary/{ohs_scheme.slug}/")
+    text = _text(response)
+    assert response.status_code == 200
+    assert "Harmonised across the GSS." in text and "Version 2.1" in text
+    assert "Household reference person HRP" in text
+    assert f'<a href="{household.get_absolute_url()}">Household</a></td>' in response.content.decode()
+    for suffix in ("ttl", "rdf", "jsonld", "csv"):
+        assert f'href="/glossary/{ohs_scheme.slug}.{suffix}"' in response.content.decode()
+
+
+@pytest.mark.parametrize(("suffix", "rdflib_format"), [("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")])
+def test_each_export_parses_and_carries_the_matches_both_ways(
+    client, catalogue, ohs_scheme, household, travel_household, suffix, rdflib_format
+):
+    response = client.get(f"/glossary/{ohs_scheme.slug}.{suffix}")
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.content, format=rdflib_format)
+    assert (URIRef(household.uri), RDF.type, SKOS.Concept) in graph
+    # Stated by DfT, read from OHS's side.
+    assert (URIRef(household.uri), SKOS.closeMatch, URIRef(travel_household.uri)) in graph
+
+
+def test_the_scheme_page_negotiates_skos(client, catalogue, ohs_scheme, household):
+    response = client.get(f"/glossary/{ohs_scheme.slug}/", HTTP_ACCEPT="text/turtle")
+    assert response["Content-Type"].startswith("text/turtle")
+    assert "Accept" in response["Vary"]
+    graph = Graph().parse(data=response.content, format="turtle")
+    assert (URIRef(ohs_scheme.uri), SKOS.hasTopConcept, URIRef(household.uri)) in graph
+    html = client.get(f"/glossary/{ohs_scheme.slug}/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert html["Content-Type"].startswith("text/html")
+    jsonld = client.get(f"/glossary/{ohs_scheme.slug}/", HTTP_ACCEPT="application/ld+json")
+    assert jsonld["Content-Type"].startswith("application/ld+json")
+    assert client.get(f"/glossary/{ohs_scheme.slug}/", HTTP_ACCEPT="image/png").status_code == 406
+    assert client.get(f"/glossary/{ohs_scheme.slug}.exe").status_code == 404
+
+
+def test_the_csv_download_lists_one_row_per_concept(client, catalogue, ohs_scheme, household, travel_household):
+    response = client.get(f"/glossary/{ohs_scheme.slug}.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("uri,notation,pref_label,alt_labels")
+    assert len(lines) == 2 and household.uri in lines[1] and travel_household.uri in lines[1]
+
+
+def test_a_concept_page_shows_the_definitions_side_by_side_and_who_measures_it(
+    client, catalogue, household, travel_household
+):
+    response = client.get(household.get_absolute_url())
+    assert response.status_code == 200
+    text = _text(response)
+    assert "One person living alone" in text
+    assert "Also called Private household" in text
+    assert "GSS harmonised standard: household (2020)" in text
+    # The match DfT stated, with DfT's scheme, organisation and definition.
+    assert (
+        "Close match Household Transport survey definitions Department for Transport "
+        "All people who live at the same address and travel together" in text
+    )
+    assert "Household survey Office for Health Statistics household_id" in text
+    band = Dataset.objects.get(pk=catalogue["survey"].pk).quality_band or "none"
+    assert f"band-{band}" in response.content.decode()
+    assert "Unreleased household panel" not in text
+    assert "1 field in datasets you can see" in text
+
+
+def test_the_other_side_sees_the_match_too(client, catalogue, household, travel_household):
+    text = _text(client.get(travel_household.get_absolute_url()))
+    assert "Close match Household Population and household definitions Office for Health Statistics" in text
+
+
+def test_members_of_the_publisher_see_its_draft_dataset_on_the_concept_page(client_for, catalogue, household, dora):
+    text = _text(client_for(dora).get(household.get_absolute_url()))
+    assert "Unreleased household panel" in text
+    assert "2 fields in datasets you can see" in text
+
+
+def test_fields_measuring_an_exact_match_are_listed_and_marked(client, catalogue, dora, dft_scheme, household):
+    person = services.concept_create(dora, dft_scheme, pref_label="Household (harmonised)", definition="As GSS.")
+    services.link_add(dora, person, Kind.EXACT_MATCH, household.uri)
+    _measure(catalogue["travel"], {"name": "hh_ref"}, {"name": "hh_gss", "concept_uri": person.uri})
+    text = _text(client.get(household.get_absolute_url()))
+    assert "National travel survey Department for Transport hh_gss Measures an exact match: Household (harmonised)" in (
+        text
+    )
+    assert "2 fields in datasets you can see" in text
+
+
+def test_a_draft_schemes_match_stays_with_its_owners(client_for, catalogue, alice, ohs, household, travel_household):
+    draft = services.scheme_create(alice, organisation=ohs, title="Working definitions")
+    secret = services.concept_create(alice, draft, pref_label="Proposed household", definition="Under discussion.")
+    services.link_add(alice, secret, Kind.NARROW_MATCH, travel_household.uri)
+    public = client_for(None)
+    assert "Proposed household" not in _text(public.get(travel_household.get_absolute_url()))
+    assert secret.uri not in public.get("/glossary/transport-survey-definitions.ttl").content.decode()
+    assert "Proposed household" in _text(client_for(alice).get(travel_household.get_absolute_url()))
+
+
+def test_the_concept_page_keeps_every_version(client, catalogue, alice, household):
+    services.concept_update(alice, household, definition="Since 2021: people sharing a kitchen.", change_note="2021")
+    text = _text(client.get(household.get_absolute_url()))
+    assert "Version 2 (current)" in text and "alice – 2021" in text
+    assert "Version 1" in text and "One person living alone" in text
+
+
+def test_many_fields_are_paged_with_a_count(client, household, make_dataset):
+    dataset = make_dataset("Wide household file")
+    _measure(dataset, *({"name": f"household_{i}", "concept_uri": household.uri} for i in range(60)))
+    first = _text(client.get(household.get_absolute_url()))
+    assert "60 fields in datasets you can see" in first and "Page 1 of 2" in first
+    second = client.get(household.get_absolute_url(), {"page": "2"})
+    assert _text(second).count("Wide household file") == 10
+    for junk in ("abc", "-1", "99999", "1" * 400):
+        assert client.get(household.get_absolute_url(), {"page": junk}).status_code == 200
+
+
+def test_the_iris_provcat_mints_lead_to_the_pages(client, household, ohs_scheme):
+    concept = client.get(f"/id/glossary/{ohs_scheme.slug}/{household.slug}")
+    assert concept.status_code == 303 and concept["Location"] == household.get_absolute_url()
+    scheme = client.get(f"/id/glossary/{ohs_scheme.slug}")
+    assert scheme.status_code == 303 and scheme["Location"] == ohs_scheme.get_absolute_url()
+    assert ohs_scheme.uri.endswith(f"/id/glossary/{ohs_scheme.slug}")
+    assert household.uri.endswith(f"/id/glossary/{ohs_scheme.slug}/{household.slug}")
+    assert client.get(f"/id/glossary/{ohs_scheme.slug}/nothing").status_code == 404
+
+
+def test_a_draft_scheme_becomes_public_when_published(client, alice, draft_scheme):
+    assert client.get(draft_scheme.get_absolute_url()).status_code == 404
+    services.scheme_update(alice, draft_scheme, status=ConceptScheme.Status.PUBLISHED)
+    assert client.get(draft_scheme.get_absolute_url()).status_code == 200

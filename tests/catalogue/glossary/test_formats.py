@@ -2,18 +2,24 @@
 through the imports; and hostile or broken files are refused with a message, storing nothing."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
+from catalogue import services as catalogue_services
+from catalogue.actors import system_actor
 from catalogue.glossary import csv_terms, services, skos
 from catalogue.glossary.models import Concept, ConceptLink
 from catalogue.glossary.queries import scheme_relations
+from catalogue.rdf.namespaces import CSVW, QB
 
 Kind = ConceptLink.Kind
 RDF_FORMATS = ("turtle", "xml", "json-ld")
+SHAPES = Path(__file__).resolve().parents[3] / "catalogue" / "rdf" / "shapes"
 EXTERNAL = "http://example.org/eurostat/household"
 SOURCE_URL = "https://analysisfunction.civilservice.gov.uk/policy-store/definition-of-a-household/"
 
@@ -311,3 +317,24 @@ def test_a_csv_over_the_row_limit_is_refused(settings):
     body = ("pref_label\n" + "".join(f"Term {i}\n" for i in range(5))).encode()
     with pytest.raises(ValidationError, match="more than 3 concepts"):
         csv_terms.scheme_data_from_csv(body)
+
+
+def test_the_dcat_output_carries_each_columns_concept_and_code_list(client, household, ohs_scheme, make_dataset):
+    dataset = make_dataset("Household survey")
+    catalogue_services.fields_replace(
+        dataset=dataset,
+        user=system_actor("tests"),
+        rows=[{"name": "hh_type", "concept_uri": household.uri, "code_list_uri": ohs_scheme.uri}, {"name": "n"}],
+    )
+    for suffix, rdflib_format in (("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")):
+        graph = Graph().parse(data=client.get(f"/datasets/{dataset.slug}.{suffix}").content, format=rdflib_format)
+        columns = {graph.value(c, CSVW.name).toPython(): c for c in graph.subjects(RDF.type, CSVW.Column)}
+        assert graph.value(columns["hh_type"], CSVW.propertyUrl) == URIRef(household.uri)
+        assert graph.value(columns["hh_type"], DCTERMS.subject) == URIRef(household.uri)
+        assert graph.value(columns["hh_type"], QB.codeList) == URIRef(ohs_scheme.uri)
+        assert graph.value(columns["n"], CSVW.propertyUrl) is None
+    shapes = Graph()
+    for name in ("shapes.ttl", "range.ttl"):
+        shapes.parse(SHAPES / name)
+    conforms, _, report = validate(graph, shacl_graph=shapes, inference="none")
+    assert conforms, report

@@ -6,6 +6,8 @@ and the IRIs Provcat mints leading to the pages."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
@@ -225,3 +227,36 @@ def test_a_draft_scheme_becomes_public_when_published(client, alice, draft_schem
     assert client.get(draft_scheme.get_absolute_url()).status_code == 404
     services.scheme_update(alice, draft_scheme, status=ConceptScheme.Status.PUBLISHED)
     assert client.get(draft_scheme.get_absolute_url()).status_code == 200
+
+
+def test_the_dataset_page_names_each_fields_concept_from_the_glossary(
+    client, client_for, alice, ohs, household, make_dataset
+):
+    draft = services.scheme_create(alice, organisation=ohs, title="Working definitions")
+    proposed = services.concept_create(alice, draft, pref_label="Tenure arrangement")
+    dataset = make_dataset("Household survey")
+    _measure(
+        dataset,
+        {"name": "hh", "concept_uri": household.uri},
+        {"name": "tenure", "concept_uri": proposed.uri},
+        {"name": "region", "concept_uri": "https://example.org/def/region"},
+    )
+    html = client.get(dataset.get_absolute_url()).content.decode()
+    assert f'<a href="{household.get_absolute_url()}" class="meta">Household</a>' in html
+    # Outside the glossary, or in a scheme the reader does not see: the plain link to the IRI.
+    assert '<a href="https://example.org/def/region" class="meta">concept</a>' in html
+    assert "Tenure arrangement" not in html and f'<a href="{proposed.uri}" class="meta">concept</a>' in html
+    own = client_for(alice).get(dataset.get_absolute_url()).content.decode()
+    assert f'<a href="{proposed.get_absolute_url()}" class="meta">Tenure arrangement</a>' in own
+
+
+def test_the_dataset_page_reads_the_fields_concepts_in_one_query(client, alice, ohs_scheme, make_dataset):
+    dataset = make_dataset("Household survey")
+    counts = []
+    for n in (1, 6):
+        concepts = [services.concept_create(alice, ohs_scheme, pref_label=f"Term {n} {i}") for i in range(n)]
+        _measure(dataset, *({"name": f"f{i}", "concept_uri": c.uri} for i, c in enumerate(concepts)))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(dataset.get_absolute_url(), {"fresh": n}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -260,3 +260,16 @@ def test_the_dataset_page_reads_the_fields_concepts_in_one_query(client, alice, 
             assert client.get(dataset.get_absolute_url(), {"fresh": n}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("who", ["anon", "charlie", "dora"])
+def test_a_draft_scheme_and_a_missing_one_answer_alike(client_for, request, draft_scheme, who):
+    client = client_for(request.getfixturevalue(who))
+    missing = "x" * len(draft_scheme.slug)
+    for path in ("/glossary/{}/", "/glossary/{}/communal-establishment/", "/glossary/{}.ttl", "/glossary/{}.csv"):
+        for accept in ("text/html", "text/turtle"):
+            one = client.get(path.format(draft_scheme.slug), HTTP_ACCEPT=accept)
+            other = client.get(path.format(missing), HTTP_ACCEPT=accept)
+            assert one.status_code == other.status_code == 404
+            assert one.content.replace(draft_scheme.slug.encode(), missing.encode()) == other.content
+    assert client.get(f"/id/glossary/{draft_scheme.slug}").status_code == 404

@@ -41,6 +41,9 @@ from lib.iri import uri_ref_or_none
 LANGUAGE = "en"
 # Relation kinds are SKOS property names: ConceptLink.Kind values are the local names.
 RELATION_KINDS = (*HIERARCHY, *MATCHES)
+# What browsers send for a file whose type they do not know: the file's name (or its first
+# bytes) says more.
+UNINFORMATIVE_TYPES = ("", "text/plain", "application/octet-stream")
 CONTEXT = {"skos": str(SKOS), "dct": str(DCTERMS), "owl": str(OWL), "xsd": str(XSD)}
 
 
@@ -188,6 +191,8 @@ def scheme_data_from_rdf(body: bytes, *, filename: str = "", content_type: str =
     if not body.strip():
         raise ValidationError("The file is empty.")
     limit = settings.PROVCAT_GLOSSARY_IMPORT_MAX_TRIPLES
+    if content_type.split(";", 1)[0].strip().lower() in UNINFORMATIVE_TYPES:
+        content_type = ""
     try:
         fmt = format_detect(body, url=filename, content_type=content_type)
         triples = page_parse(body, fmt, base_iri="", build=_collect(limit))

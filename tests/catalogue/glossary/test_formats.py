@@ -269,6 +269,14 @@ def test_a_file_with_one_bad_concept_stores_none_of_them(alice, ohs_scheme, hous
     assert Concept.objects.count() == before
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/octet-stream", ""])
+def test_an_upload_of_unknown_type_is_read_by_its_name(content_type):
+    body = b"""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<http://example.org/a> a skos:Concept ; skos:prefLabel "Household"@en ."""
+    data = skos.scheme_data_from_rdf(body, filename="terms.ttl", content_type=content_type)
+    assert [c.pref_label for c in data.concepts] == ["Household"]
+
+
 def test_only_the_files_scheme_and_english_labels_are_read():
     body = b"""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix dct: <http://purl.org/dc/terms/> .

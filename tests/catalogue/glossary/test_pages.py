@@ -273,3 +273,12 @@ def test_a_draft_scheme_and_a_missing_one_answer_alike(client_for, request, draf
             assert one.status_code == other.status_code == 404
             assert one.content.replace(draft_scheme.slug.encode(), missing.encode()) == other.content
     assert client.get(f"/id/glossary/{draft_scheme.slug}").status_code == 404
+
+
+def test_a_source_address_becomes_a_link_only_when_it_is_a_web_address(client, alice, household):
+    services.concept_update(alice, household, source_url="https://www.legislation.gov.uk/ukpga/2007/18")
+    html = client.get(household.get_absolute_url()).content.decode()
+    assert '<a href="https://www.legislation.gov.uk/ukpga/2007/18" rel="external">' in html
+    services.concept_update(alice, household, source_url="javascript:alert(1)")
+    html = client.get(household.get_absolute_url()).content.decode()
+    assert 'href="javascript:' not in html and "<code>javascript:alert(1)</code>" in html

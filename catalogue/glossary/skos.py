@@ -1,5 +1,5 @@
-"""A concept scheme as SKOS, out and in: the graph Provcat serves for a scheme (Turtle,
-RDF/XML, JSON-LD) and the reading of an uploaded SKOS file into a SchemeData for
+"""A concept scheme as SKOS, out and in: the graph Provcat serves for a scheme or one concept
+(Turtle, RDF/XML, JSON-LD) and the reading of an uploaded SKOS file into a SchemeData for
 ``services.scheme_import``.
 
 What goes out, and comes back in the same way:
@@ -30,8 +30,8 @@ from django.core.exceptions import ValidationError
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
-from catalogue.glossary.models import HIERARCHY, MATCHES, ConceptScheme
-from catalogue.glossary.queries import scheme_relations
+from catalogue.glossary.models import HIERARCHY, MATCHES, Concept, ConceptScheme
+from catalogue.glossary.queries import concept_relations, scheme_relations
 from catalogue.glossary.services import ConceptData, SchemeData
 from catalogue.harvest.errors import HarvestError
 from catalogue.harvest.parsing import format_detect, page_parse
@@ -54,12 +54,14 @@ def _text(value: str) -> Literal:
     return Literal(value, lang=LANGUAGE)
 
 
-def scheme_graph(scheme: ConceptScheme, user=None) -> Graph:
-    """The scheme and its concepts as SKOS (see the module's docstring for what is in it).
-    With ``user``, only the links stated by schemes that user sees (queries.scheme_relations)."""
+def _graph() -> Graph:
     graph = Graph()
     for prefix, namespace in CONTEXT.items():
         graph.bind(prefix, namespace)
+    return graph
+
+
+def _add_scheme(graph: Graph, scheme: ConceptScheme) -> URIRef:
     node = URIRef(scheme.uri)
     graph.add((node, RDF.type, SKOS.ConceptScheme))
     graph.add((node, DCTERMS.title, _text(scheme.title)))
@@ -68,54 +70,82 @@ def scheme_graph(scheme: ConceptScheme, user=None) -> Graph:
     if scheme.version:
         graph.add((node, OWL.versionInfo, Literal(scheme.version)))
     graph.add((node, DCTERMS.publisher, own_iri(scheme.organisation, "organisation")))
+    return node
+
+
+def _add_concept(graph: Graph, concept: Concept, scheme_node: URIRef, relations, *, top: bool) -> None:
+    """The concept's own statements, and ``relations`` as (kind, other IRI)."""
+    subject = URIRef(concept.uri)
+    graph.add((subject, RDF.type, SKOS.Concept))
+    graph.add((subject, SKOS.inScheme, scheme_node))
+    graph.add((subject, SKOS.prefLabel, _text(concept.pref_label)))
+    for label in concept.alt_labels:
+        graph.add((subject, SKOS.altLabel, _text(label)))
+    for label in concept.hidden_labels:
+        graph.add((subject, SKOS.hiddenLabel, _text(label)))
+    for prop, value in (
+        (SKOS.definition, concept.definition),
+        (SKOS.scopeNote, concept.scope_note),
+        (SKOS.example, concept.example),
+        (SKOS.historyNote, concept.history_note),
+    ):
+        if value:
+            graph.add((subject, prop, _text(value)))
+    if concept.notation:
+        graph.add((subject, SKOS.notation, Literal(concept.notation)))
+    if concept.source:
+        graph.add((subject, DCTERMS.source, Literal(concept.source)))
+    source_url = uri_ref_or_none(concept.source_url)
+    if source_url is not None:
+        graph.add((subject, DCTERMS.source, source_url))
+    graph.add((subject, DCTERMS.modified, Literal(concept.updated_at.isoformat(), datatype=XSD.dateTime)))
+    graph.add((subject, OWL.versionInfo, Literal(str(concept.version))))
+    for kind, other in relations:
+        target = uri_ref_or_none(other)
+        if target is not None:
+            graph.add((subject, SKOS[kind], target))
+    if top:
+        graph.add((scheme_node, SKOS.hasTopConcept, subject))
+        graph.add((subject, SKOS.topConceptOf, scheme_node))
+
+
+def scheme_graph(scheme: ConceptScheme, user=None) -> Graph:
+    """The scheme and its concepts as SKOS (see the module's docstring for what is in it).
+    With ``user``, only the links stated by schemes that user sees (queries.scheme_relations)."""
+    graph = _graph()
+    node = _add_scheme(graph, scheme)
     concepts = list(scheme.concepts.order_by("pref_label", "id"))
     ours = {c.uri for c in concepts}
     relations = scheme_relations(scheme, user)
     for concept in concepts:
-        subject = URIRef(concept.uri)
-        graph.add((subject, RDF.type, SKOS.Concept))
-        graph.add((subject, SKOS.inScheme, node))
-        graph.add((subject, SKOS.prefLabel, _text(concept.pref_label)))
-        for label in concept.alt_labels:
-            graph.add((subject, SKOS.altLabel, _text(label)))
-        for label in concept.hidden_labels:
-            graph.add((subject, SKOS.hiddenLabel, _text(label)))
-        for prop, value in (
-            (SKOS.definition, concept.definition),
-            (SKOS.scopeNote, concept.scope_note),
-            (SKOS.example, concept.example),
-            (SKOS.historyNote, concept.history_note),
-        ):
-            if value:
-                graph.add((subject, prop, _text(value)))
-        if concept.notation:
-            graph.add((subject, SKOS.notation, Literal(concept.notation)))
-        if concept.source:
-            graph.add((subject, DCTERMS.source, Literal(concept.source)))
-        source_url = uri_ref_or_none(concept.source_url)
-        if source_url is not None:
-            graph.add((subject, DCTERMS.source, source_url))
-        graph.add((subject, DCTERMS.modified, Literal(concept.updated_at.isoformat(), datatype=XSD.dateTime)))
-        graph.add((subject, OWL.versionInfo, Literal(str(concept.version))))
-        broader_here = False
-        for kind, other in relations.get(concept.uri, []):
-            target = uri_ref_or_none(other)
-            if target is None:
-                continue
-            graph.add((subject, SKOS[kind], target))
-            broader_here = broader_here or (kind == "broader" and other in ours)
-        if not broader_here:
-            graph.add((node, SKOS.hasTopConcept, subject))
-            graph.add((subject, SKOS.topConceptOf, node))
+        mine = relations.get(concept.uri, [])
+        top = not any(kind == "broader" and other in ours for kind, other in mine)
+        _add_concept(graph, concept, node, mine, top=top)
     return graph
+
+
+def concept_graph(concept: Concept, user=None) -> Graph:
+    """One concept as SKOS, as in its scheme's graph, with its scheme's description: what the
+    concept's IRI answers to an RDF client. Relations with concepts of schemes ``user`` does
+    not see are left out (queries.concept_relations)."""
+    graph = _graph()
+    node = _add_scheme(graph, concept.scheme)
+    relations = concept_relations(user, concept)
+    top = not any(r.kind == "broader" and r.concept and r.concept.scheme_id == concept.scheme_id for r in relations)
+    _add_concept(graph, concept, node, [(r.kind, r.uri) for r in relations], top=top)
+    return graph
+
+
+def serialise(graph: Graph, rdflib_format: str) -> str:
+    """A glossary graph written in one of rdflib's formats ("turtle", "xml", "json-ld", "nt")."""
+    if rdflib_format == "json-ld":
+        return graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True)
+    return graph.serialize(format=rdflib_format)
 
 
 def scheme_serialise(scheme: ConceptScheme, rdflib_format: str, user=None) -> str:
     """The scheme's graph written in one of rdflib's formats ("turtle", "xml", "json-ld", "nt")."""
-    graph = scheme_graph(scheme, user)
-    if rdflib_format == "json-ld":
-        return graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True)
-    return graph.serialize(format=rdflib_format)
+    return serialise(scheme_graph(scheme, user), rdflib_format)
 
 
 # -- in ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The public glossary: the list of schemes and the glossary search (/glossary/), a page per
-scheme and per concept, the scheme's exports (SKOS in the RDF formats, CSV), and the
-concept and scheme IRIs (/id/glossary/...) that lead to their pages.
+scheme and per concept (each also SKOS by content negotiation), the scheme's exports (SKOS in
+the RDF formats, CSV), and the concept and scheme IRIs (/id/glossary/...) that lead to their
+pages.
 
 Reads only, through catalogue.glossary.queries: a draft scheme is a 404 to anyone outside
 its organisation, and the datasets listed on a concept page are those catalogue.access lets
@@ -45,26 +46,33 @@ def _export_links(scheme) -> list[tuple[str, str, str]]:
     ]
 
 
-def _rdf_response(request, scheme, fmt: RdfFormat) -> HttpResponse:
-    body = skos.scheme_serialise(scheme, fmt.rdflib_format, request.user)
-    response = HttpResponse(body, content_type=fmt.content_type)
-    response["Content-Disposition"] = f'inline; filename="{scheme.slug}.{fmt.suffix}"'
+def _rdf_response(graph, fmt: RdfFormat, filename: str) -> HttpResponse:
+    response = HttpResponse(skos.serialise(graph, fmt.rdflib_format), content_type=fmt.content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}.{fmt.suffix}"'
+    return response
+
+
+def _negotiated(request, html, graph, filename: str) -> HttpResponse:
+    """The page (``html()``) or its SKOS (``graph()``), in the format the client's Accept prefers."""
+    offers = [*HTML_TYPES, *(f.media_type for f in FORMATS)]
+    chosen = choose(request.headers.get("Accept"), offers)
+    if chosen is None:
+        return HttpResponse(
+            f"Not acceptable. This is available as: {', '.join(offers)}.\n", status=406, content_type="text/plain"
+        )
+    if chosen in HTML_TYPES:
+        response = html()
+    else:
+        response = _rdf_response(graph(), next(f for f in FORMATS if f.media_type == chosen), filename)
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
 @require_safe
 def scheme(request, scheme):
     scheme = queries.scheme_for_user(request.user, scheme)
-    offers = [*HTML_TYPES, *(f.media_type for f in FORMATS)]
-    chosen = choose(request.headers.get("Accept"), offers)
-    if chosen is None:
-        offered = ", ".join(offers)
-        return HttpResponse(
-            f"Not acceptable. This scheme is available as: {offered}.\n", status=406, content_type="text/plain"
-        )
-    if chosen not in HTML_TYPES:
-        response = _rdf_response(request, scheme, next(f for f in FORMATS if f.media_type == chosen))
-    else:
+
+    def html():
         relations = queries.scheme_relations(scheme, request.user)
         concepts = list(scheme.concepts.order_by("pref_label", "id"))
         ours = {c.uri: c for c in concepts}
@@ -73,9 +81,9 @@ def scheme(request, scheme):
                 ours[uri] for kind, uri in relations.get(concept.uri, []) if kind == "broader" and uri in ours
             ]
         context = {"scheme": scheme, "concepts": concepts, "exports": _export_links(scheme)}
-        response = render(request, "catalogue/glossary/scheme.html", context)
-    patch_vary_headers(response, ["Accept"])
-    return response
+        return render(request, "catalogue/glossary/scheme.html", context)
+
+    return _negotiated(request, html, lambda: skos.scheme_graph(scheme, request.user), scheme.slug)
 
 
 @require_safe
@@ -84,7 +92,7 @@ def scheme_export(request, scheme, suffix):
         raise Http404("A scheme is available as " + ", ".join(f".{s}" for s in EXPORT_SUFFIXES) + ".")
     scheme = queries.scheme_for_user(request.user, scheme)
     if suffix != "csv":
-        return _rdf_response(request, scheme, BY_SUFFIX[suffix])
+        return _rdf_response(skos.scheme_graph(scheme, request.user), BY_SUFFIX[suffix], scheme.slug)
     response = HttpResponse(csv_terms.scheme_csv(scheme, request.user), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{scheme.slug}.csv"'
     return response
@@ -93,23 +101,28 @@ def scheme_export(request, scheme, suffix):
 @require_safe
 def concept(request, scheme, concept):
     concept = queries.concept_for_user(request.user, scheme, concept)
-    relations = queries.concept_relations(request.user, concept)
-    exact = queries.exact_match_closure(concept.uri)
-    fields = Paginator(queries.fields_measuring(request.user, [concept.uri, *sorted(exact)]), FIELDS_PER_PAGE)
-    page = fields.get_page(request.GET.get("page"))
-    matched = queries.concepts_by_uri(request.user, exact)
-    for field in page:
-        field.matched_concept = matched.get(field.concept_uri)
-    context = {
-        "concept": concept,
-        "scheme": concept.scheme,
-        "within": [r for r in relations if r.kind not in MATCHES],
-        "matches": [r for r in relations if r.kind in MATCHES],
-        "versions": concept.versions.select_related("changed_by").order_by("-version"),
-        "page": page,
-        "exact": bool(exact),
-    }
-    return render(request, "catalogue/glossary/concept.html", context)
+
+    def html():
+        relations = queries.concept_relations(request.user, concept)
+        exact = queries.exact_match_closure(concept.uri)
+        fields = Paginator(queries.fields_measuring(request.user, [concept.uri, *sorted(exact)]), FIELDS_PER_PAGE)
+        page = fields.get_page(request.GET.get("page"))
+        matched = queries.concepts_by_uri(request.user, exact)
+        for field in page:
+            field.matched_concept = matched.get(field.concept_uri)
+        context = {
+            "concept": concept,
+            "scheme": concept.scheme,
+            "within": [r for r in relations if r.kind not in MATCHES],
+            "matches": [r for r in relations if r.kind in MATCHES],
+            "versions": concept.versions.select_related("changed_by").order_by("-version"),
+            "page": page,
+            "exact": bool(exact),
+        }
+        return render(request, "catalogue/glossary/concept.html", context)
+
+    filename = f"{concept.scheme.slug}-{concept.slug}"
+    return _negotiated(request, html, lambda: skos.concept_graph(concept, request.user), filename)
 
 
 @require_safe
@@ -121,7 +134,8 @@ def scheme_by_uri(request, scheme):
 
 @require_safe
 def concept_by_uri(request, scheme, concept):
-    """A concept's IRI (``/id/glossary/<scheme>/<concept>``) leads to its page."""
+    """A concept's IRI (``/id/glossary/<scheme>/<concept>``) leads to its page, which answers
+    in the format the client accepts."""
     return _see_other(queries.concept_for_user(request.user, scheme, concept).get_absolute_url())
 
 

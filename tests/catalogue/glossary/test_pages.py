@@ -282,3 +282,18 @@ def test_a_source_address_becomes_a_link_only_when_it_is_a_web_address(client, a
     services.concept_update(alice, household, source_url="javascript:alert(1)")
     html = client.get(household.get_absolute_url()).content.decode()
     assert 'href="javascript:' not in html and "<code>javascript:alert(1)</code>" in html
+
+
+def test_a_concepts_iri_answers_skos_to_an_rdf_client(client, catalogue, household, travel_household, ohs_scheme):
+    see_other = client.get(f"/id/glossary/{ohs_scheme.slug}/{household.slug}", HTTP_ACCEPT="text/turtle")
+    assert see_other.status_code == 303
+    response = client.get(see_other["Location"], HTTP_ACCEPT="text/turtle")
+    assert response["Content-Type"].startswith("text/turtle") and "Accept" in response["Vary"]
+    graph = Graph().parse(data=response.content, format="turtle")
+    node = URIRef(household.uri)
+    assert (node, SKOS.inScheme, URIRef(ohs_scheme.uri)) in graph
+    assert (node, SKOS.closeMatch, URIRef(travel_household.uri)) in graph
+    assert (URIRef(ohs_scheme.uri), SKOS.hasTopConcept, node) in graph
+    jsonld = client.get(household.get_absolute_url(), HTTP_ACCEPT="application/ld+json")
+    assert (node, RDF.type, SKOS.Concept) in Graph().parse(data=jsonld.content, format="json-ld")
+    assert client.get(household.get_absolute_url(), HTTP_ACCEPT="image/png").status_code == 406

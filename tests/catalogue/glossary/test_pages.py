@@ -297,3 +297,30 @@ def test_a_concepts_iri_answers_skos_to_an_rdf_client(client, catalogue, househo
     jsonld = client.get(household.get_absolute_url(), HTTP_ACCEPT="application/ld+json")
     assert (node, RDF.type, SKOS.Concept) in Graph().parse(data=jsonld.content, format="json-ld")
     assert client.get(household.get_absolute_url(), HTTP_ACCEPT="image/png").status_code == 406
+
+
+def _queries(client, path, **params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path, params).status_code == 200
+    return len(queries)
+
+
+def test_the_glossary_pages_take_the_same_queries_however_many_concepts_and_fields(
+    client, alice, dora, ohs_scheme, dft_scheme, household, make_dataset
+):
+    counts = []
+    for n in (1, 8):
+        for i in range(n):
+            other = services.concept_create(dora, dft_scheme, pref_label=f"Household kind {n}-{i}", definition="A.")
+            services.link_add(dora, other, Kind.CLOSE_MATCH, household.uri)
+            services.concept_create(alice, ohs_scheme, pref_label=f"Household part {n}-{i}")
+            _measure(make_dataset(f"Household file {n}-{i}"), {"name": "hh", "concept_uri": household.uri})
+        counts.append(
+            (
+                _queries(client, "/glossary/"),
+                _queries(client, "/glossary/", q="household"),
+                _queries(client, f"/glossary/{ohs_scheme.slug}/"),
+                _queries(client, household.get_absolute_url()),
+            )
+        )
+    assert counts[0] == counts[1]

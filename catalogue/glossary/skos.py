@@ -22,6 +22,7 @@ number of triples. Any problem is a ValidationError whose message says what to f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -43,6 +44,7 @@ LANGUAGE = "en"
 RELATION_KINDS = (*HIERARCHY, *MATCHES)
 # What browsers send for a file whose type they do not know: the file's name (or its first
 # bytes) says more.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 UNINFORMATIVE_TYPES = ("", "text/plain", "application/octet-stream")
 CONTEXT = {"skos": str(SKOS), "dct": str(DCTERMS), "owl": str(OWL), "xsd": str(XSD)}
 
@@ -51,7 +53,17 @@ CONTEXT = {"skos": str(SKOS), "dct": str(DCTERMS), "owl": str(OWL), "xsd": str(X
 
 
 def _text(value: str) -> Literal:
-    return Literal(value, lang=LANGUAGE)
+    return Literal(_xml_safe(value), lang=LANGUAGE)
+
+
+def _plain(value: str) -> Literal:
+    return Literal(_xml_safe(value))
+
+
+def _xml_safe(value: str) -> str:
+    # Control characters XML 1.0 cannot hold would make the RDF/XML export unreadable; they
+    # carry no meaning in a label or a note, so every format leaves them out alike.
+    return _NOT_IN_XML.sub("", value)
 
 
 def _graph() -> Graph:
@@ -68,7 +80,7 @@ def _add_scheme(graph: Graph, scheme: ConceptScheme) -> URIRef:
     if scheme.description:
         graph.add((node, DCTERMS.description, _text(scheme.description)))
     if scheme.version:
-        graph.add((node, OWL.versionInfo, Literal(scheme.version)))
+        graph.add((node, OWL.versionInfo, _plain(scheme.version)))
     graph.add((node, DCTERMS.publisher, own_iri(scheme.organisation, "organisation")))
     return node
 
@@ -92,9 +104,9 @@ def _add_concept(graph: Graph, concept: Concept, scheme_node: URIRef, relations,
         if value:
             graph.add((subject, prop, _text(value)))
     if concept.notation:
-        graph.add((subject, SKOS.notation, Literal(concept.notation)))
+        graph.add((subject, SKOS.notation, _plain(concept.notation)))
     if concept.source:
-        graph.add((subject, DCTERMS.source, Literal(concept.source)))
+        graph.add((subject, DCTERMS.source, _plain(concept.source)))
     source_url = uri_ref_or_none(concept.source_url)
     if source_url is not None:
         graph.add((subject, DCTERMS.source, source_url))

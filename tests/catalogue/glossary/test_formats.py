@@ -346,3 +346,10 @@ def test_the_dcat_output_carries_each_columns_concept_and_code_list(client, hous
         shapes.parse(SHAPES / name)
     conforms, _, report = validate(graph, shacl_graph=shapes, inference="none")
     assert conforms, report
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS)
+def test_control_characters_in_a_definition_do_not_break_the_export(alice, household, ohs_scheme, fmt):
+    services.concept_update(alice, household, definition="Shares\x0b a kitchen\x01.", notation="H\x02H")
+    graph = Graph().parse(data=skos.scheme_serialise(ohs_scheme, fmt), format=fmt)
+    assert graph.value(URIRef(household.uri), SKOS.definition) == Literal("Shares a kitchen.", lang="en")

@@ -92,6 +92,29 @@ def scheme_relations(scheme: ConceptScheme, user=None) -> dict[str, list[tuple[s
     return {uri: sorted(pairs) for uri, pairs in relations.items()}
 
 
+def concept_broader(concepts) -> dict[int, list[Concept]]:
+    """For each of ``concepts`` (of one scheme), its broader concepts in the same scheme, by
+    concept id, whichever side stated the link. Two queries."""
+    concepts = list(concepts)
+    if not concepts:
+        return {}
+    by_uri = {c.uri: c for c in concepts}
+    scheme_id = concepts[0].scheme_id
+    pairs = set()
+    links = ConceptLink.objects.filter(
+        Q(concept__in=concepts, kind=ConceptLink.Kind.BROADER)
+        | Q(target_uri__in=list(by_uri), kind=ConceptLink.Kind.NARROWER, concept__scheme_id=scheme_id)
+    )
+    for subject, kind, target in links.values_list("concept__uri", "kind", "target_uri"):
+        pairs.add((subject, target) if kind == ConceptLink.Kind.BROADER else (target, subject))
+    parents = {c.uri: c for c in Concept.objects.filter(scheme_id=scheme_id, uri__in={p for _, p in pairs})}
+    broader: dict[int, list[Concept]] = {}
+    for child, parent in sorted(pairs):
+        if child in by_uri and parent in parents:
+            broader.setdefault(by_uri[child].pk, []).append(parents[parent])
+    return broader
+
+
 @dataclass(frozen=True)
 class Relation:
     kind: str

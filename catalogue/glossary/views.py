@@ -22,6 +22,7 @@ from catalogue.rdf.formats import BY_SUFFIX, FORMATS, RdfFormat
 
 SEARCH_LIMIT = 50
 FIELDS_PER_PAGE = 50
+CONCEPTS_PER_PAGE = 200
 FORMAT_NAMES = {"ttl": "Turtle", "rdf": "RDF/XML", "jsonld": "JSON-LD", "nt": "N-Triples"}
 EXPORT_SUFFIXES = (*(f.suffix for f in FORMATS), "csv")
 
@@ -73,14 +74,13 @@ def scheme(request, scheme):
     scheme = queries.scheme_for_user(request.user, scheme)
 
     def html():
-        relations = queries.scheme_relations(scheme, request.user)
-        concepts = list(scheme.concepts.order_by("pref_label", "id"))
-        ours = {c.uri: c for c in concepts}
-        for concept in concepts:
-            concept.broader = [
-                ours[uri] for kind, uri in relations.get(concept.uri, []) if kind == "broader" and uri in ours
-            ]
-        context = {"scheme": scheme, "concepts": concepts, "exports": _export_links(scheme)}
+        page = Paginator(scheme.concepts.order_by("pref_label", "id"), CONCEPTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        broader = queries.concept_broader(page)
+        for concept in page:
+            concept.broader = broader.get(concept.pk, [])
+        context = {"scheme": scheme, "page": page, "exports": _export_links(scheme)}
         return render(request, "catalogue/glossary/scheme.html", context)
 
     return _negotiated(request, html, lambda: skos.scheme_graph(scheme, request.user), scheme.slug)

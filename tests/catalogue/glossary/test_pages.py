@@ -324,3 +324,15 @@ def test_the_glossary_pages_take_the_same_queries_however_many_concepts_and_fiel
             )
         )
     assert counts[0] == counts[1]
+
+
+def test_a_long_scheme_is_paged_a_to_z_with_broader_concepts_either_side_stated(client, alice, ohs_scheme):
+    concepts = [services.concept_create(alice, ohs_scheme, pref_label=f"Code {i:03}") for i in range(205)]
+    services.link_add(alice, concepts[1], Kind.BROADER, concepts[0].uri)
+    services.link_add(alice, concepts[0], Kind.NARROWER, concepts[2].uri)
+    first = client.get(ohs_scheme.get_absolute_url())
+    text = _text(first)
+    assert "205 concepts" in text and "Page 1 of 2" in text
+    assert "Code 001 — — Code 000" in text and "Code 002 — — Code 000" in text
+    assert "Code 204" not in text
+    assert "Code 204" in _text(client.get(ohs_scheme.get_absolute_url(), {"page": "2"}))

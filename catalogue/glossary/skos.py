@@ -7,8 +7,9 @@ What goes out, and comes back in the same way:
   publisher's IRI (dct:publisher) and skos:hasTopConcept for each concept with no broader
   concept in the scheme;
 - each concept: skos:inScheme (and skos:topConceptOf), prefLabel, altLabel and hiddenLabel
-  in English, definition, scopeNote, example, historyNote, notation, dct:modified and the
-  concept's version as owl:versionInfo;
+  in English, definition, scopeNote, example, historyNote, notation, dct:modified, the
+  concept's version as owl:versionInfo, and a skos:changeNote for each version recorded with
+  a reason ("Version 2 (2026-12-05): 2021 Census"), which an import does not read back;
 - dct:source twice over: the source's address (``source_url``) as an IRI, its name
   (``source``) as a literal. Reading a file, an IRI object of dct:source is the address and a
   literal one the name, so both round-trip;
@@ -112,6 +113,10 @@ def _add_concept(graph: Graph, concept: Concept, scheme_node: URIRef, relations,
         graph.add((subject, DCTERMS.source, source_url))
     graph.add((subject, DCTERMS.modified, Literal(concept.updated_at.isoformat(), datatype=XSD.dateTime)))
     graph.add((subject, OWL.versionInfo, Literal(str(concept.version))))
+    for version in concept.versions.all():
+        if version.change_note:
+            note = f"Version {version.version} ({version.changed_at.date().isoformat()}): {version.change_note}"
+            graph.add((subject, SKOS.changeNote, _text(note)))
     for kind, other in relations:
         target = uri_ref_or_none(other)
         if target is not None:
@@ -126,7 +131,7 @@ def scheme_graph(scheme: ConceptScheme, user=None) -> Graph:
     With ``user``, only the links stated by schemes that user sees (queries.scheme_relations)."""
     graph = _graph()
     node = _add_scheme(graph, scheme)
-    concepts = list(scheme.concepts.order_by("pref_label", "id"))
+    concepts = list(scheme.concepts.order_by("pref_label", "id").prefetch_related("versions"))
     ours = {c.uri for c in concepts}
     relations = scheme_relations(scheme, user)
     for concept in concepts:

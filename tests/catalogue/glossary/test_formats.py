@@ -133,6 +133,9 @@ def test_the_skos_export_parses_and_is_valid_skos(glossaries, household, travel_
     assert (node, SKOS.closeMatch, URIRef(travel_household.uri)) in graph
     assert (node, SKOS.exactMatch, URIRef(EXTERNAL)) in graph
     assert len(set(graph.objects(node, SKOS.narrowMatch))) == 1
+    assert (node, OWL.versionInfo, Literal("2")) in graph
+    notes = {str(n) for n in graph.objects(node, SKOS.changeNote)}
+    assert any(n.startswith("Version 2 (") and n.endswith("): Notes added") for n in notes), notes
     assert _skos_problems(graph) == []
 
 

@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 
 from catalogue.access import can_manage_organisation, dataset_for_user, visible_datasets, visible_datasets_q
 from catalogue.dcat.views import rdf_response_or_none
+from catalogue.glossary.queries import concepts_by_uri
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
 from catalogue.search.query import (
     FACETS_BY_PARAM,
@@ -152,10 +153,15 @@ def _dataset_page(request, slug):
     except Dataset.collection_method.RelatedObjectDoesNotExist:
         collection_method = None
     origin = _harvest_origin(dataset)
+    fields = list(dataset.fields.all())
+    # One query for every field's concept, among the glossary schemes the reader sees.
+    concepts = concepts_by_uri(request.user, [f.concept_uri for f in fields])
+    for field in fields:
+        field.glossary_concept = concepts.get(field.concept_uri)
     context = {
         "dataset": dataset,
         "distributions": dataset.distributions.all(),
-        "fields": dataset.fields.all(),
+        "fields": fields,
         "checks": checks,
         "failing_checks": [row for row in checks if row["latest"].outcome == ValidationCheck.Outcome.FAIL],
         "measurements": dataset.quality_measurements.all(),

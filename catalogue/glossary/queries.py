@@ -1,5 +1,7 @@
-"""Reading the glossary: which schemes a user sees, the glossary search, and the concepts
-suggested for a data dictionary field as it is named.
+"""Reading the glossary: which schemes a user sees, the relations of a concept or a scheme
+(both directions), the fields that measure a concept (only of datasets the user sees, through
+catalogue.access), the glossary search, and the concepts suggested for a data dictionary
+field as it is named.
 
 Search and suggestion rank the concepts of the schemes the user sees by how well their
 labels (then their definitions) match the words asked for. Both read a small in-process
@@ -14,13 +16,15 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from catalogue import access
-from catalogue.glossary.models import Concept, ConceptScheme
+from catalogue.glossary.models import INVERSE, Concept, ConceptLink, ConceptScheme
+from catalogue.models import Field
 
 # Words a column name carries that say nothing about what it measures.
 NAME_NOISE = frozenset({"id", "ref", "code", "cd", "key", "no", "num", "nbr", "flag", "ind", "fk", "pk"})
@@ -63,6 +67,143 @@ def concept_for_user(user, scheme_slug: str, slug: str) -> Concept:
     if concept is None:
         raise Http404("No such concept.")
     return concept
+
+
+# -- relations ---------------------------------------------------------------------------
+
+
+def scheme_relations(scheme: ConceptScheme, user=None) -> dict[str, list[tuple[str, str]]]:
+    """Every relation of the scheme's concepts in both directions, keyed by concept IRI, as
+    (kind, other IRI): the links the scheme stated, and every link that ends at one of its
+    concepts, inverted: another scheme's "A broadMatch ours" is our "narrowMatch A". With
+    ``user``, links stated by other schemes count only when ``user`` sees those schemes (a
+    draft's statements stay with its owners). Two queries."""
+    ours = set(scheme.concepts.values_list("uri", flat=True))
+    links = ConceptLink.objects.filter(Q(concept__scheme=scheme) | Q(target_uri__in=scheme.concepts.values("uri")))
+    condition = visible_schemes_q(user, "concept__scheme__") if user is not None else None
+    if condition is not None:
+        links = links.filter(Q(concept__scheme=scheme) | condition)
+    relations: dict[str, set[tuple[str, str]]] = {}
+    for subject, kind, target, scheme_id in links.values_list(
+        "concept__uri", "kind", "target_uri", "concept__scheme_id"
+    ):
+        if scheme_id == scheme.pk:
+            relations.setdefault(subject, set()).add((kind, target))
+        if target in ours:
+            relations.setdefault(target, set()).add((INVERSE[kind], subject))
+    return {uri: sorted(pairs) for uri, pairs in relations.items()}
+
+
+def concept_broader(concepts) -> dict[int, list[Concept]]:
+    """For each of ``concepts`` (of one scheme), its broader concepts in the same scheme, by
+    concept id, whichever side stated the link. Two queries."""
+    concepts = list(concepts)
+    if not concepts:
+        return {}
+    by_uri = {c.uri: c for c in concepts}
+    scheme_id = concepts[0].scheme_id
+    pairs = set()
+    links = ConceptLink.objects.filter(
+        Q(concept__in=concepts, kind=ConceptLink.Kind.BROADER)
+        | Q(target_uri__in=list(by_uri), kind=ConceptLink.Kind.NARROWER, concept__scheme_id=scheme_id)
+    )
+    for subject, kind, target in links.values_list("concept__uri", "kind", "target_uri"):
+        pairs.add((subject, target) if kind == ConceptLink.Kind.BROADER else (target, subject))
+    parents = {c.uri: c for c in Concept.objects.filter(scheme_id=scheme_id, uri__in={p for _, p in pairs})}
+    broader: dict[int, list[Concept]] = {}
+    for child, parent in sorted(pairs):
+        if child in by_uri and parent in parents:
+            broader.setdefault(by_uri[child].pk, []).append(parents[parent])
+    return broader
+
+
+@dataclass(frozen=True)
+class Relation:
+    kind: str
+    uri: str
+    concept: Concept | None  # None: outside the glossary (or in a scheme the user does not see)
+
+    @property
+    def label(self) -> str:
+        return ConceptLink.Kind(self.kind).label
+
+
+def concept_relations(user, concept: Concept) -> list[Relation]:
+    """Every relation touching ``concept``, stated by either side (the other side's inverted),
+    with the other concept when it is in a scheme ``user`` sees. A concept of a scheme the user
+    does not see is left out altogether. Three queries."""
+    pairs = set()
+    links = ConceptLink.objects.filter(Q(concept=concept) | Q(target_uri=concept.uri))
+    for subject, kind, target in links.values_list("concept__uri", "kind", "target_uri"):
+        pairs.add((kind, target) if subject == concept.uri else (INVERSE[kind], subject))
+    others = {uri for _, uri in pairs}
+    known = set(Concept.objects.filter(uri__in=others).values_list("uri", flat=True))
+    visible = {c.uri: c for c in visible_concepts(user).filter(uri__in=others)}
+    return [
+        Relation(kind, uri, visible.get(uri))
+        for kind, uri in sorted(pairs, key=lambda p: (p[0], p[1]))
+        if uri in visible or uri not in known
+    ]
+
+
+MAX_EXACT_MATCH_STEPS = 10
+
+
+def exact_match_closure(uri: str) -> set[str]:
+    """The IRIs joined to ``uri`` through exactMatch, stated by either side, at any distance
+    (exactMatch is transitive; closeMatch deliberately is not), ``uri`` excluded. One query per
+    step, at most MAX_EXACT_MATCH_STEPS steps."""
+    found, frontier = {uri}, {uri}
+    for _ in range(MAX_EXACT_MATCH_STEPS):
+        links = ConceptLink.objects.filter(kind=ConceptLink.Kind.EXACT_MATCH).filter(
+            Q(concept__uri__in=frontier) | Q(target_uri__in=frontier)
+        )
+        reached = {u for pair in links.values_list("concept__uri", "target_uri") for u in pair} - found
+        if not reached:
+            break
+        found |= reached
+        frontier = reached
+    return found - {uri}
+
+
+# -- where concepts are used ---------------------------------------------------------------
+
+
+def fields_measuring(user, uris: Iterable[str]) -> QuerySet:
+    """The data dictionary fields, of datasets ``user`` may see, that measure one of ``uris``
+    (through the index on Field.concept_uri), ordered by dataset then position."""
+    fields = Field.objects.filter(concept_uri__in=list(uris))
+    condition = access.visible_datasets_q(user, "dataset__")
+    if condition is not None:
+        fields = fields.filter(condition)
+    return fields.select_related("dataset", "dataset__publisher").order_by("dataset_id", "position", "id")
+
+
+def datasets_measuring_counts(user, uris: Iterable[str]) -> dict[str, int]:
+    """For each concept IRI, how many datasets ``user`` may see have a field measuring it. One query."""
+    fields = Field.objects.filter(concept_uri__in=list(uris))
+    condition = access.visible_datasets_q(user, "dataset__")
+    if condition is not None:
+        fields = fields.filter(condition)
+    rows = fields.values("concept_uri").annotate(n=Count("dataset_id", distinct=True)).values_list("concept_uri", "n")
+    return dict(rows)
+
+
+def concepts_by_uri(user, uris: Iterable[str]) -> dict[str, Concept]:
+    """The concepts with these IRIs in schemes ``user`` sees, by IRI. One query (none for no IRIs)."""
+    uris = {u for u in uris if u}
+    if not uris:
+        return {}
+    return {c.uri: c for c in visible_concepts(user).filter(uri__in=uris)}
+
+
+def schemes_by_organisation(user) -> list[tuple]:
+    """The schemes ``user`` sees with their concept counts, grouped as (organisation, [schemes])."""
+    schemes = visible_schemes(user).annotate(concept_count=Count("concepts")).order_by("organisation__name", "title")
+    groups: dict[int, tuple] = {}
+    for scheme in schemes:
+        groups.setdefault(scheme.organisation_id, (scheme.organisation, []))[1].append(scheme)
+    return list(groups.values())
 
 
 # -- words -------------------------------------------------------------------------------

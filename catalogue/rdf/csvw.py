@@ -1,10 +1,15 @@
 """The data dictionary as CSVW: a csvw:Schema of csvw:Columns, reached from each
-distribution through dct:conformsTo (and from a csvw:Table per distribution)."""
+distribution through dct:conformsTo (and from a csvw:Table per distribution).
+
+A column that measures a glossary concept names it twice: csvw:propertyUrl (CSVW's link from
+a column to the property its cells state, the path RDF Data Cube takes to qb:concept) and
+dct:subject (which older readers, Provcat's harvester among them, also read). A column whose
+values come from a code list names the scheme with qb:codeList."""
 
 from rdflib import Literal, URIRef
 
 from catalogue.models import Dataset, Field
-from catalogue.rdf.namespaces import CSVW, DCTERMS, RDF, XSD
+from catalogue.rdf.namespaces import CSVW, DCTERMS, QB, RDF, XSD
 from catalogue.rdf.terms import dataset_node, plain, text
 from lib.iri import uri_ref_or_none
 
@@ -52,7 +57,10 @@ def schema_triples(dataset: Dataset, fields: list[Field], table_urls: list[str])
             triples.append((column, CSVW.note, plain(f"unit: {field.unit}")))
         concept_node = uri_ref_or_none(field.concept_uri)
         if concept_node is not None:
-            triples.append((column, DCTERMS.subject, concept_node))
+            triples += [(column, CSVW.propertyUrl, concept_node), (column, DCTERMS.subject, concept_node)]
+        code_list = uri_ref_or_none(field.code_list_uri)
+        if code_list is not None:
+            triples.append((column, QB.codeList, code_list))
     for index, url in enumerate(table_urls, start=1):
         table = dataset_node(dataset, f"table-{index}")
         triples += [(table, RDF.type, CSVW.Table), (table, CSVW.tableSchema, schema)]

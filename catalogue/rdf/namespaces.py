@@ -14,6 +14,7 @@ DCATAP = Namespace("http://data.europa.eu/r5r/")
 DQV = Namespace("http://www.w3.org/ns/dqv#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 OA = Namespace("http://www.w3.org/ns/oa#")
+QB = Namespace("http://purl.org/linked-data/cube#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
@@ -35,6 +36,7 @@ PREFIXES: dict[str, str] = {
     "csvw": str(CSVW),
     "spdx": str(SPDX),
     "hydra": str(HYDRA),
+    "qb": str(QB),
 }
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "OA",
     "PREFIXES",
     "PROV",
+    "QB",
     "RDF",
     "RDFS",
     "SKOS",

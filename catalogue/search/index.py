@@ -1,5 +1,10 @@
 """Writing the search index: one SearchEntry per dataset, and the facet totals.
 
+An entry carries, besides the dataset's own words, the labels of the glossary concepts its
+fields measure (published schemes only), so a search for "household" finds a dataset whose
+field ``hh_ref`` measures the concept Household. A changed concept records search work for
+those datasets (catalogue.glossary.services).
+
 Called by the outbox's search drain after every write that changes what the search page
 shows (catalogue.outbox), by the
 ``search_reindex`` command after bulk loads, and by a periodic sweep that catches writes
@@ -18,6 +23,7 @@ from django.utils import timezone
 
 from catalogue import outbox
 from catalogue.access import catalogued_q, is_catalogued
+from catalogue.glossary.models import Concept, ConceptScheme
 from catalogue.locks import SEARCH_ENTRIES, lock_datasets
 from catalogue.models import (
     Dataset,
@@ -88,10 +94,14 @@ def _entries_for(dataset_ids: list[int]) -> list[SearchEntry]:
     ):
         formats[dataset_id].add(format_id)
     fields = defaultdict(list)
-    for dataset_id, name, title, definition in Field.objects.filter(dataset_id__in=ids).values_list(
-        "dataset_id", "name", "title", "definition"
+    measured = defaultdict(set)
+    for dataset_id, name, title, definition, concept_uri in Field.objects.filter(dataset_id__in=ids).values_list(
+        "dataset_id", "name", "title", "definition", "concept_uri"
     ):
         fields[dataset_id].append((name, title, definition))
+        if concept_uri:
+            measured[dataset_id].add(concept_uri)
+    concept_labels = _concept_labels(set().union(*measured.values())) if measured else {}
     with_lineage = set()
     for derived_id, source_id in (
         Derivation.objects.current()
@@ -137,6 +147,8 @@ def _entries_for(dataset_ids: list[int]) -> list[SearchEntry]:
         # A fixed 1-in-64 bucket, so a very broad search can count facets over a sample.
         keys.append(f"b{pk % SAMPLE_BUCKETS}")
         field_names = [" ".join(filter(None, (name.replace("_", " "), title))) for name, title, _ in fields[pk]]
+        # The labels of the concepts the fields measure count as field names do.
+        field_names += [concept_labels[uri] for uri in sorted(measured[pk]) if uri in concept_labels]
         entries.append(
             SearchEntry(
                 dataset_id=pk,
@@ -156,6 +168,15 @@ def _entries_for(dataset_ids: list[int]) -> list[SearchEntry]:
             )
         )
     return entries
+
+
+def _concept_labels(uris: set[str]) -> dict[str, str]:
+    """The preferred, alternative and hidden labels of the concepts of published glossary
+    schemes with these IRIs, one string per concept IRI. One query."""
+    rows = Concept.objects.filter(uri__in=uris, scheme__status=ConceptScheme.Status.PUBLISHED).values_list(
+        "uri", "pref_label", "alt_labels", "hidden_labels"
+    )
+    return {uri: " ".join([pref, *(alt or []), *(hidden or [])]) for uri, pref, alt, hidden in rows}
 
 
 def _apply_total_deltas(deltas: Counter) -> None:

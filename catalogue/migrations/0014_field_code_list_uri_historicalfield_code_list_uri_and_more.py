@@ -33,6 +33,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='field',
-            index=models.Index(fields=['concept_uri'], name='field_concept_uri'),
+            index=models.Index(fields=['concept_uri', 'dataset'], name='field_concept_uri'),
         ),
     ]

@@ -461,8 +461,8 @@ class Field(models.Model):
         default=dict, blank=True, help_text="Frictionless-style constraints: minimum, maximum, pattern, enum..."
     )
     # The glossary links by IRI (catalogue.glossary): the concept this column measures, and
-    # the scheme its codes come from. Indexed (a plain b-tree, see Meta: a concept's page lists
-    # every field that measures it; nothing searches it with LIKE).
+    # the scheme its codes come from. Indexed with the dataset (see Meta): a concept's page and
+    # the glossary search count the datasets that measure a concept from the index alone.
     concept_uri = models.URLField(
         max_length=500,
         blank=True,
@@ -482,7 +482,7 @@ class Field(models.Model):
     class Meta:
         ordering = ["dataset", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["dataset", "name"], name="field_unique_name_per_dataset")]
-        indexes = [models.Index(fields=["concept_uri"], name="field_concept_uri")]
+        indexes = [models.Index(fields=["concept_uri", "dataset"], name="field_concept_uri")]
 
     def __str__(self) -> str:
         return self.name

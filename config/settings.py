@@ -326,6 +326,12 @@ HARVEST_MAX_PAGES = env_int("HARVEST_MAX_PAGES", 20_000, minimum=1)
 # reminded (and the agreement shows as due on their dashboards).
 PROVCAT_SHARING_REVIEW_NOTICE_DAYS = env_int("PROVCAT_SHARING_REVIEW_NOTICE_DAYS", 30, minimum=0)
 
+# Glossary imports (SKOS and CSV files of terms) are untrusted input: a file over these sizes
+# is refused before it is parsed, and nothing is stored.
+PROVCAT_GLOSSARY_IMPORT_MAX_BYTES = env_int("PROVCAT_GLOSSARY_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+PROVCAT_GLOSSARY_IMPORT_MAX_TRIPLES = env_int("PROVCAT_GLOSSARY_IMPORT_MAX_TRIPLES", 200_000, minimum=1)
+PROVCAT_GLOSSARY_IMPORT_MAX_CONCEPTS = env_int("PROVCAT_GLOSSARY_IMPORT_MAX_CONCEPTS", 10_000, minimum=1)
+
 # Email (agreement steps, review reminders): printed to the console unless EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)

@@ -18,7 +18,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
 from catalogue import access
-from catalogue.glossary.models import Concept, ConceptScheme
+from catalogue.glossary.models import INVERSE, Concept, ConceptLink, ConceptScheme
 
 # Words a column name carries that say nothing about what it measures.
 NAME_NOISE = frozenset({"id", "ref", "code", "cd", "key", "no", "num", "nbr", "flag", "ind", "fk", "pk"})
@@ -61,6 +61,27 @@ def concept_for_user(user, scheme_slug: str, slug: str) -> Concept:
     if concept is None:
         raise Http404("No such concept.")
     return concept
+
+
+# -- relations ---------------------------------------------------------------------------
+
+
+def scheme_relations(scheme: ConceptScheme) -> dict[str, list[tuple[str, str]]]:
+    """Every relation of the scheme's concepts in both directions, keyed by concept IRI, as
+    (kind, other IRI): the links the scheme stated, and every link that ends at one of its
+    concepts (stated by this scheme or another), inverted: another scheme's "A broadMatch
+    ours" is our "narrowMatch A". Two queries."""
+    ours = set(scheme.concepts.values_list("uri", flat=True))
+    relations: dict[str, set[tuple[str, str]]] = {}
+    links = ConceptLink.objects.filter(Q(concept__scheme=scheme) | Q(target_uri__in=scheme.concepts.values("uri")))
+    for subject, kind, target, scheme_id in links.values_list(
+        "concept__uri", "kind", "target_uri", "concept__scheme_id"
+    ):
+        if scheme_id == scheme.pk:
+            relations.setdefault(subject, set()).add((kind, target))
+        if target in ours:
+            relations.setdefault(target, set()).add((INVERSE[kind], subject))
+    return {uri: sorted(pairs) for uri, pairs in relations.items()}
 
 
 # -- words -------------------------------------------------------------------------------

@@ -422,9 +422,10 @@ def scheme_import(user, scheme: ConceptScheme, data: SchemeData, *, change_note:
             scheme_update(user, scheme, **scheme_changes)
         seen: set[str] = set()
         touched: list[str] = []
-        by_uri: dict[str, Concept] = {}
+        # By position in the file: a concept without an IRI (a CSV row) gets one when created.
+        imported: list[Concept] = []
         for item in data.concepts:
-            if item.uri in seen:
+            if item.uri and item.uri in seen:
                 raise ValidationError(f"Concept {item.uri} appears twice in the file.")
             seen.add(item.uri)
             values = {
@@ -435,7 +436,7 @@ def scheme_import(user, scheme: ConceptScheme, data: SchemeData, *, change_note:
             existing = scheme.concepts.filter(uri=item.uri).first() if item.uri else None
             try:
                 if existing is None:
-                    by_uri[item.uri] = concept_create(user, scheme, uri=item.uri, change_note=note, **values)
+                    imported.append(concept_create(user, scheme, uri=item.uri, change_note=note, **values))
                     result.created += 1
                 else:
                     changed = concept_update(user, existing, change_note=note, **values)
@@ -443,14 +444,15 @@ def scheme_import(user, scheme: ConceptScheme, data: SchemeData, *, change_note:
                         result.updated += 1
                     else:
                         result.unchanged += 1
-                    by_uri[item.uri] = changed
+                    imported.append(changed)
             except ValidationError as error:
                 raise _error_in(item, error) from error
-            touched.append(by_uri[item.uri].uri)
+            touched.append(imported[-1].uri)
+        seen = set(touched)
+        by_uri = {concept.uri: concept for concept in imported}
         # Links: for the concepts in the file, the file's statements are the scheme's.
         wanted: set[tuple[str, str, str]] = set()
-        for item in data.concepts:
-            concept = by_uri[item.uri]
+        for item, concept in zip(data.concepts, imported, strict=True):
             for kind, target in item.links:
                 target = target.strip()
                 inverse = (target, INVERSE.get(kind, kind), concept.uri)

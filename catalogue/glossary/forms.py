@@ -10,11 +10,10 @@ untouched.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from catalogue.glossary.models import HIERARCHY, MATCHES, Concept, ConceptScheme
 from catalogue.models import Organisation
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def _lines(text: str) -> list[str]:
@@ -210,6 +209,11 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        limit = settings.PROVCAT_GLOSSARY_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"The file is {upload.size:,} bytes; an import takes at most {limit:,}.")
         return upload
+
+    def is_csv(self) -> bool:
+        upload = self.cleaned_data["file"]
+        return upload.name.lower().endswith(".csv") or (upload.content_type or "").startswith("text/csv")

@@ -15,6 +15,7 @@ urlpatterns = [
     path(SCHEME, views.scheme_edit, name="scheme-edit"),
     path(f"{SCHEME}status/", views.scheme_status, name="scheme-status"),
     path(f"{SCHEME}delete/", views.scheme_delete, name="scheme-delete"),
+    path(f"{SCHEME}import/", views.scheme_import, name="scheme-import"),
     path(f"{SCHEME}new-concept/", views.concept_create, name="concept-create"),
     path(CONCEPT, views.concept_edit, name="concept-edit"),
     path(f"{CONCEPT}delete/", views.concept_delete, name="concept-delete"),

@@ -1,6 +1,7 @@
 """The owners' pages under /publish/glossary/: the schemes of the user's organisations,
 creating, editing, publishing and deleting a scheme, its concepts (with their versions),
-the links between concepts, and imports; and the JSON suggestion of concepts that the
+the links between concepts, and imports (SKOS files and CSVs of terms, read by
+catalogue.glossary.skos and catalogue.glossary.csv_terms); and the JSON suggestion of concepts that the
 publisher's data dictionary asks for as a field is named (/glossary/suggest.json).
 
 Thin views: catalogue.glossary.services decides who may write and what SKOS allows; a
@@ -10,6 +11,7 @@ buttons, into a message) and nothing is saved. A scheme the user cannot see is a
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,8 +23,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalogue import access
 from catalogue.glossary import queries, services
-from catalogue.glossary.forms import ConceptForm, LinkForm, SchemeForm, SearchForm
+from catalogue.glossary.csv_terms import scheme_data_from_csv
+from catalogue.glossary.forms import ConceptForm, ImportForm, LinkForm, SchemeForm, SearchForm
 from catalogue.glossary.models import INVERSE, Concept, ConceptLink, ConceptScheme
+from catalogue.glossary.skos import scheme_data_from_rdf
 
 Status = ConceptScheme.Status
 SEARCH_LIMIT = 20
@@ -41,6 +45,14 @@ def _scheme_to_edit(user, slug: str) -> ConceptScheme:
 def _concept_to_edit(user, slug: str, concept_slug: str) -> tuple[ConceptScheme, Concept]:
     scheme = _scheme_to_edit(user, slug)
     return scheme, queries.concept_for_user(user, scheme.slug, concept_slug)
+
+
+def _posted(request: HttpRequest, *, files: bool = False):
+    """What a form is bound to: the post (even an empty one), or nothing for a GET."""
+    data = request.POST if request.method == "POST" else None
+    if files:
+        return data, request.FILES if data is not None else None
+    return data
 
 
 def _put_on_form(form, error: ValidationError) -> None:
@@ -88,7 +100,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
     organisations = access.editable_organisations(request.user)
     if not organisations.exists():
         raise PermissionDenied("Only editors and admins of an organisation create glossary schemes.")
-    form = SchemeForm(request.POST or None, organisations=organisations)
+    form = SchemeForm(_posted(request), organisations=organisations)
     if request.method == "POST" and form.is_valid():
         scheme = _saved(
             form,
@@ -107,7 +119,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
 def scheme_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """The scheme's page: its title, description and version, its concepts, and its buttons."""
     scheme = _scheme_to_edit(request.user, slug)
-    form = SchemeForm(request.POST or None, scheme=scheme)
+    form = SchemeForm(_posted(request), scheme=scheme)
     if request.method == "POST" and form.is_valid():
         changed = _saved(
             form,
@@ -158,13 +170,37 @@ def scheme_delete(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "catalogue/glossary/publish/scheme_delete.html", context)
 
 
+@login_required
+def scheme_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload a SKOS file or a CSV of terms into the scheme: all of it, or (with the reason) nothing."""
+    scheme = _scheme_to_edit(request.user, slug)
+    form = ImportForm(*_posted(request, files=True))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        body = upload.read(settings.PROVCAT_GLOSSARY_IMPORT_MAX_BYTES + 1)
+
+        def run() -> services.ImportResult:
+            if form.is_csv():
+                data = scheme_data_from_csv(body)
+            else:
+                data = scheme_data_from_rdf(body, filename=upload.name, content_type=upload.content_type or "")
+            return services.scheme_import(request.user, scheme, data, change_note=form.cleaned_data["change_note"])
+
+        result = _saved(form, run)
+        if result is not None:
+            messages.success(request, f"Imported “{upload.name}”: {result}.")
+            return redirect("glossary:scheme-edit", slug=scheme.slug)
+    status = 400 if form.is_bound else 200
+    return render(request, "catalogue/glossary/publish/import.html", {"scheme": scheme, "form": form}, status=status)
+
+
 # -- the concepts ------------------------------------------------------------------------------
 
 
 @login_required
 def concept_create(request: HttpRequest, slug: str) -> HttpResponse:
     scheme = _scheme_to_edit(request.user, slug)
-    form = ConceptForm(request.POST or None)
+    form = ConceptForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         concept = _saved(
             form,
@@ -184,7 +220,7 @@ def concept_create(request: HttpRequest, slug: str) -> HttpResponse:
 def concept_edit(request: HttpRequest, slug: str, concept: str) -> HttpResponse:
     """The concept's page: what it says (a change is a new version), its versions, and its links."""
     scheme, current = _concept_to_edit(request.user, slug, concept)
-    form = ConceptForm(request.POST or None, concept=current)
+    form = ConceptForm(_posted(request), concept=current)
     stale = None
     if request.method == "POST" and form.is_valid():
         try:

@@ -290,3 +290,75 @@ def test_the_list_shows_only_the_users_organisations_schemes(client_for, bob, ve
     read_only = client_for(vera).get(reverse("glossary:schemes")).content.decode()
     assert f'data-scheme="{ohs_scheme.slug}"' in read_only and "(read only)" in read_only
     assert reverse("glossary:scheme-create") not in read_only
+
+
+TURTLE = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <https://ohs.example.gov/def/> .
+ex:resident a skos:Concept ; skos:prefLabel "Usual resident"@en ;
+  skos:definition "In the UK on census day and staying 12 months or more."@en ;
+  skos:related ex:household-member .
+ex:household-member a skos:Concept ; skos:prefLabel "Household member"@en ;
+  skos:exactMatch <%(travel)s> .
+"""
+
+
+def upload(name, text, content_type="text/turtle"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode(), content_type=content_type)
+
+
+def test_importing_a_skos_file_and_a_csv_of_terms(client_for, bob, ohs_scheme, travel_household):
+    client = client_for(bob)
+    url = reverse("glossary:scheme-import", args=[ohs_scheme.slug])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {"file": upload("terms.ttl", TURTLE % {"travel": travel_household.uri}), "change_note": "From the census."},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 concepts added, 0 changed, 0 unchanged; 2 links added, 0 removed" in page
+    resident = Concept.objects.get(uri="https://ohs.example.gov/def/resident")
+    assert resident.scheme == ohs_scheme and resident.versions.get().change_note == "From the census."
+    assert ConceptLink.objects.filter(
+        concept__uri="https://ohs.example.gov/def/household-member", kind="exactMatch", target_uri=travel_household.uri
+    ).exists()
+
+    csv = 'pref_label,definition\nBenefit unit,"One adult, their partner and dependent children."\n'
+    response = client.post(url, {"file": upload("terms.csv", csv, "text/csv")}, follow=True)
+    assert "1 concepts added" in response.content.decode()
+    assert ohs_scheme.concepts.filter(pref_label="Benefit unit").exists()
+
+
+def test_a_bad_import_shows_why_and_changes_nothing(client_for, bob, alice, household, travel_household):
+    services.link_add(alice, household, "exactMatch", travel_household.uri)
+    scheme = household.scheme
+    client = client_for(bob)
+    url = reverse("glossary:scheme-import", args=[scheme.slug])
+    conflicting = f"""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://ohs.example.gov/def/new> a skos:Concept ; skos:prefLabel "New concept"@en .
+<{household.uri}> a skos:Concept ; skos:prefLabel "Household"@en ; skos:broadMatch <{travel_household.uri}> ."""
+    dtd = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&a;</rdf:RDF>'
+    for name, body, content_type, reason in (
+        ("conflict.ttl", conflicting, "text/turtle", "SKOS S46"),
+        ("broken.ttl", "this is not turtle <<<", "text/turtle", ""),
+        ("entities.rdf", dtd, "application/rdf+xml", ""),
+        ("empty.csv", "", "text/csv", "empty"),
+        ("unknown.csv", "label,colour\nx,red\n", "text/csv", "Unknown column"),
+    ):
+        response = client.post(url, {"file": upload(name, body, content_type)})
+        assert response.status_code == 400, name
+        assert 'class="error-summary"' in response.content.decode() and reason in response.content.decode(), name
+    assert client.post(url, {}).status_code == 400
+    assert list(scheme.concepts.values_list("pref_label", flat=True)) == ["Household"]
+    assert list(ConceptLink.objects.values_list("kind", flat=True)) == ["exactMatch"]
+
+
+def test_only_the_schemes_editors_import(client_for, dora, vera, ohs_scheme):
+    url = reverse("glossary:scheme-import", args=[ohs_scheme.slug])
+    for user in (dora, vera):
+        response = client_for(user).post(url, {"file": upload("terms.csv", "pref_label\nTaken\n", "text/csv")})
+        assert response.status_code == 403
+    assert not ohs_scheme.concepts.exists()

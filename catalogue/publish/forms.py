@@ -151,19 +151,41 @@ FIELD_HELP = {
     "datatype": "The kind of value.",
     "unit": "Unit of measure, if any. Example: 'GBP', 'people'.",
     "required": "Tick if every row has a value.",
+    "concept_uri": "The glossary concept the column measures, as its IRI, so others can tell whether their column "
+    "means the same. Choose a suggestion, or paste the IRI from the concept's page.",
+    "code_list_uri": "If the values are codes, the code list they come from: the IRI of a glossary scheme.",
 }
 
 
 class FieldForm(forms.ModelForm):
+    """One data dictionary row. Without JavaScript, a row can also take the concept chosen among
+    the suggestions shown under it (radio buttons named ``<prefix>-suggested_concept``)."""
+
+    SUGGESTED = "suggested_concept"
+
     class Meta:
         model = Field
-        fields = ["name", "title", "definition", "datatype", "unit", "required"]
+        fields = ["name", "title", "definition", "datatype", "unit", "required", "concept_uri", "code_list_uri"]
+        labels = {"concept_uri": "Concept (IRI)", "code_list_uri": "Code list (IRI)"}
         widgets = {"definition": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.help_text = FIELD_HELP.get(name, "")
+
+    def suggested_concept(self) -> str:
+        return str(self.data.get(self.add_prefix(self.SUGGESTED)) or "").strip() if self.is_bound else ""
+
+    def has_changed(self) -> bool:
+        return super().has_changed() or bool(self.suggested_concept())
+
+    def clean(self):
+        cleaned = super().clean()
+        # A concept typed in the box wins over a suggestion chosen below it.
+        if not cleaned.get("concept_uri") and self.suggested_concept():
+            cleaned["concept_uri"] = self.suggested_concept()
+        return cleaned
 
 
 class DatasetPartFormSet(forms.BaseInlineFormSet):

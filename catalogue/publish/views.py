@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from catalogue import access, services
+from catalogue.glossary import queries as glossary_queries
 from catalogue.models import CollectionMethod, Dataset, Membership, Organisation
 from catalogue.publish import dictionary as dictionary_import
 from catalogue.publish.forms import (
@@ -172,7 +173,24 @@ def _save(request, forms: dict, dataset: Dataset | None):
     return dataset
 
 
+# Suggestions rendered under at most this many rows per page (two queries each); the
+# script asks for the others' as their names change.
+SUGGESTED_ROWS = 30
+
+
+def _suggest_concepts(user, formset) -> None:
+    """Under each row that has a name and no concept, the glossary concepts it probably measures."""
+    asked = 0
+    for row in formset.forms:
+        name, concept = row["name"].value(), row["concept_uri"].value()
+        if not name or concept or asked >= SUGGESTED_ROWS:
+            continue
+        asked += 1
+        row.concept_suggestions = glossary_queries.suggest(user, str(name), str(row["title"].value() or ""), limit=3)
+
+
 def _render_form(request, forms: dict, dataset: Dataset | None, status: int = 200):
+    _suggest_concepts(request.user, forms["fields"])
     context = {
         **forms,
         "dataset": dataset,

@@ -53,7 +53,9 @@ def test_typing_a_field_name_suggests_the_concept_and_saving_links_it(live_serve
     dataset = Dataset.objects.get(title="Household survey")
     assert Field.objects.get(dataset=dataset, name="household_id").concept_uri == household.uri
     page.goto(base + dataset.get_absolute_url())
-    assert page.locator(f'#main a[href="{household.uri}"]').count() == 1
+    # The field row names the concept and links to its glossary page.
+    concept_link = page.locator(f'#main a[href="{household.get_absolute_url()}"]')
+    assert concept_link.count() == 1 and concept_link.inner_text() == "Household"
     screenshot(page, "glossary-2-dataset-page")
 
 

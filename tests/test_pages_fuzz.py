@@ -9,12 +9,15 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from catalogue.glossary import services as glossary
+from catalogue.glossary.models import ConceptScheme
 from provenance.services import derivation_add
 from tests.writes import actor
 
 PARAMETER_NAMES = [
     "q", "page", "page_size", "sort", "cursor", "as_of", "lineage_as_of", "since", "modified_since",
     "depth", "limit", "from", "to", "a", "b", "format", "theme", "publisher", "licence", "status",
+    "datasets", "with", "name", "title",
 ]  # fmt: skip
 HOSTILE = [
     "1e23", "-1", "0", "NaN", "9" * 5000, "x", "", "99999-01-01", "0001-01-01T00:00:00-14:00",
@@ -34,6 +37,13 @@ PAGES = [
     "/catalog/changes",
     "/catalog/changes.atom",
     "/lineage/stubs/",
+    "/glossary/",
+    "/glossary/population/",
+    "/glossary/population/household/",
+    "/glossary/population.ttl",
+    "/glossary/suggest.json",
+    "/compare/",
+    "/api/v1/compare/",
 ]
 
 
@@ -43,9 +53,13 @@ parameters = st.dictionaries(
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_answer_a_page_or_a_4xx_for_any_parameters(client_for, make_dataset, bob, path):
+def test_pages_answer_a_page_or_a_4xx_for_any_parameters(client_for, make_dataset, bob, ohs, path):
     admissions = make_dataset("Hospital admissions")
     derivation_add(derived=make_dataset("Bed occupancy"), source=admissions, user=actor())
+    scheme = glossary.scheme_create(
+        bob, organisation=ohs, title="Population", slug="population", status=ConceptScheme.Status.PUBLISHED
+    )
+    glossary.concept_create(bob, scheme, pref_label="Household")
     client = client_for(bob)
 
     @given(params=parameters)

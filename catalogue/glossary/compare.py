@@ -5,8 +5,8 @@ lookalikes), and where their units, code lists, periods and places differ. Pure 
 
 The rules follow SKOS (docs: the glossary reference, "compatibility check"): the same
 concept IRI, or a chain of ``exactMatch`` (symmetric and transitive, followed through
-concepts of any scheme, both directions of the stored links, at most ``EXACT_DEPTH``
-steps), is the same thing; ``closeMatch`` means "compare the definitions first" and is
+concepts of any scheme, both directions of the stored links, at most
+``queries.MAX_EXACT_MATCH_STEPS`` steps), is the same thing; ``closeMatch`` means "compare the definitions first" and is
 never chained; ``broadMatch``/``narrowMatch`` (and ``broader``/``narrower`` within a
 scheme) mean one is a subset of the other, to aggregate before comparing; ``relatedMatch``
 or no link means different. Only the datasets, concepts and links the user may see count.
@@ -27,13 +27,17 @@ from django.db.models import OuterRef, Q, Subquery
 
 from catalogue import access
 from catalogue.glossary.models import Concept, ConceptLink
-from catalogue.glossary.queries import visible_concepts, visible_schemes, visible_schemes_q
+from catalogue.glossary.queries import (
+    exact_match_pairs,
+    visible_concepts,
+    visible_links,
+    visible_schemes,
+)
 from catalogue.models import Dataset, Field
 
 Kind = ConceptLink.Kind
 
 MIN_DATASETS, MAX_DATASETS = 2, 5
-EXACT_DEPTH = 6
 # What (subject, kind, object) says about which of two concepts is the wider one.
 WIDER_OBJECT = {Kind.BROADER, Kind.BROAD_MATCH}
 WIDER_SUBJECT = {Kind.NARROWER, Kind.NARROW_MATCH}
@@ -198,12 +202,6 @@ def _concepts(user, uris: set[str]) -> dict[str, ConceptInfo]:
     }
 
 
-def _visible_links(user):
-    condition = visible_schemes_q(user, "concept__scheme__")
-    links = ConceptLink.objects.all()
-    return links if condition is None else links.filter(condition)
-
-
 class _Links:
     """The links that touch the fields' concepts, and the exactMatch classes around them."""
 
@@ -212,24 +210,11 @@ class _Links:
         self._parent: dict[str, str] = {}
         if not uris:
             return
-        links = _visible_links(user)
-        stated = set(
-            links.filter(Q(concept__uri__in=uris) | Q(target_uri__in=uris)).values_list(
-                "concept__uri", "kind", "target_uri"
-            )
-        )
-        for subject, kind, target in stated:
+        stated = visible_links(user).filter(Q(concept__uri__in=uris) | Q(target_uri__in=uris))
+        for subject, kind, target in stated.values_list("concept__uri", "kind", "target_uri"):
             self._pairs[frozenset((subject, target))].add((subject, kind, target))
-        seen = set(uris)
-        frontier = self._join_exact(stated, seen)
-        for _ in range(EXACT_DEPTH - 1):
-            if not frontier:
-                break
-            more = links.filter(
-                Q(concept__uri__in=frontier) | Q(target_uri__in=frontier), kind=Kind.EXACT_MATCH
-            ).values_list("concept__uri", "kind", "target_uri")
-            seen |= frontier
-            frontier = self._join_exact(set(more), seen)
+        for subject, target in exact_match_pairs(user, uris):
+            self._parent[self._find(subject)] = self._find(target)
 
     def _find(self, uri: str) -> str:
         root = uri
@@ -237,15 +222,6 @@ class _Links:
             root = self._parent[root]
         self._parent[uri] = root
         return root
-
-    def _join_exact(self, rows, seen: set[str]) -> set[str]:
-        reached = set()
-        for subject, kind, target in rows:
-            if kind != Kind.EXACT_MATCH:
-                continue
-            self._parent[self._find(subject)] = self._find(target)
-            reached |= {subject, target} - seen
-        return reached
 
     def same(self, a: str, b: str) -> bool:
         return a == b or self._find(a) == self._find(b)
@@ -271,7 +247,7 @@ class _CodeLists:
         titles = dict(visible_schemes(user).filter(uri__in=lists).values_list("uri", "title"))
         target_scheme = Subquery(Concept.objects.filter(uri=OuterRef("target_uri")).values("scheme__uri")[:1])
         rows = (
-            _visible_links(user)
+            visible_links(user)
             .filter(kind=Kind.EXACT_MATCH, concept__scheme__uri__in=lists)
             .annotate(target_scheme=target_scheme)
             .filter(target_scheme__in=lists)

@@ -146,24 +146,41 @@ def concept_relations(user, concept: Concept) -> list[Relation]:
     ]
 
 
-MAX_EXACT_MATCH_STEPS = 10
+def visible_links(user) -> QuerySet:
+    """The links stated by schemes ``user`` sees: a draft's statements stay with its owners."""
+    condition = visible_schemes_q(user, "concept__scheme__")
+    links = ConceptLink.objects.all()
+    return links if condition is None else links.filter(condition)
 
 
-def exact_match_closure(uri: str) -> set[str]:
-    """The IRIs joined to ``uri`` through exactMatch, stated by either side, at any distance
-    (exactMatch is transitive; closeMatch deliberately is not), ``uri`` excluded. One query per
-    step, at most MAX_EXACT_MATCH_STEPS steps."""
-    found, frontier = {uri}, {uri}
+# exactMatch is transitive: how far a chain is followed.
+MAX_EXACT_MATCH_STEPS = 6
+
+
+def exact_match_pairs(user, uris: Iterable[str]) -> set[tuple[str, str]]:
+    """The exactMatch links (subject, object IRIs), stated by schemes ``user`` sees, reachable
+    from ``uris`` in either direction, at most MAX_EXACT_MATCH_STEPS steps. One query a step."""
+    links = visible_links(user).filter(kind=ConceptLink.Kind.EXACT_MATCH)
+    pairs: set[tuple[str, str]] = set()
+    found = frontier = set(uris)
     for _ in range(MAX_EXACT_MATCH_STEPS):
-        links = ConceptLink.objects.filter(kind=ConceptLink.Kind.EXACT_MATCH).filter(
-            Q(concept__uri__in=frontier) | Q(target_uri__in=frontier)
-        )
-        reached = {u for pair in links.values_list("concept__uri", "target_uri") for u in pair} - found
-        if not reached:
+        if not frontier:
             break
-        found |= reached
-        frontier = reached
-    return found - {uri}
+        rows = set(
+            links.filter(Q(concept__uri__in=frontier) | Q(target_uri__in=frontier)).values_list(
+                "concept__uri", "target_uri"
+            )
+        )
+        pairs |= rows
+        frontier = {u for pair in rows for u in pair} - found
+        found = found | frontier
+    return pairs
+
+
+def exact_match_closure(user, uri: str) -> set[str]:
+    """The IRIs joined to ``uri`` through exactMatch at any distance (closeMatch deliberately
+    is not transitive), ``uri`` excluded."""
+    return {u for pair in exact_match_pairs(user, [uri]) for u in pair} - {uri}
 
 
 # -- where concepts are used ---------------------------------------------------------------

@@ -104,7 +104,7 @@ def concept(request, scheme, concept):
 
     def html():
         relations = queries.concept_relations(request.user, concept)
-        exact = queries.exact_match_closure(concept.uri)
+        exact = queries.exact_match_closure(request.user, concept.uri)
         fields = Paginator(queries.fields_measuring(request.user, [concept.uri, *sorted(exact)]), FIELDS_PER_PAGE)
         page = fields.get_page(request.GET.get("page"))
         matched = queries.concepts_by_uri(request.user, exact)

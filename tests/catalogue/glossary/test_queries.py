@@ -1,6 +1,7 @@
 """Ranking of the glossary search and of the suggestion for a column name."""
 
 from catalogue.glossary import queries, services
+from catalogue.glossary.models import ConceptLink
 
 
 def _labels(matches):
@@ -30,3 +31,13 @@ def test_draft_schemes_are_searched_only_by_their_organisation(alice, bob, dora,
     assert _labels(queries.glossary_search(dora, "journey")) == ["Journey purpose"]
     assert queries.glossary_search(bob, "journey") == []
     assert queries.glossary_search(None, "journey") == []
+
+
+def test_an_exact_match_chain_follows_only_what_the_reader_may_see(alice, dora, dft, household, travel_household):
+    draft = services.scheme_create(dora, organisation=dft, title="Draft transport terms")
+    draft_household = services.concept_create(dora, draft, pref_label="Household")
+    services.link_add(alice, household, ConceptLink.Kind.EXACT_MATCH, travel_household.uri)
+    # DfT's draft scheme states its concept is the same as DfT's published one: a second step.
+    services.link_add(dora, draft_household, ConceptLink.Kind.EXACT_MATCH, travel_household.uri)
+    assert queries.exact_match_closure(dora, household.uri) == {travel_household.uri, draft_household.uri}
+    assert queries.exact_match_closure(None, household.uri) == {travel_household.uri}

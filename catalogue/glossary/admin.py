@@ -20,6 +20,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(ConceptScheme)
 class ConceptSchemeAdmin(ReadOnlyAdmin):
     list_display = ("title", "organisation", "status", "updated_at")
+    list_select_related = ("organisation",)
     list_filter = ("status", "organisation")
     search_fields = ("title", "uri")
 
@@ -27,6 +28,7 @@ class ConceptSchemeAdmin(ReadOnlyAdmin):
 @admin.register(Concept)
 class ConceptAdmin(ReadOnlyAdmin):
     list_display = ("pref_label", "scheme", "version", "updated_at")
+    list_select_related = ("scheme",)
     list_filter = ("scheme",)
     search_fields = ("pref_label", "uri", "definition")
 
@@ -34,8 +36,10 @@ class ConceptAdmin(ReadOnlyAdmin):
 @admin.register(ConceptLink)
 class ConceptLinkAdmin(ReadOnlyAdmin):
     list_display = ("concept", "kind", "target_uri")
+    list_select_related = ("concept",)
 
 
 @admin.register(ConceptVersion)
 class ConceptVersionAdmin(ReadOnlyAdmin):
     list_display = ("concept", "version", "changed_at", "changed_by")
+    list_select_related = ("concept", "changed_by")

@@ -20,7 +20,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from catalogue import access
@@ -183,12 +185,12 @@ def fields_measuring(user, uris: Iterable[str]) -> QuerySet:
 # Counting the datasets that measure a concept costs time in proportion to its fields (each
 # dataset's visibility is read from the dataset table). A concept measured by more than
 # EXACT_COUNT_LIMIT fields is counted over a fixed sample of the datasets instead, scaled
-# up and shown as an estimate: 1 in 8, 64 or 256 of them (by the concept's size, so that
+# up and shown as an estimate: 1 in 4, 32 or 256 of them (by the concept's size, so that
 # at most a few hundred datasets are looked up), chosen by a hash of the id so that no
 # pattern in the ids (an organisation's datasets created together) skews it. The sample
 # is read from the index on (concept_uri, dataset_id) alone.
-EXACT_COUNT_LIMIT = 500
-SAMPLE_RATES = ((EXACT_COUNT_LIMIT, 8), (8 * EXACT_COUNT_LIMIT, 64), (64 * EXACT_COUNT_LIMIT, 256))
+EXACT_COUNT_LIMIT = 200
+SAMPLE_RATES = ((EXACT_COUNT_LIMIT, 4), (8 * EXACT_COUNT_LIMIT, 32), (64 * EXACT_COUNT_LIMIT, 256))
 MIN_SAMPLE = 30  # fewer visible datasets in the sample than this: count them all
 _HASH_MULTIPLIER, _HASH_SPAN, _HASH_BUCKETS = 2_654_435_761, 2**32, 256  # Knuth's multiplicative hash
 
@@ -244,8 +246,12 @@ def _visible_counts(user, pairs: set[tuple[str, int]]) -> dict[str, int]:
     """How many of the datasets paired with each IRI ``user`` may see: one query, by primary key."""
     if not pairs:
         return {}
-    ids = {dataset_id for _, dataset_id in pairs}
-    seen = set(access.visible_datasets(user, Dataset.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+    ids = sorted({dataset_id for _, dataset_id in pairs})
+    if connection.vendor == "postgresql":  # one array parameter, not thousands
+        datasets = Dataset.objects.filter(RawSQL('"catalogue_dataset"."id" = ANY(%s)', (ids,), BooleanField()))
+    else:
+        datasets = Dataset.objects.filter(pk__in=ids)
+    seen = set(access.visible_datasets(user, datasets).values_list("pk", flat=True))
     return dict(Counter(uri for uri, dataset_id in pairs if dataset_id in seen))
 
 

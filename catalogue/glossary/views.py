@@ -34,7 +34,7 @@ def index(request):
     if q:
         matches = queries.glossary_search(request.user, q, limit=SEARCH_LIMIT)
         counts = queries.datasets_measuring_counts(request.user, [m.concept.uri for m in matches])
-        context["results"] = [(m, counts.get(m.concept.uri, 0)) for m in matches]
+        context["results"] = [(m, counts.get(m.concept.uri, queries.Measured(0))) for m in matches]
     return render(request, "catalogue/glossary/index.html", context)
 
 

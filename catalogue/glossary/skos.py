@@ -187,7 +187,7 @@ class _Literal:
 
 
 class _TooManyTriples(Exception):
-    pass
+    """The file holds more statements than PROVCAT_GLOSSARY_IMPORT_MAX_TRIPLES: stop reading."""
 
 
 def _term(term):

@@ -396,11 +396,6 @@ class _Index:
                     self._stamp = stamp
         return self._state
 
-    def matching(self, asked: list[str]) -> list[IndexedConcept]:
-        """The concepts that share a word (or a prefix of one) with ``asked``."""
-        concepts, lookup = self.current()
-        return [concepts[position] for position in sorted(lookup.candidates(asked))]
-
     @staticmethod
     def _load() -> list[IndexedConcept]:
         loaded = []
@@ -471,33 +466,53 @@ def _score(concept: IndexedConcept, asked: list[str]) -> tuple[float, str]:
     return 0.0, ""
 
 
-def _ranked(user, asked: list[str], limit: int, *, also: list[str] | None = None) -> list[Match]:
-    """The best ``limit`` visible concepts for the words ``asked``; ``also``: a second reading
-    of the same request (a column name with its "id" and "code"), scored too, the better kept."""
-    visible = _visible_filter(user)
-    readings = [asked] if not also or also == asked else [asked, also]
+def _top(visible, state, readings: list[list[str]], limit: int) -> list[tuple[float, str, int]]:
+    """(score, why, concept id) of the best ``limit`` visible concepts for one request, read in
+    one or more ways (a column name with and without its "id" and "code"), the better kept."""
+    concepts, lookup = state
+    asked = [w for reading in readings for w in reading]
     scored = []
-    for concept in _index.matching([w for reading in readings for w in reading]):
+    for position in sorted(lookup.candidates(asked)):
+        concept = concepts[position]
         if not visible(concept):
             continue
         score, why = max(_score(concept, reading) for reading in readings)
         if score:
             scored.append((score, why, concept.pk))
     scored.sort(key=lambda s: (-s[0], s[2]))
-    top = scored[:limit]
-    found = Concept.objects.select_related("scheme", "scheme__organisation").in_bulk([pk for _, _, pk in top])
-    return [Match(found[pk], score, why) for score, why, pk in top if pk in found]
+    return scored[:limit]
+
+
+def _ranked_many(user, requests: list[list[list[str]]], limit: int) -> list[list[Match]]:
+    """The matches for several requests (each a list of readings): the index's stamp, the
+    user's organisations and the concepts shown are read once for all of them."""
+    visible = _visible_filter(user)
+    state = _index.current()
+    tops = [_top(visible, state, readings, limit) for readings in requests]
+    found = Concept.objects.select_related("scheme", "scheme__organisation").in_bulk(
+        {pk for top in tops for _, _, pk in top}
+    )
+    return [[Match(found[pk], score, why) for score, why, pk in top if pk in found] for top in tops]
 
 
 def glossary_search(user, q: str, *, limit: int = 50) -> list[Match]:
     """Concepts whose labels, or failing that definitions, match the words of ``q``."""
-    return _ranked(user, words(q[:MAX_QUERY_LENGTH]), limit)
+    return _ranked_many(user, [[words(q[:MAX_QUERY_LENGTH])]], limit)[0]
+
+
+def _column_readings(name: str, title: str) -> list[list[str]]:
+    asked = list(dict.fromkeys(words(f"{name[:MAX_QUERY_LENGTH]} {title[:MAX_QUERY_LENGTH]}")))
+    meaningful = [w for w in asked if w not in NAME_NOISE] or asked
+    return [meaningful] if meaningful == asked else [meaningful, asked]
 
 
 def suggest(user, name: str, title: str = "", *, limit: int = 5) -> list[Match]:
     """Concepts a field named ``name`` (and titled ``title``) probably measures: "household_id"
     suggests "Household". Words like "id" and "code" are left out of the match, unless a label
     is exactly the column's words ("la_code" as a hidden label) or nothing else is left."""
-    asked = list(dict.fromkeys(words(f"{name[:MAX_QUERY_LENGTH]} {title[:MAX_QUERY_LENGTH]}")))
-    meaningful = [w for w in asked if w not in NAME_NOISE]
-    return _ranked(user, meaningful or asked, limit, also=asked)
+    return suggest_many(user, [(name, title)], limit=limit)[0]
+
+
+def suggest_many(user, columns: list[tuple[str, str]], *, limit: int = 5) -> list[list[Match]]:
+    """``suggest`` for each (name, title) of a data dictionary, in a fixed number of queries."""
+    return _ranked_many(user, [_column_readings(name, title) for name, title in columns], limit)

@@ -180,13 +180,10 @@ SUGGESTED_ROWS = 30
 
 def _suggest_concepts(user, formset) -> None:
     """Under each row that has a name and no concept, the glossary concepts it probably measures."""
-    asked = 0
-    for row in formset.forms:
-        name, concept = row["name"].value(), row["concept_uri"].value()
-        if not name or concept or asked >= SUGGESTED_ROWS:
-            continue
-        asked += 1
-        row.concept_suggestions = glossary_queries.suggest(user, str(name), str(row["title"].value() or ""), limit=3)
+    rows = [row for row in formset.forms if row["name"].value() and not row["concept_uri"].value()][:SUGGESTED_ROWS]
+    columns = [(str(row["name"].value()), str(row["title"].value() or "")) for row in rows]
+    for row, suggestions in zip(rows, glossary_queries.suggest_many(user, columns, limit=3), strict=True):
+        row.concept_suggestions = suggestions
 
 
 def _render_form(request, forms: dict, dataset: Dataset | None, status: int = 200):

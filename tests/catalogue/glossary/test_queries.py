@@ -41,3 +41,18 @@ def test_an_exact_match_chain_follows_only_what_the_reader_may_see(alice, dora, 
     services.link_add(dora, draft_household, ConceptLink.Kind.EXACT_MATCH, travel_household.uri)
     assert queries.exact_match_closure(dora, household.uri) == {travel_household.uri, draft_household.uri}
     assert queries.exact_match_closure(None, household.uri) == {travel_household.uri}
+
+
+def test_suggestions_for_a_whole_dictionary_take_the_same_queries_as_for_one_row(
+    alice, household, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queries.suggest(alice, "warm_up")  # builds the process's index
+    with CaptureQueriesContext(connection) as one:
+        queries.suggest_many(alice, [("household_id", "")])
+    columns = [("household_id", ""), ("households", "Households"), ("area_code", ""), ("x", "")] * 5
+    with django_assert_num_queries(len(one.captured_queries)):
+        found = queries.suggest_many(alice, columns)
+    assert [matches[0].concept.pref_label for matches in found[:2]] == ["Household", "Household"]

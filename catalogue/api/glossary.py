@@ -37,10 +37,7 @@ def run_concept_service(function, **kwargs):
 def _links_of(user, uri: str) -> list[tuple[int, str, str, str]]:
     """(link id, kind, other concept's IRI, IRI of the concept that stated it) for every link
     touching ``uri`` stated by a concept the user sees."""
-    links = ConceptLink.objects.filter(Q(concept__uri=uri) | Q(target_uri=uri))
-    condition = queries.visible_schemes_q(user, "concept__scheme__")
-    if condition is not None:
-        links = links.filter(condition)
+    links = queries.visible_links(user).filter(Q(concept__uri=uri) | Q(target_uri=uri))
     found = []
     for link_id, subject, kind, target in links.values_list("id", "concept__uri", "kind", "target_uri"):
         if subject == uri:
@@ -382,9 +379,7 @@ class LinkViewSet(
     serializer_class = LinkSerializer
 
     def get_queryset(self):
-        links = ConceptLink.objects.select_related("concept__scheme").order_by("pk")
-        condition = queries.visible_schemes_q(self.request.user, "concept__scheme__")
-        return links if condition is None else links.filter(condition)
+        return queries.visible_links(self.request.user).select_related("concept__scheme").order_by("pk")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 CHROMIUM = os.environ.get("PROVCAT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -28,9 +29,13 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _guarded_page(browser, viewport: dict, **options):
+    context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
     page = context.new_page()
     # Nothing may be fetched from outside 127.0.0.1: fail the test if a page tries.
     outside = []
@@ -44,9 +49,39 @@ def page(browser):
             route.abort()
 
     page.route("**/*", guard)
+    return context, page, outside
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop-sized page (1280 px wide)."""
+    context, page, outside = _guarded_page(browser, DESKTOP)
     yield page
     context.close()
     assert not outside, f"pages tried to load from outside: {outside}"
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized page (390 px wide, touch, as an iPhone 12-15 reports itself)."""
+    context, page, outside = _guarded_page(browser, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    yield page
+    context.close()
+    assert not outside, f"pages tried to load from outside: {outside}"
+
+
+def axe_violations(page) -> list[str]:
+    """Every axe-core violation on the page, whatever its impact (minor and moderate included)."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: `make browser-deps` installs axe-core from npm")
+    page.evaluate(AXE.read_text())
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in found]
+
+
+def sideways_overflow(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0: no sideways scrolling)."""
+    return page.evaluate("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
 
 
 @pytest.fixture

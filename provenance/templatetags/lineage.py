@@ -1,43 +1,27 @@
 """Lineage on pages: {% lineage_panel dataset %} and {% upstream_failure_alerts %}.
 
-The picture is an SVG drawn on the server (no script, nothing fetched): upstream datasets in
-columns to the left by distance, downstream to the right, the dataset itself in the middle.
-Each node links to its dataset page, so clicking one moves the picture there. The same
-lineage is given as a text list, which is what screen readers read.
+The picture is an SVG drawn on the server (laid out by provenance.lineage_picture): sources
+above, the dataset in the middle, what is built from it below. Each box is a link with a
+name a screen reader announces ("Source: <title> (<publisher>), 2 steps upstream") and
+moves the picture to that dataset. A small script (static/js/lineage.js) adds pan and zoom;
+without it the picture is whole and still works. The same lineage is given as a list grouped
+by distance, which is the text alternative and, at phone width, replaces the picture.
 
 An edge made from data shared under a sharing agreement (the recipient derived its dataset
 from the provider's) is drawn in another colour and listed in text as "shared under <the
 agreement>", linking to the agreement's page, for readers who may read the agreement.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from django import template
 from django.utils.dateparse import parse_date
 
-from provenance import queries
+from provenance import lineage_picture, queries
 
 register = template.Library()
 
-PANEL_DEPTH = 3  # columns each side; the API and list give more
-PER_COLUMN = 6
-NODE_W, NODE_H = 176, 40
-COL_GAP, ROW_GAP = 54, 14
-LABEL_CHARS = 24
-
-
-@dataclass
-class Box:
-    node: queries.LineageNode
-    x: int
-    y: int
-    label: str
-    is_root: bool = False
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+PANEL_DEPTH = 3  # levels each side; the API and list give more
 
 
 def _as_of(request) -> datetime | None:
@@ -46,55 +30,23 @@ def _as_of(request) -> datetime | None:
     return datetime.combine(day, time.max, tzinfo=UTC) if day else None
 
 
-def _layout(up: queries.LineageAnswer, down: queries.LineageAnswer, plans: dict) -> dict:
-    columns: dict[int, list[queries.LineageNode]] = {}
-    for node in up.nodes:
-        columns.setdefault(-node.depth, []).append(node)
-    for node in down.nodes:
-        columns.setdefault(node.depth, []).append(node)
-    columns[0] = [up.root]
-    left = min(columns)
-    right = max(columns)
-    tallest = max(min(len(nodes), PER_COLUMN + 1) for nodes in columns.values())
-    height = tallest * (NODE_H + ROW_GAP) + ROW_GAP
-    boxes: dict[str, Box] = {}
-    more = []
-    for column, nodes in columns.items():
-        x = (column - left) * (NODE_W + COL_GAP) + 10
-        shown = nodes[:PER_COLUMN]
-        rows = len(shown) + (1 if len(nodes) > PER_COLUMN else 0)
-        top = (height - rows * (NODE_H + ROW_GAP) + ROW_GAP) // 2
-        for i, node in enumerate(shown):
-            label = _label(node.title) if node.visible else "Dataset you cannot see"
-            boxes[node.key] = Box(node, x, top + i * (NODE_H + ROW_GAP), label, is_root=column == 0)
-        if len(nodes) > PER_COLUMN:
-            more.append(
-                {
-                    "x": x + NODE_W // 2,
-                    "y": top + PER_COLUMN * (NODE_H + ROW_GAP) + NODE_H // 2,
-                    "count": len(nodes) - PER_COLUMN,
-                }
-            )
-    edges = []
-    for source_key, derived_key in {*up.edges, *down.edges}:
-        source, derived = boxes.get(source_key), boxes.get(derived_key)
-        if source is None or derived is None:
-            continue
-        x1, y1 = source.x + NODE_W, source.y + NODE_H // 2
-        x2, y2 = derived.x, derived.y + NODE_H // 2
-        mid = (x1 + x2) // 2
-        shared = (source.node.pk, derived.node.pk) in plans
-        edges.append({"d": f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}", "shared": shared})
-    width = (right - left + 1) * (NODE_W + COL_GAP) - COL_GAP + 20
-    return {
-        "boxes": list(boxes.values()),
-        "edges": sorted(edges, key=lambda edge: (edge["shared"], edge["d"])),
-        "more": more,
-        "width": width,
-        "height": height,
-        "node_w": NODE_W,
-        "node_h": NODE_H,
+def _picture(up: queries.LineageAnswer, down: queries.LineageAnswer, plans: dict) -> lineage_picture.Picture:
+    """The picture's layout, with each edge made under a sharing agreement named by it."""
+    keys = {node.pk: node.key for node in [up.root, *up.nodes, *down.nodes] if node.visible}
+    shared = {
+        (keys[source], keys[derived]): agreement.name
+        for (source, derived), agreement in plans.items()
+        if source in keys and derived in keys
     }
+    return lineage_picture.layout(up.root, up.nodes, down.nodes, {*up.edges, *down.edges}, shared)
+
+
+def _by_depth(nodes: list[queries.LineageNode]) -> list[dict]:
+    """The list under the picture: nodes grouped by how many steps away they are."""
+    groups: dict[int, list[queries.LineageNode]] = {}
+    for node in nodes:
+        groups.setdefault(node.depth, []).append(node)
+    return [{"depth": depth, "nodes": groups[depth]} for depth in sorted(groups)]
 
 
 @register.inclusion_tag("provenance/lineage_panel.html", takes_context=True)
@@ -110,7 +62,9 @@ def lineage_panel(context, dataset):
         "up": up,
         "down": down,
         "failures": queries.upstream_failures(user, dataset),
-        "picture": _layout(up, down, plans) if (up.nodes or down.nodes) else None,
+        "picture": _picture(up, down, plans) if (up.nodes or down.nodes) else None,
+        "up_levels": _by_depth(up.nodes),
+        "down_levels": _by_depth(down.nodes),
         "shared_edges": _shared_edges(up, down, plans),
         "as_of": as_of,
         "depth": PANEL_DEPTH,

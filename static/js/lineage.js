@@ -83,9 +83,10 @@
       actions[action]();
     });
 
-    // A box reached by Tab outside the zoomed view is brought into its middle.
-    svg.addEventListener("focusin", function (event) {
-      if (view.zoom === 1 || !event.target.getBBox) {
+    // A box reached by Tab outside the zoomed view is brought into its middle. (Listened for
+    // on the figure: Chromium makes an SVG element with a focus listener focusable itself.)
+    figure.addEventListener("focusin", function (event) {
+      if (view.zoom === 1 || !svg.contains(event.target) || !event.target.getBBox) {
         return;
       }
       var b = event.target.getBBox();

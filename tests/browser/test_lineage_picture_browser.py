@@ -115,7 +115,11 @@ def test_demo_lineage_at_desktop_width_is_readable_and_reachable_by_keyboard(dem
     assert sideways_overflow(page) == 0
     # Titles are whole or wrapped, not cut: this one takes three lines.
     census = page.locator("svg.lineage-graph a[aria-label^='Source: Census 2021']")
-    assert census.locator("tspan").all_text_contents() == ["Census 2021: usual", "resident population", "by output area"]
+    assert census.locator("tspan").all_text_contents() == [
+        "Census 2021: usual",
+        "resident population",
+        "by output area",
+    ]
     # Shared under an agreement: two thick dashed edges, each naming the agreement.
     shared = page.locator("svg.lineage-graph path.is-shared")
     assert shared.count() == 2

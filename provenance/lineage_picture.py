@@ -231,6 +231,11 @@ class Picture:
     levels: list[LevelLabel]
 
     @property
+    def has_redacted(self) -> bool:
+        """Whether a box stands for a dataset the reader may not see (the caption explains those)."""
+        return any(not box.node.visible for box in self.boxes)
+
+    @property
     def title_size(self) -> int:
         return TITLE_SIZE
 

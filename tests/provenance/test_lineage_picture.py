@@ -203,6 +203,8 @@ def test_boxes_are_named_by_role_title_publisher_and_distance():
         "root": "This dataset: Mid-year population estimates",
         "rates": "Built from this: Health rates (Office for Health Statistics), 1 step downstream, latest check failed",
     }
+    assert picture.has_redacted
+    assert not layout(root, [node("census", 1)], [], [("census", "root")]).has_redacted
     hidden = boxes_by_key(picture)["hidden"]
     assert hidden.lines == ["Dataset you", "cannot see"] and hidden.sub == "restricted"
 

@@ -1,0 +1,49 @@
+"""Celery tasks that keep previews current.
+
+A distribution whose links change records preview work in the outbox (catalogue.outbox) in
+the same transaction; ``preview_distributions`` drains it when nudged after commit, and the
+outbox sweep drains whatever a nudge missed. ``preview_sweep`` (beat, hourly) previews what no
+change recorded: distributions never previewed (bulk loads, the demo once its server answers)
+and previews older than PROVCAT_PREVIEW_MAX_AGE_HOURS.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+from catalogue import outbox
+from catalogue.preview import services
+from catalogue.preview.queries import distributions_due_for_preview
+from config.celery import task_send_quietly
+
+
+def _refresh(rows) -> None:
+    for distribution_id in outbox.targets(rows):
+        preview_distribution(distribution_id)
+
+
+@shared_task(name="catalogue.preview_distributions", soft_time_limit=600, time_limit=660)
+def preview_distributions() -> int:
+    """Drain the outbox's preview work. The fetches wait on the network, so they run outside
+    any transaction; a preview made twice after a crash does no harm."""
+    return outbox.drain(outbox.Kind.PREVIEW, _refresh, batch_size=20, in_transaction=False)
+
+
+@shared_task(name="catalogue.preview_distribution", soft_time_limit=120, time_limit=150)
+def preview_distribution(distribution_id: int) -> None:
+    services.preview_refresh(
+        distribution_id=distribution_id,
+        allow_loopback=settings.PROVCAT_ALLOW_LOOPBACK_FETCH,
+        timeout=settings.PROVCAT_PREVIEW_TIMEOUT,
+        max_bytes=settings.PROVCAT_PREVIEW_MAX_BYTES,
+    )
+
+
+@shared_task(name="catalogue.preview_sweep", soft_time_limit=1800, time_limit=1860)
+def preview_sweep(limit: int = 100) -> int:
+    """Preview the distributions never previewed, then those previewed longest ago."""
+    if not settings.PROVCAT_PREVIEWS:
+        return 0
+    ids = list(distributions_due_for_preview(settings.PROVCAT_PREVIEW_MAX_AGE_HOURS)[:limit])
+    for distribution_id in ids:
+        task_send_quietly(preview_distribution, distribution_id)
+    return len(ids)

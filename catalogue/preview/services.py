@@ -57,7 +57,9 @@ def preview_url(distribution: Distribution) -> str:
     return distribution.download_url or distribution.access_url
 
 
-def preview_refresh(*, distribution_id: int, allow_loopback: bool, timeout: float, max_bytes: int) -> DataPreview | None:
+def preview_refresh(
+    *, distribution_id: int, allow_loopback: bool, timeout: float, max_bytes: int
+) -> DataPreview | None:
     """Fetch and store the preview of one distribution; None when it has nothing to preview
     (then any old preview goes, since the page must not show rows of a file no longer linked)."""
     distribution = Distribution.objects.select_related("format", "media_type").filter(pk=distribution_id).first()
@@ -70,7 +72,9 @@ def preview_refresh(*, distribution_id: int, allow_loopback: bool, timeout: floa
             if DataPreview.objects.filter(distribution_id=distribution_id).delete()[0]:
                 _page_changed(distribution.dataset_id)
         return None
-    outcome = _fetch_and_read(url, expected=expected, allow_loopback=allow_loopback, timeout=timeout, max_bytes=max_bytes)
+    outcome = _fetch_and_read(
+        url, expected=expected, allow_loopback=allow_loopback, timeout=timeout, max_bytes=max_bytes
+    )
     return _store(distribution, url, outcome)
 
 
@@ -134,4 +138,3 @@ def _page_changed(dataset_id: int) -> None:
     """The dataset page shows the preview: its search entry is rewritten, which is what moves
     the anonymous page cache's key (catalogue.views) to a fresh rendering."""
     outbox.record(outbox.Kind.SEARCH, [dataset_id])
-

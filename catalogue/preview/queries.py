@@ -167,19 +167,34 @@ def previews_for_page(distributions: Iterable[Distribution], fields: Iterable[Fi
                 comparison=dictionary_compare(columns, fields) if columns else None,
             )
         )
+    # Each preview's tables are named by its title: two distributions called "CSV" become
+    # "CSV" and "CSV (2)", so every table and scrolling region has a name of its own.
+    seen: dict[str, int] = {}
+    for item in shown:
+        seen[item.title] = seen.get(item.title, 0) + 1
+        if seen[item.title] > 1:
+            item.title = f"{item.title} ({seen[item.title]})"
     return shown
 
 
-def distributions_due_for_preview(max_age_hours: int) -> QuerySet:
-    """Ids of distributions in a previewable format whose data was never previewed, or was
-    last tried too long ago; never tried first."""
-    cutoff = timezone.now() - timedelta(hours=max_age_hours)
+def distributions_due_for_preview(max_age_hours: int, *, failed_before=None) -> QuerySet:
+    """Ids of distributions in a previewable format whose data was never previewed, was last
+    tried too long ago, or failed before ``failed_before`` (default: an hour ago, so a link
+    that was down is tried again soon); never tried first."""
+    now = timezone.now()
+    cutoff = now - timedelta(hours=max_age_hours)
+    failed_before = failed_before or now - timedelta(hours=1)
     previewable = Q(format__code__in=list(FORMAT_CODES)) | Q(media_type__code__in=list(MEDIA_TYPES))
     for extension in EXTENSIONS:
         previewable |= Q(download_url__iendswith=extension) | Q(download_url="", access_url__iendswith=extension)
+    due = (
+        Q(data_preview__isnull=True)
+        | Q(data_preview__attempted_at__lt=cutoff)
+        | (~Q(data_preview__failure="") & Q(data_preview__attempted_at__lt=failed_before))
+    )
     return (
         Distribution.objects.filter(previewable)
-        .filter(Q(data_preview__isnull=True) | Q(data_preview__attempted_at__lt=cutoff))
+        .filter(due)
         .order_by(F("data_preview__attempted_at").asc(nulls_first=True), "pk")
         .values_list("pk", flat=True)
     )

@@ -9,6 +9,7 @@ and previews older than PROVCAT_PREVIEW_MAX_AGE_HOURS.
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from catalogue import outbox
 from catalogue.preview import services
@@ -39,11 +40,16 @@ def preview_distribution(distribution_id: int) -> None:
 
 
 @shared_task(name="catalogue.preview_sweep", soft_time_limit=1800, time_limit=1860)
-def preview_sweep(limit: int = 100) -> int:
-    """Preview the distributions never previewed, then those previewed longest ago."""
-    if not settings.PROVCAT_PREVIEWS:
+def preview_sweep(limit: int = 100, retry_failed: bool = False) -> int:
+    """Preview the distributions never previewed, then those tried longest ago (failures are
+    tried again after an hour). ``retry_failed`` tries every failed one now: the serve command
+    asks for it once the server answers, since the demo's links point at the server itself and
+    failed while it was not up yet."""
+    if not (settings.PROVCAT_PREVIEWS and settings.PROVCAT_LINK_CHECKS):
         return 0
-    ids = list(distributions_due_for_preview(settings.PROVCAT_PREVIEW_MAX_AGE_HOURS)[:limit])
+    failed_before = timezone.now() if retry_failed else None
+    due = distributions_due_for_preview(settings.PROVCAT_PREVIEW_MAX_AGE_HOURS, failed_before=failed_before)
+    ids = list(due[:limit])
     for distribution_id in ids:
         task_send_quietly(preview_distribution, distribution_id)
     return len(ids)

@@ -75,10 +75,10 @@ class Command(BaseCommand):
         # Previews read the same links, so they wait for the server too (beat refreshes them).
         if settings.CELERY_TASK_ALWAYS_EAGER:
             link_check_sweep(limit=10_000)
-            preview_sweep(limit=10_000)
+            preview_sweep(limit=10_000, retry_failed=True)
         else:
             task_send_quietly(link_check_sweep, limit=10_000)
-            task_send_quietly(preview_sweep, limit=10_000)
+            task_send_quietly(preview_sweep, limit=10_000, retry_failed=True)
 
     def harvest_sources_never_run(self) -> None:
         """Start the first job of every enabled source that was never harvested (eagerly, this

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
 
-from catalogue.demo.views import ods_bytes, xlsx_bytes
+import openpyxl
 
 SHEET = [
     ["area_code", "area_name", "admissions", "rate", "period_start"],
@@ -19,6 +22,59 @@ SHEET = [
 
 def csv_text(rows: list[list[str]], delimiter: str = ",") -> bytes:
     return ("\n".join(delimiter.join(row) for row in rows) + "\n").encode()
+
+
+def _number(value: str) -> bool:
+    return value.replace(".", "", 1).isdigit()
+
+
+def xlsx_bytes(rows: list[list[str]]) -> bytes:
+    """A workbook as a spreadsheet program writes one (openpyxl: shared strings, numbers as numbers)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for r, row in enumerate(rows):
+        sheet.append([float(v) if r and _number(v) and "." in v else int(v) if r and v.isdigit() else v for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def ods_bytes(rows: list[list[str]]) -> bytes:
+    """An OpenDocument spreadsheet padded the way LibreOffice pads one: repeated empty cells
+    to the right of each row and a million repeated empty rows below the data."""
+    body = []
+    for r, row in enumerate(rows):
+        cells = []
+        for value in row:
+            if r and _number(value):
+                cells.append(
+                    f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+                )
+            else:
+                cells.append(
+                    f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+                )
+        cells.append('<table:table-cell table:number-columns-repeated="16379"/>')
+        body.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+    body.append(
+        '<table:table-row table:number-rows-repeated="1048571"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>'
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Data">{"".join(body)}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), ODS_MIME, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+    return buffer.getvalue()
 
 
 def standard_routes() -> dict[str, tuple[int, str, bytes]]:

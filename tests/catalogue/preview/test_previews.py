@@ -282,3 +282,15 @@ def test_a_dictionary_field_with_another_case_matches_its_column(api, files):
     assert "<code>area_code</code>" in html
     assert "In the data dictionary but not in the file" not in html
     assert "Every column" not in html  # area_name and the rest are still undescribed
+
+
+def test_a_failed_preview_is_tried_again_after_an_hour(api, files):
+    with time_machine.travel("2026-11-03 10:00:00+00:00", tick=True):
+        slug = create(api, distributions=[csv_distribution(files.base + "/gone.csv")])
+    assert preview_of(slug).failure == "http-error"
+    files.routes["/gone.csv"] = files.routes["/admissions.csv"]
+    with time_machine.travel("2026-11-03 10:30:00+00:00", tick=True):
+        assert preview_sweep() == 0
+    with time_machine.travel("2026-11-03 11:05:00+00:00", tick=True):
+        assert preview_sweep() == 1
+    assert preview_of(slug).failure == ""

@@ -76,7 +76,9 @@ def test_what_cannot_be_previewed_says_why(body, kind):
 
 def test_a_broken_spreadsheet_is_unreadable():
     with pytest.raises(Unpreviewable) as problem:
-        read_table(b"PK\x03\x04xl/ not really a zip", expected="xlsx", whole_file=True, max_bytes=MB)
+        read_table(
+            b"PK\x03\x04[Content_Types].xml xl/workbook.xml, cut short", expected="xlsx", whole_file=True, max_bytes=MB
+        )
     assert problem.value.kind == "unreadable"
 
 

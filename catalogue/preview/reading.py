@@ -269,6 +269,10 @@ ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 MAX_REPEAT = 1000
 
 
+def _repeat(value: str | None) -> int:
+    return min(int(value), MAX_REPEAT) if value and value.isdigit() and int(value) > 0 else 1
+
+
 def _read_ods(body: bytes, *, whole_file: bool, max_bytes: int) -> Table:
     with _open_zip(body, "ODS") as archive:
         content = _xml(_zip_member(archive, "content.xml"), "spreadsheet")
@@ -287,14 +291,14 @@ def _read_ods(body: bytes, *, whole_file: bool, max_bytes: int) -> Table:
                 value = cell.get(f"{ODS_OFFICE}date-value", "")
             else:
                 value = "\n".join("".join(p.itertext()) for p in cell.iter(f"{ODS_TEXT}p"))
-            repeat = min(int(cell.get(f"{ODS_TABLE}number-columns-repeated", "1") or 1), MAX_REPEAT)
+            repeat = _repeat(cell.get(f"{ODS_TABLE}number-columns-repeated"))
             values += [value] * repeat
             if len(values) >= MAX_COLUMNS:
                 break
         while values and not values[-1].strip():
             values.pop()
         if values:
-            repeat = min(int(row.get(f"{ODS_TABLE}number-rows-repeated", "1") or 1), MAX_REPEAT)
+            repeat = _repeat(row.get(f"{ODS_TABLE}number-rows-repeated"))
             rows += [values] * repeat
         if len(rows) > MAX_ROWS:
             break

@@ -10,19 +10,22 @@ it, never silently replaced.
 
 from __future__ import annotations
 
+import logging
 import time
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalogue import outbox
 from catalogue.models import Distribution
 from catalogue.preview.models import DataPreview
 from catalogue.preview.profiling import profile_table
-from catalogue.preview.reading import PREVIEW_ROWS, Unpreviewable, read_table
+from catalogue.preview.reading import FORMAT_LABELS, PREVIEW_ROWS, Unpreviewable, read_table
 from lib.netpolicy import RefusedAddress, fetch
+
+logger = logging.getLogger(__name__)
 
 # The distribution's declared format, media type or file extension -> the reader to use.
 FORMAT_CODES = {"CSV": "csv", "XLSX": "xlsx", "ODS": "ods", "JSON": "json", "GEOJSON": "geojson"}
@@ -92,7 +95,7 @@ def _fetch_and_read(url: str, *, expected: str, allow_loopback: bool, timeout: f
         )
     except RefusedAddress:
         return Unpreviewable("refused", "The link points to a private or local address, so it was not fetched")
-    except OSError:  # refused connection, timeout, DNS, TLS, a broken answer: it did not answer
+    except (OSError, ValueError):  # refused connection, timeout, DNS, TLS, a malformed answer: no answer
         return Unpreviewable("no-answer", "The link did not answer")
     if response.status >= 400:
         try:
@@ -111,10 +114,20 @@ def _fetch_and_read(url: str, *, expected: str, allow_loopback: bool, timeout: f
         )
     except Unpreviewable as problem:
         return problem
+    except Exception:  # a file no reader foresaw must not stop the worker: it is unreadable
+        logger.warning("preview of %s failed unexpectedly", url, exc_info=True)
+        return Unpreviewable("unreadable", f"The file could not be read as {FORMAT_LABELS[expected]}")
 
 
 def _store(distribution: Distribution, url: str, outcome) -> DataPreview:
     now = timezone.now()
+    try:
+        return _write(distribution, url, outcome, now)
+    except IntegrityError:  # another worker created the row first: update it instead
+        return _write(distribution, url, outcome, now)
+
+
+def _write(distribution: Distribution, url: str, outcome, now) -> DataPreview:
     with transaction.atomic():
         preview = DataPreview.objects.select_for_update().filter(distribution=distribution).first()
         if preview is None:

@@ -7,7 +7,10 @@ change recorded: distributions never previewed (bulk loads, the demo once its se
 and previews older than PROVCAT_PREVIEW_MAX_AGE_HOURS.
 """
 
+import logging
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
@@ -16,10 +19,17 @@ from catalogue.preview import services
 from catalogue.preview.queries import distributions_due_for_preview
 from config.celery import task_send_quietly
 
+logger = logging.getLogger(__name__)
+
 
 def _refresh(rows) -> None:
     for distribution_id in outbox.targets(rows):
-        preview_distribution(distribution_id)
+        try:
+            preview_distribution(distribution_id)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # one distribution must not hold up the others' previews for ever
+            logger.exception("preview of distribution %s failed", distribution_id)
 
 
 @shared_task(name="catalogue.preview_distributions", soft_time_limit=600, time_limit=660)

@@ -294,3 +294,16 @@ def test_a_failed_preview_is_tried_again_after_an_hour(api, files):
     with time_machine.travel("2026-11-03 11:05:00+00:00", tick=True):
         assert preview_sweep() == 1
     assert preview_of(slug).failure == ""
+
+
+def test_a_new_link_that_fails_keeps_the_old_files_preview_and_names_it(api, files):
+    slug = create(api, distributions=[csv_distribution(files.base + "/admissions.csv")])
+    distribution = Distribution.objects.get(dataset__slug=slug)
+    response = api.patch(
+        f"/api/v1/distributions/{distribution.pk}/", {"download_url": files.base + "/moved.csv"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    html = page(slug).content.decode()
+    assert "The link answered 404 Not Found on" in html
+    assert f"of the file then linked ({files.base}/admissions.csv)." in html
+    assert "<td>Hartlepool</td>" in html

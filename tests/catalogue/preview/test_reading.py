@@ -135,3 +135,21 @@ def test_distinct_values_are_counted_up_to_a_cap():
     column = profile_column("id", [str(i) for i in range(DISTINCT_CAP + 500)])
     assert column["distinct"] == DISTINCT_CAP
     assert column["distinct_capped"] is True
+
+
+def test_a_spreadsheet_with_nonsense_repeat_counts_is_still_read():
+    import io
+    import zipfile
+
+    from tests.catalogue.preview.files import ods_bytes
+
+    original = zipfile.ZipFile(io.BytesIO(ods_bytes(SHEET)))
+    content = original.read("content.xml").replace(
+        b'number-columns-repeated="16379"', b'number-columns-repeated="lots"'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", original.read("mimetype"))
+        archive.writestr("content.xml", content)
+    table = read_table(buffer.getvalue(), expected="ods", whole_file=True, max_bytes=MB)
+    assert table.rows == SHEET[1:]

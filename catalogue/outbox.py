@@ -13,7 +13,7 @@ What depends on what (the one place this is written down):
   record and those of the datasets derived from it (they name it as their source), its score;
 - a validation check changes: also the search entries of every dataset it feeds (they show
   "an upstream check failed");
-- a distribution's links change: a link check of that distribution;
+- a distribution's links change: a link check of that distribution, and a preview of its data;
 - a derivation changes: the lineage closure for the pair, both datasets' search entries,
   the derived dataset's record and score;
 - an activity or agent changes: the records of the datasets whose RDF shows it;
@@ -49,6 +49,7 @@ DRAIN_TASKS = {
     Kind.SEARCH: "catalogue.search.tasks.search_drain",
     Kind.RDF: "catalogue.dcat.tasks.rdf_refresh",
     Kind.LINK_CHECK: "catalogue.quality.tasks.link_check_distributions",
+    Kind.PREVIEW: "catalogue.preview.tasks.preview_distributions",
 }
 
 Row = tuple[int, int, int | None]  # (id, target_id, source_id)
@@ -143,9 +144,11 @@ def checks_changed(dataset_ids: Iterable[int]) -> None:
 
 
 def distribution_links_changed(distribution_ids: Iterable[int]) -> None:
-    """A distribution's access or download URL is new or different: check that it answers."""
+    """A distribution's access or download URL is new or different: check that it answers,
+    and preview its data (a fetch of the same links, so off too when link checks are)."""
     if settings.PROVCAT_LINK_CHECKS:
-        record(Kind.LINK_CHECK, distribution_ids)
+        ids = list(distribution_ids)
+        record_many({Kind.LINK_CHECK: ids, Kind.PREVIEW: ids if settings.PROVCAT_PREVIEWS else []})
 
 
 def derivation_changed(source_id: int, derived_id: int) -> None:

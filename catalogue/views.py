@@ -22,6 +22,7 @@ from catalogue.access import can_manage_organisation, dataset_for_user, visible_
 from catalogue.dcat.views import rdf_response_or_none
 from catalogue.glossary.queries import concepts_by_uri
 from catalogue.models import Dataset, Distribution, Organisation, SearchEntry, ValidationCheck
+from catalogue.preview.queries import previews_for_page
 from catalogue.search.query import (
     FACETS_BY_PARAM,
     QUALITY_BANDS,
@@ -161,6 +162,7 @@ def _dataset_page(request, slug):
     context = {
         "dataset": dataset,
         "distributions": dataset.distributions.all(),
+        "previews": previews_for_page(dataset.distributions.all(), fields),
         "fields": fields,
         "checks": checks,
         "failing_checks": [row for row in checks if row["latest"].outcome == ValidationCheck.Outcome.FAIL],

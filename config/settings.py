@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "catalogue.harvest",
     "catalogue.sharing",
     "catalogue.glossary",
+    "catalogue.preview",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Publisher: scores datasets never scored (bulk loads); re-checks distribution links.
     "quality-sweep": {"task": "catalogue.quality_sweep", "schedule": 60.0},
     "link-check-sweep": {"task": "catalogue.link_check_sweep", "schedule": 3600.0},
+    # Analyst: previews distributions never previewed, and re-reads previews older than a week.
+    "preview-sweep": {"task": "catalogue.preview_sweep", "schedule": 3600.0},
     # Drains the outbox work whose nudge was lost (e.g. Redis down): lineage, scores, search, RDF.
     "outbox-sweep": {"task": "catalogue.outbox_sweep", "schedule": 30.0},
     # Harvesting: starts the jobs of sources whose schedule is due; fails jobs whose worker died.
@@ -312,6 +315,13 @@ PROVCAT_LINK_CHECKS = env_bool("PROVCAT_LINK_CHECKS", True)
 PROVCAT_ALLOW_LOOPBACK_FETCH = env_bool("PROVCAT_ALLOW_LOOPBACK_FETCH", DEBUG)
 PROVCAT_LINK_CHECK_TIMEOUT = env_int("PROVCAT_LINK_CHECK_TIMEOUT", 10)
 PROVCAT_LINK_CHECK_MAX_AGE_HOURS = env_int("PROVCAT_LINK_CHECK_MAX_AGE_HOURS", 24 * 7)
+# Analyst: previews of CSV, XLSX, ODS and JSON distributions (catalogue/preview/), fetched
+# under the same address policy as link checks (and only when link checks are on), reading
+# at most PROVCAT_PREVIEW_MAX_BYTES of each file.
+PROVCAT_PREVIEWS = env_bool("PROVCAT_PREVIEWS", True)
+PROVCAT_PREVIEW_MAX_BYTES = env_int("PROVCAT_PREVIEW_MAX_BYTES", 1024 * 1024, minimum=1024)
+PROVCAT_PREVIEW_TIMEOUT = env_int("PROVCAT_PREVIEW_TIMEOUT", 10, minimum=1)
+PROVCAT_PREVIEW_MAX_AGE_HOURS = env_int("PROVCAT_PREVIEW_MAX_AGE_HOURS", 24 * 7, minimum=1)
 
 # Harvesting (catalogue/harvest/): a source is untrusted input, so every job is bounded. A
 # response over the per-response limit, a job over its byte or time limit, or more pages than

@@ -195,6 +195,7 @@ class DerivedWork(models.Model):
         RDF = "rdf", "Stored DCAT-AP record"
         QUALITY = "quality", "Quality score"
         LINK_CHECK = "link-check", "Link check of a distribution"
+        PREVIEW = "preview", "Preview of a distribution's data"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # The dataset (distribution for link checks; the derived dataset for lineage).

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand
 from catalogue.actors import system_actor
 from catalogue.harvest import services as harvest_services
 from catalogue.harvest.models import HarvestSource
+from catalogue.preview.tasks import preview_sweep
 from catalogue.quality.tasks import link_check_sweep
 from config.celery import task_send_quietly
 
@@ -71,10 +72,13 @@ class Command(BaseCommand):
         self.harvest_sources_never_run()
         if not settings.PROVCAT_LINK_CHECKS:
             return
+        # Previews read the same links, so they wait for the server too (beat refreshes them).
         if settings.CELERY_TASK_ALWAYS_EAGER:
             link_check_sweep(limit=10_000)
+            preview_sweep(limit=10_000, retry_failed=True)
         else:
             task_send_quietly(link_check_sweep, limit=10_000)
+            task_send_quietly(preview_sweep, limit=10_000, retry_failed=True)
 
     def harvest_sources_never_run(self) -> None:
         """Start the first job of every enabled source that was never harvested (eagerly, this

@@ -310,7 +310,8 @@ def test_data_dictionary_import_previews_then_saves(db, make_dataset, bob, clien
     url = f"/publish/datasets/{dataset.slug}/fields/import/"
     csv_text = "region,month,admissions,rate\nE12000001,2024-01-01,120,0.5\nE12000002,2024-02-01,98,1.25\n"
     preview = client.post(url, {"text": csv_text}).content.decode()
-    assert "<code>admissions</code>" in preview and "integer" in preview and "decimal" in preview
+    assert "<code>admissions</code>" in preview and "<td>Whole number</td>" in preview
+    assert "<td>Decimal number</td>" in preview
     assert dataset.fields.count() == 1  # nothing saved yet
     rows_json = preview.split('name="rows" value="')[1].split('"')[0]
     import html

@@ -22,6 +22,7 @@ from catalogue.models import (
     VocabularyTerm,
 )
 from catalogue.publish import dictionary
+from catalogue.publish import sources as source_lookup
 from lib.input_parsing import MAX_WHOLE_NUMBER, json_document_load
 
 # Plain-English help shown beside each field: what it is for, then an example.
@@ -84,7 +85,10 @@ def plain_error_messages(form: forms.BaseForm) -> None:
         if not label:
             continue
         name = _lower_first(label)
-        messages = {"required": f"Enter the {name}", "max_length": f"{label} must be %(limit_value)d characters or fewer"}
+        messages = {
+            "required": f"Enter the {name}",
+            "max_length": f"{label} must be %(limit_value)d characters or fewer",
+        }
         if isinstance(field, forms.URLField):
             messages["invalid"] = f"Enter the {name} as a full web address, starting with https://"
         elif isinstance(field, forms.EmailField):
@@ -396,10 +400,14 @@ class CollectionMethodForm(forms.ModelForm):
 
 
 class DatasetListField(forms.CharField):
-    """Datasets named by their slug or their page address, separated by commas or new lines.
+    """Datasets named by their address name, their page address or words of their title,
+    separated by commas or new lines.
 
     A text field rather than a list of every dataset: a catalogue of 100,000 datasets
-    cannot be a select box. Names the user may not see are reported as unknown.
+    cannot be a select box. With JavaScript a search-as-you-type picker fills it in
+    (static/js/source-picker.js); without, the server searches what was typed: a name that
+    matches one dataset the user may see is taken, several are listed to choose from, and
+    names the user may not see are reported as unknown, exactly like names that do not exist.
     """
 
     def __init__(self, *, queryset=None, **kwargs):
@@ -408,32 +416,43 @@ class DatasetListField(forms.CharField):
 
     def clean(self, value):
         text = super().clean(value) or ""
-        names = []
-        for part in text.replace("\n", ",").split(","):
-            part = part.strip().rstrip("/")
-            if part:
-                names.append(part.rsplit("/datasets/", 1)[-1].strip("/"))
-        if not names:
-            return []
-        found = {d.slug: d for d in self.queryset.filter(slug__in=names)}
-        unknown = [n for n in names if n not in found]
+        parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+        chosen, unknown, ambiguous = [], [], []
+        for part in parts:
+            matches = list(source_lookup.matching(self.queryset, part, limit=6))
+            exact = [d for d in matches if d.slug == source_lookup.slug_of(part) or d.title.lower() == part.lower()]
+            if len(exact) == 1 or len(matches) == 1:
+                chosen.append((exact or matches)[0])
+            elif matches:
+                listed = "; ".join(f"{d.title} ({d.slug})" for d in matches[:5])
+                ambiguous.append(f"'{part}' matches several datasets: {listed}")
+            else:
+                unknown.append(part)
+        problems = []
         if unknown:
-            raise forms.ValidationError(
-                "No dataset you can see is called: " + ", ".join(unknown) + ". Use the name at the end of the "
-                "dataset's address, e.g. 'hospital-admissions' for /datasets/hospital-admissions/."
+            problems.append(
+                "No dataset you can see is called " + ", ".join(f"'{name}'" for name in unknown) + ". Type words "
+                "of its title or the name at the end of its address, e.g. 'hospital-admissions' for "
+                "/datasets/hospital-admissions/"
             )
-        return list(dict.fromkeys(found[n] for n in names))
+        if ambiguous:
+            problems.extend(f"{line}. Write the name in brackets of the one you mean" for line in ambiguous)
+        if problems:
+            raise forms.ValidationError(problems)
+        return list(dict.fromkeys(chosen))
 
 
 class DerivationForm(forms.Form):
     sources = DatasetListField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The datasets this one is made from: their names as in their addresses, separated by commas. "
-        "Example: 'mid-year-population-estimates, hospital-episode-statistics'.",
+        label="Source datasets",
+        help_text="The datasets this one is made from, separated by commas: words of their titles or the names "
+        "at the end of their addresses. Example: 'mid-year-population-estimates, hospital episode statistics'.",
     )
     description = forms.CharField(
         required=False,
+        label="How it was made from them",
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="How the sources were transformed. Example: 'Joined on la_code and summed by month.'",
     )

@@ -20,7 +20,10 @@ def datatype_label(value: str) -> str:
 
 def _anchor(bound) -> str:
     """The id a summary link should move focus to: the input itself, or a group's first box."""
-    if getattr(bound.field.widget, "allow_multiple_selected", False) or getattr(bound.field.widget, "input_type", "") == "radio":
+    if (
+        getattr(bound.field.widget, "allow_multiple_selected", False)
+        or getattr(bound.field.widget, "input_type", "") == "radio"
+    ):
         return f"{bound.auto_id}_0"
     return bound.id_for_label or bound.auto_id
 
@@ -34,7 +37,9 @@ def field_anchor(bound) -> str:
 def requirement(bound) -> str:
     """What to say beside a label: "required", a condition such as "required to publish", or
     nothing. A ticked-or-not box is never "required"."""
-    if getattr(bound.field.widget, "input_type", "") == "checkbox" and not getattr(bound.field.widget, "allow_multiple_selected", False):
+    if getattr(bound.field.widget, "input_type", "") == "checkbox" and not getattr(
+        bound.field.widget, "allow_multiple_selected", False
+    ):
         return ""
     if bound.field.required:
         return "required"

@@ -18,6 +18,7 @@ from catalogue import access, services
 from catalogue.glossary import queries as glossary_queries
 from catalogue.models import CollectionMethod, Dataset, Membership, Organisation
 from catalogue.publish import dictionary as dictionary_import
+from catalogue.publish import form_import
 from catalogue.publish.forms import (
     CollectionMethodForm,
     DatasetForm,
@@ -239,6 +240,8 @@ def _forms_after_save(request, dataset: Dataset) -> dict:
 def dataset_create(request):
     if not access.editable_organisations(request.user).exists():
         raise PermissionDenied("You are not an editor of any organisation.")
+    if form_import.wants_import(request):  # columns from a file into the unsaved form
+        return _render_form(request, form_import.import_into_form(request, lambda r: _forms(r, None)), None)
     forms = _forms(request, None)
     if request.method == "POST" and _all_valid(forms):
         dataset = _save(request, forms, None)

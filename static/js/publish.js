@@ -64,9 +64,11 @@
     timer = null;
     if (pending) pending.abort();
     pending = new AbortController();
+    var data = new FormData(form);
+    data.delete("dictionary-file");  // the import's file is read on import, not scored
     fetch(url, {
       method: "POST",
-      body: new FormData(form),
+      body: data,
       headers: { "X-CSRFToken": token ? token.value : "" },
       credentials: "same-origin",
       signal: pending.signal,

@@ -54,6 +54,8 @@ DATASET_HELP = {
 }
 
 
+DUPLICATE_FREQUENCY = "UPDATE_CONT"
+
 # Labels in plain words (the model's verbose names read "Spatial uri", "Temporal start").
 DATASET_LABELS = {
     "publisher": "Publisher",
@@ -157,6 +159,13 @@ class DatasetForm(forms.ModelForm):
             del self.fields["revision"]
         for name in ("licence", "frequency", "language"):
             self.fields[name].empty_label = "— choose —"
+        # The EU vocabulary has both CONT ("continuous") and UPDATE_CONT ("continuously
+        # updated"), which mean the same to a publisher: offer "Continuous" once, keeping the
+        # other only on a dataset that already uses it.
+        frequencies = self.fields["frequency"].queryset.exclude(code=DUPLICATE_FREQUENCY)
+        if self.instance.pk and self.instance.frequency_id:
+            frequencies = frequencies | self.fields["frequency"].queryset.filter(pk=self.instance.frequency_id)
+        self.fields["frequency"].queryset = frequencies.distinct()
         self.fields["modified"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
         for name, field in self.fields.items():
             if name in DATASET_HELP:

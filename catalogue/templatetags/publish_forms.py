@@ -5,6 +5,7 @@
 
 from django import template
 
+from catalogue import access
 from catalogue.models import Field
 
 register = template.Library()
@@ -67,3 +68,10 @@ def error_summary_items(*forms, formsets=()) -> list[tuple[str, str]]:
         for number, row in enumerate(formset.forms, start=1):
             items.extend(_form_items(row, f"{noun.capitalize()} {number}: "))
     return items
+
+
+@register.filter
+def can_describe_datasets(user) -> bool:
+    """May the user describe a new dataset (an editor or admin of some organisation)? A viewer
+    is not offered a button that would only answer "forbidden"."""
+    return access.editable_organisations(user).exists()

@@ -56,6 +56,13 @@
       li.textContent = hint;
       list.appendChild(li);
     });
+    var barScore = form.querySelector("[data-live-bar='mqa']");
+    var barBand = form.querySelector("[data-live-bar='band']");
+    if (barScore) barScore.textContent = String(result.mqa_score);
+    if (barBand) {
+      barBand.textContent = band.textContent;
+      barBand.className = "band band-" + result.band;
+    }
     form.setAttribute("data-live-score", String(result.mqa_score));
     form.setAttribute("data-live-provcat", String(result.provcat_score));
   }

@@ -191,7 +191,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # lockout by sending its own X-Forwarded-For.
 AXES_CLIENT_IP_CALLABLE = "config.throttling.client_address"
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+# Members land on their dashboard, everyone else on the search page (catalogue/publish/account_views.py).
+LOGIN_REDIRECT_URL = "publish:after-sign-in"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

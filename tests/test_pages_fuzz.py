@@ -17,7 +17,7 @@ from tests.writes import actor
 PARAMETER_NAMES = [
     "q", "page", "page_size", "sort", "cursor", "as_of", "lineage_as_of", "since", "modified_since",
     "depth", "limit", "from", "to", "a", "b", "format", "theme", "publisher", "licence", "status",
-    "datasets", "with", "name", "title",
+    "datasets", "with", "name", "title", "slugs", "dataset",
 ]  # fmt: skip
 HOSTILE = [
     "1e23", "-1", "0", "NaN", "9" * 5000, "x", "", "99999-01-01", "0001-01-01T00:00:00-14:00",
@@ -44,6 +44,8 @@ PAGES = [
     "/glossary/suggest.json",
     "/compare/",
     "/api/v1/compare/",
+    "/publish/datasets/sources.json",
+    "/publish/welcome/",
 ]
 
 

@@ -452,8 +452,9 @@ READS = {
     ("/organisations/ohs/", "vera"): pin(11),
     ("/themes/", "anon"): pin(2),
     # The dashboard's sharing panel: which organisations bob administers (none, so no
-    # approvals to ask about) and his organisations' agreements due for review.
-    ("/publish/", "bob"): pin(16),
+    # approvals to ask about) and his organisations' agreements due for review; whether he
+    # may describe a new dataset (a viewer is not offered the button).
+    ("/publish/", "bob"): pin(17),
     # REST.
     ("/api/v1/datasets/", "anon"): pin(4),
     ("/api/v1/datasets/", "vera"): pin(7),

@@ -22,6 +22,7 @@ from catalogue.models import (
     VocabularyTerm,
 )
 from catalogue.publish import dictionary
+from catalogue.publish import sources as source_lookup
 from lib.input_parsing import MAX_WHOLE_NUMBER, json_document_load
 
 # Plain-English help shown beside each field: what it is for, then an example.
@@ -51,6 +52,69 @@ DATASET_HELP = {
     "landing_page": "A web page about the data, if there is one, e.g. on your department's site.",
     "conforms_to": "A standard or schema the data follows, as a link. Example: a Table Schema URL.",
 }
+
+
+DUPLICATE_FREQUENCY = "UPDATE_CONT"
+
+# Labels in plain words (the model's verbose names read "Spatial uri", "Temporal start").
+DATASET_LABELS = {
+    "publisher": "Publisher",
+    "keywords": "Keywords",
+    "themes": "Themes",
+    "temporal_start": "First date covered",
+    "temporal_end": "Last date covered",
+    "spatial_uri": "Place covered (link)",
+    "spatial_label": "Place name",
+    "landing_page": "Landing page",
+    "conforms_to": "Standard it follows",
+    "issued": "First published",
+    "modified": "Data last changed",
+}
+
+
+def _lower_first(label: str) -> str:
+    """'Landing page' -> 'landing page', but 'URL' and 'Concept (IRI)' keep their capitals."""
+    word = label.split(" ", 1)[0]
+    return label if word.isupper() and len(word) > 1 else label[:1].lower() + label[1:]
+
+
+def plain_error_messages(form: forms.BaseForm) -> None:
+    """Give every field of the form error messages that name it and say how to put it right,
+    in the GOV.UK style ("Enter the landing page as a full web address, starting with https://"),
+    instead of Django's "Enter a valid URL." that does not say which box is wrong."""
+    for field in form.fields.values():
+        label = str(field.label or "")
+        if not label:
+            continue
+        name = _lower_first(label)
+        messages = {
+            "required": f"Enter the {name}",
+            "max_length": f"{label} must be %(limit_value)d characters or fewer",
+        }
+        if isinstance(field, forms.URLField):
+            messages["invalid"] = f"Enter the {name} as a full web address, starting with https://"
+        elif isinstance(field, forms.EmailField):
+            messages["invalid"] = f"Enter the {name} as an email address, like name@example.gov"
+        elif isinstance(field, forms.DateTimeField):
+            messages["invalid"] = f"Enter the {name} as a real date and time, like 2024-03-31 14:30"
+        elif isinstance(field, forms.DateField):
+            messages["invalid"] = f"Enter the {name} as a real date, like 2024-03-31"
+        elif isinstance(field, forms.IntegerField):
+            messages["invalid"] = f"Enter the {name} as a whole number, like 2048"
+            messages["min_value"] = f"{label} must be %(limit_value)s or more"
+            messages["max_value"] = f"{label} must be %(limit_value)s or less"
+        elif isinstance(field, forms.FloatField | forms.DecimalField):
+            messages["invalid"] = f"Enter the {name} as a number, like 0.98"
+        if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+            messages["required"] = f"Choose at least one of the {name}"
+            messages["invalid_choice"] = f"Choose the {name} from the list"
+            messages["invalid_pk_value"] = f"Choose the {name} from the list"
+        elif isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+            messages["required"] = f"Choose the {name}"
+            messages["invalid_choice"] = f"Choose the {name} from the list"
+        elif isinstance(field, forms.BooleanField):
+            messages.pop("required")
+        field.error_messages.update(messages)
 
 
 class DatasetForm(forms.ModelForm):
@@ -95,19 +159,34 @@ class DatasetForm(forms.ModelForm):
             del self.fields["revision"]
         for name in ("licence", "frequency", "language"):
             self.fields[name].empty_label = "— choose —"
+        # The EU vocabulary has both CONT ("continuous") and UPDATE_CONT ("continuously
+        # updated"), which mean the same to a publisher: offer "Continuous" once, keeping the
+        # other only on a dataset that already uses it.
+        frequencies = self.fields["frequency"].queryset.exclude(code=DUPLICATE_FREQUENCY)
+        if self.instance.pk and self.instance.frequency_id:
+            frequencies = frequencies | self.fields["frequency"].queryset.filter(pk=self.instance.frequency_id)
+        self.fields["frequency"].queryset = frequencies.distinct()
         self.fields["modified"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
         for name, field in self.fields.items():
             if name in DATASET_HELP:
                 field.help_text = DATASET_HELP[name]
+            if name in DATASET_LABELS:
+                field.label = DATASET_LABELS[name]
         # Only the title is needed to save a draft; publishing checks the rest.
         self.fields["title"].required = True
+        plain_error_messages(self)
+        self.fields["title"].error_messages["required"] = "Enter a title for the dataset"
+
+    # Fields a draft may leave empty that publishing needs (catalogue.publication), shown
+    # beside their labels so the requirement is not a surprise at the last step.
+    required_when = {"description": "required to publish"}
 
     def clean_keywords(self) -> list[str]:
         raw = self.cleaned_data.get("keywords") or ""
         words = [w.strip() for w in raw.replace(";", ",").split(",")]
         long = [w for w in words if len(w) > 100]
         if long:
-            raise forms.ValidationError("Keep each keyword under 100 characters; separate keywords with commas.")
+            raise forms.ValidationError("Keep each keyword under 100 characters, and separate keywords with commas")
         return [w for w in words if w]
 
     def clean_revision(self):
@@ -141,6 +220,10 @@ class DistributionForm(forms.ModelForm):
         for name, field in self.fields.items():
             field.help_text = DISTRIBUTION_HELP.get(name, "")
         self.fields["licence"].empty_label = "Same as the dataset"
+        self.fields["access_url"].label = "Access address"
+        self.fields["download_url"].label = "Download address"
+        self.fields["byte_size"].label = "File size in bytes"
+        plain_error_messages(self)
 
 
 FIELD_HELP = {
@@ -173,6 +256,9 @@ class FieldForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.help_text = FIELD_HELP.get(name, "")
+        self.fields["name"].label = "Column name"
+        self.fields["datatype"].label = "Type of value"
+        plain_error_messages(self)
 
     def suggested_concept(self) -> str:
         return str(self.data.get(self.add_prefix(self.SUGGESTED)) or "").strip() if self.is_bound else ""
@@ -248,6 +334,9 @@ class ValidationCheckForm(forms.ModelForm):
         self.fields["run_at"].help_text = ""
         for name, field in self.fields.items():
             field.help_text = CHECK_HELP.get(name, "")
+        self.fields["name"].label = "Check name"
+        self.fields["run_at"].label = "When it ran"
+        plain_error_messages(self)
 
     def clean_run_at(self):
         return self.cleaned_data.get("run_at") or timezone.now()
@@ -264,6 +353,7 @@ class QualityMeasurementForm(forms.ModelForm):
         self.fields["metric"].help_text = "What was measured. Example: 'Share of rows with a postcode'."
         self.fields["value"].help_text = "The measured value. Example: 0.98."
         self.fields["unit"].help_text = "'ratio', 'percent' or another unit."
+        plain_error_messages(self)
 
 
 class CollectionMethodForm(forms.ModelForm):
@@ -289,6 +379,15 @@ class CollectionMethodForm(forms.ModelForm):
         )
         self.fields["method_type"].required = False
         self.fields["description"].required = False
+        self.fields["method_type"].label = "How it is collected"
+        self.fields["description"].label = "Description of the collection"
+        plain_error_messages(self)
+
+    # Optional as a whole, but once any of the section is filled in these two are needed.
+    required_when = {
+        "method_type": "required once you fill in this section",
+        "description": "required once you fill in this section",
+    }
 
     def is_blank(self) -> bool:
         return not any(self.cleaned_data.get(name) for name in self.fields)
@@ -297,9 +396,9 @@ class CollectionMethodForm(forms.ModelForm):
         cleaned = super().clean()
         if not self.is_blank():
             if not cleaned.get("method_type"):
-                self.add_error("method_type", "Pick how the data is collected.")
+                self.add_error("method_type", "Choose how the data is collected")
             if not cleaned.get("description"):
-                self.add_error("description", "Describe how the data is gathered.")
+                self.add_error("description", "Enter a description of how the data is gathered")
         return cleaned
 
     def _post_clean(self):
@@ -310,10 +409,14 @@ class CollectionMethodForm(forms.ModelForm):
 
 
 class DatasetListField(forms.CharField):
-    """Datasets named by their slug or their page address, separated by commas or new lines.
+    """Datasets named by their address name, their page address or words of their title,
+    separated by commas or new lines.
 
     A text field rather than a list of every dataset: a catalogue of 100,000 datasets
-    cannot be a select box. Names the user may not see are reported as unknown.
+    cannot be a select box. With JavaScript a search-as-you-type picker fills it in
+    (static/js/source-picker.js); without, the server searches what was typed: a name that
+    matches one dataset the user may see is taken, several are listed to choose from, and
+    names the user may not see are reported as unknown, exactly like names that do not exist.
     """
 
     def __init__(self, *, queryset=None, **kwargs):
@@ -322,32 +425,43 @@ class DatasetListField(forms.CharField):
 
     def clean(self, value):
         text = super().clean(value) or ""
-        names = []
-        for part in text.replace("\n", ",").split(","):
-            part = part.strip().rstrip("/")
-            if part:
-                names.append(part.rsplit("/datasets/", 1)[-1].strip("/"))
-        if not names:
-            return []
-        found = {d.slug: d for d in self.queryset.filter(slug__in=names)}
-        unknown = [n for n in names if n not in found]
+        parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+        chosen, unknown, ambiguous = [], [], []
+        for part in parts:
+            matches = list(source_lookup.matching(self.queryset, part, limit=6))
+            exact = [d for d in matches if d.slug == source_lookup.slug_of(part) or d.title.lower() == part.lower()]
+            if len(exact) == 1 or len(matches) == 1:
+                chosen.append((exact or matches)[0])
+            elif matches:
+                listed = "; ".join(f"{d.title} ({d.slug})" for d in matches[:5])
+                ambiguous.append(f"'{part}' matches several datasets: {listed}")
+            else:
+                unknown.append(part)
+        problems = []
         if unknown:
-            raise forms.ValidationError(
-                "No dataset you can see is called: " + ", ".join(unknown) + ". Use the name at the end of the "
-                "dataset's address, e.g. 'hospital-admissions' for /datasets/hospital-admissions/."
+            problems.append(
+                "No dataset you can see is called " + ", ".join(f"'{name}'" for name in unknown) + ". Type words "
+                "of its title or the name at the end of its address, e.g. 'hospital-admissions' for "
+                "/datasets/hospital-admissions/"
             )
-        return list(dict.fromkeys(found[n] for n in names))
+        if ambiguous:
+            problems.extend(f"{line}. Write the name in brackets of the one you mean" for line in ambiguous)
+        if problems:
+            raise forms.ValidationError(problems)
+        return list(dict.fromkeys(chosen))
 
 
 class DerivationForm(forms.Form):
     sources = DatasetListField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The datasets this one is made from: their names as in their addresses, separated by commas. "
-        "Example: 'mid-year-population-estimates, hospital-episode-statistics'.",
+        label="Source datasets",
+        help_text="The datasets this one is made from, separated by commas: words of their titles or the names "
+        "at the end of their addresses. Example: 'mid-year-population-estimates, hospital episode statistics'.",
     )
     description = forms.CharField(
         required=False,
+        label="How it was made from them",
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="How the sources were transformed. Example: 'Joined on la_code and summed by month.'",
     )
@@ -371,14 +485,20 @@ QualityMeasurementFormSet = inlineformset_factory(
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
+        label="Why it is withdrawn",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Readers see this notice on the dataset's page. Example: 'Replaced by the 2025 edition.'",
+        error_messages={"required": "Enter why the dataset is withdrawn: readers see it on the dataset's page"},
     )
 
 
 class MembershipForm(forms.Form):
-    username = forms.CharField(help_text="The person's Provcat user name.")
-    role = forms.ChoiceField(choices=Membership.Role.choices)
+    username = forms.CharField(label="User name", help_text="The person's Provcat user name.")
+    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_error_messages(self)
 
 
 class DictionaryImportForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from catalogue import access
 from catalogue.models import CollectionMethod, Dataset, Distribution, Field, LinkCheck, Organisation, VocabularyTerm
+from catalogue.publish.hints import hints_merged
 from catalogue.quality.score import CHECK_PERIOD_DAYS, DatasetFacts, DistributionFacts, score
 from provenance.queries import failing_dataset_ids
 
@@ -266,4 +267,6 @@ def live_score(data, dataset: Dataset | None) -> dict:
         frequency_code=frequency or "",
         now=now,
     )
-    return score(facts).as_dict()
+    result = score(facts).as_dict()
+    result["hints"] = hints_merged(result["hints"])
+    return result

@@ -2,14 +2,16 @@
 
 from django.urls import path
 
-from catalogue.publish import views
+from catalogue.publish import account_views, picker_views, views
 
 app_name = "publish"
 
 urlpatterns = [
     path("publish/", views.dashboard, name="dashboard"),
+    path("publish/welcome/", account_views.after_sign_in, name="after-sign-in"),
     path("publish/score/", views.live_score_view, name="live-score"),
     path("publish/datasets/new/", views.dataset_create, name="dataset-create"),
+    path("publish/datasets/sources.json", picker_views.source_search_json, name="source-search"),
     path("publish/datasets/<slug:slug>/edit/", views.dataset_edit, name="dataset-edit"),
     path("publish/datasets/<slug:slug>/publish/", views.dataset_publish, name="dataset-publish"),
     path("publish/datasets/<slug:slug>/withdraw/", views.dataset_withdraw, name="dataset-withdraw"),

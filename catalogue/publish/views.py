@@ -18,6 +18,7 @@ from catalogue import access, services
 from catalogue.glossary import queries as glossary_queries
 from catalogue.models import CollectionMethod, Dataset, Membership, Organisation
 from catalogue.publish import dictionary as dictionary_import
+from catalogue.publish import form_import
 from catalogue.publish.forms import (
     CollectionMethodForm,
     DatasetForm,
@@ -238,7 +239,12 @@ def _forms_after_save(request, dataset: Dataset) -> dict:
 @login_required
 def dataset_create(request):
     if not access.editable_organisations(request.user).exists():
-        raise PermissionDenied("You are not an editor of any organisation.")
+        raise PermissionDenied(
+            "Only editors and admins of an organisation can describe a new dataset. "
+            "Ask an admin of your organisation to make you an editor."
+        )
+    if form_import.wants_import(request):  # columns from a file into the unsaved form
+        return _render_form(request, form_import.import_into_form(request, lambda r: _forms(r, None)), None)
     forms = _forms(request, None)
     if request.method == "POST" and _all_valid(forms):
         dataset = _save(request, forms, None)
@@ -394,7 +400,7 @@ def dashboard(request):
 def organisation_members(request, slug):
     organisation = get_object_or_404(Organisation, slug=slug)
     if not access.can_manage_organisation(request.user, organisation.pk):
-        raise PermissionDenied("Only admins of this organisation manage its members.")
+        raise PermissionDenied(f"Only admins of {organisation.name} can manage its members.")
     form = MembershipForm(request.POST or None)
     if request.method == "POST":
         try:

@@ -8,6 +8,7 @@ from django import template
 
 from catalogue import access, queries
 from catalogue.models import QualityAssessment
+from catalogue.publish.hints import hints_merged
 
 register = template.Library()
 
@@ -26,7 +27,7 @@ def quality_panel(context, dataset):
     hints = []
     if assessment and show_hints:
         indicators = [i for d in assessment.breakdown for i in d["indicators"] if i["hint"]]
-        hints = [i["hint"] for i in indicators]
+        hints = hints_merged([i["hint"] for i in indicators])
     return {
         "dataset": dataset,
         "assessment": assessment,

@@ -56,6 +56,13 @@
       li.textContent = hint;
       list.appendChild(li);
     });
+    var barScore = form.querySelector("[data-live-bar='mqa']");
+    var barBand = form.querySelector("[data-live-bar='band']");
+    if (barScore) barScore.textContent = String(result.mqa_score);
+    if (barBand) {
+      barBand.textContent = band.textContent;
+      barBand.className = "band band-" + result.band;
+    }
     form.setAttribute("data-live-score", String(result.mqa_score));
     form.setAttribute("data-live-provcat", String(result.provcat_score));
   }
@@ -64,9 +71,11 @@
     timer = null;
     if (pending) pending.abort();
     pending = new AbortController();
+    var data = new FormData(form);
+    data.delete("dictionary-file");  // the import's file is read on import, not scored
     fetch(url, {
       method: "POST",
-      body: new FormData(form),
+      body: data,
       headers: { "X-CSRFToken": token ? token.value : "" },
       credentials: "same-origin",
       signal: pending.signal,

@@ -80,8 +80,14 @@ def axe_violations(page) -> list[str]:
 
 
 def sideways_overflow(page) -> int:
-    """How many CSS pixels the page is wider than its viewport (0: no sideways scrolling)."""
-    return page.evaluate("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+    """How many CSS pixels the page is wider than its viewport (0: no sideways scrolling).
+
+    Measured against the root element's client width, not ``window.innerWidth``: on a page
+    emulated as mobile, Chromium widens the layout viewport to fit content that overflows, so
+    innerWidth grows with the page and the difference would always be 0."""
+    return page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth)"
+    )
 
 
 @pytest.fixture

@@ -6,16 +6,9 @@ household side by side. axe-core finds no violation on the page."""
 import pytest
 from django.core.management import call_command
 
-from tests.browser.test_harvest_progress import AXE
+from tests.browser.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
-
-
-def violations(page) -> list[str]:
-    """Every axe-core violation on the page, whatever its impact."""
-    page.evaluate(AXE.read_text())
-    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in found]
 
 
 @pytest.fixture
@@ -45,11 +38,11 @@ def test_an_analyst_compares_two_demo_datasets(live_server, page, screenshot, de
     assert "households" in ours and "share cooking facilities" in ours and "Office for National Statistics" in ours
     assert "normally lives with them as a member of their family" in theirs
     assert "Ministry of Housing, Communities and Local Government" in theirs
-    assert violations(page) == []
+    assert axe_violations(page) == []
     screenshot(page, "glossary-01-compare")
 
     # A bad request is a page that says what is wrong, with the form to try again.
     page.goto(f"{base}/compare/?datasets=household-projections,no-such-dataset")
     assert "There is no dataset “no-such-dataset” that you may see." in page.locator("[role=alert]").inner_text()
-    assert violations(page) == []
+    assert axe_violations(page) == []
     screenshot(page, "glossary-02-compare-error")

@@ -1,6 +1,6 @@
 """An analyst in Chromium: from the site navigation to the glossary, a search for "household",
 the OHS concept with DfT's close match and both definitions side by side, and on to a dataset
-that measures it, whose data dictionary names the concept. axe-core finds no serious
+that measures it, whose data dictionary names the concept. axe-core finds no
 violation on the glossary's pages."""
 
 import pytest
@@ -10,7 +10,7 @@ from catalogue.actors import system_actor
 from catalogue.glossary import services
 from catalogue.glossary.models import ConceptLink, ConceptScheme
 from catalogue.models import Membership
-from tests.browser.test_harvest_progress import serious_violations
+from tests.browser.conftest import axe_violations
 
 HOUSEHOLD = "One person living alone, or a group of people at the same address who share cooking facilities."
 TRAVEL = "All people who live at the same address and travel together at least once a week."
@@ -35,28 +35,28 @@ def glossaries(alice, dft, make_dataset, django_user_model):
     return {"household": household, "survey": survey, "scheme": ohs_scheme}
 
 
-def no_serious_violations(page):
-    assert serious_violations(page) == [], page.url
+def no_violations(page):
+    assert axe_violations(page) == [], page.url
 
 
 def test_an_analyst_compares_two_departments_definitions_and_finds_the_data(live_server, page, glossaries):
     page.goto(live_server.url + "/")
     page.click("nav[aria-label=Main] >> text=Glossary")
     assert page.locator("h1").inner_text() == "Glossary"
-    no_serious_violations(page)
+    no_violations(page)
 
     page.fill("#glossary-q", "household")
     page.click("form[role=search] button[type=submit]")
     page.wait_for_load_state()
     assert "Measured by 1 dataset" in page.locator(".results").first.inner_text()
-    no_serious_violations(page)
+    no_violations(page)
 
     page.get_by_role("link", name="Household", exact=True).first.click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Household"
     matches = page.locator("#matches-heading + .table-scroll table").inner_text()
     assert "Close match" in matches and "Travel household" in matches and "travel together" in matches
-    no_serious_violations(page)
+    no_violations(page)
 
     page.click("text=Living costs survey")
     page.wait_for_load_state()
@@ -65,4 +65,4 @@ def test_an_analyst_compares_two_departments_definitions_and_finds_the_data(live
 
     page.goto(live_server.url + glossaries["scheme"].get_absolute_url())
     assert "SKOS (Turtle)" in page.locator("main").inner_text()
-    no_serious_violations(page)
+    no_violations(page)

@@ -1,14 +1,14 @@
 """The glossary in a publisher's hands, in a real browser: typing a data dictionary field's
 name suggests the concept it measures, a click fills the row's concept, and after saving the
 dataset's page links the field to it; an editor links two departments' concepts from the
-owners' pages with no script needed. axe-core finds no serious violation on these pages."""
+owners' pages with no script needed. axe-core finds no violation on these pages."""
 
 import pytest
 
 from catalogue.glossary import services
 from catalogue.glossary.models import ConceptLink, ConceptScheme
 from catalogue.models import Dataset, Field
-from tests.browser.test_harvest_progress import serious_violations
+from tests.browser.conftest import axe_violations
 from tests.browser.test_publisher import sign_in
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def test_typing_a_field_name_suggests_the_concept_and_saving_links_it(live_serve
     first.first.wait_for(timeout=10000)
     assert first.first.get_attribute("data-concept-uri") == household.uri
     assert first.first.inner_text().startswith("Household")
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     screenshot(page, "glossary-1-suggestion")
 
     first.first.click()
@@ -96,5 +96,5 @@ def test_an_editor_links_two_departments_concepts_without_a_script(
     concept = f"/publish/glossary/schemes/{household.scheme.slug}/concepts/{household.slug}/"
     for path in ("/publish/glossary/", f"/publish/glossary/schemes/{household.scheme.slug}/", concept + "?q=household"):
         page.goto(base + path)
-        assert serious_violations(page) == [], path
+        assert axe_violations(page) == [], path
     screenshot(page, "glossary-3-concept-links")

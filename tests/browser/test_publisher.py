@@ -63,7 +63,7 @@ def test_a_publisher_goes_from_nothing_to_a_published_dataset(live_server, page,
     scores.append(wait_for_score_above(page, scores[-1] - 1))
     page.fill("#id_keywords", "hospitals, admissions, emergency care")
     scores.append(wait_for_score_above(page, scores[-1]))
-    page.check("#id_themes label:has-text('Health') input")
+    page.check("#id_themes label:has-text('Health')")
     scores.append(wait_for_score_above(page, scores[-1]))
     page.fill("#id_contact_email", "not-an-address")
     page.select_option("#id_licence", label="Open Government Licence v3.0")

@@ -2,7 +2,7 @@
 and approves it, the recipient's admin approves it from the dashboard, a recipient member
 then finds the restricted dataset it covers (its page and search), a citizen reads the
 agreement's public page; when the end date passes the member's access stops at once, and beat
-marks it expired. axe-core finds no serious violation on the workflow pages."""
+marks it expired. axe-core finds no violation on the workflow pages."""
 
 import datetime
 
@@ -15,7 +15,7 @@ from catalogue.actors import system_actor
 from catalogue.models import Dataset, Membership
 from catalogue.sharing import services
 from catalogue.sharing.models import SharingAgreement
-from tests.browser.test_harvest_progress import serious_violations
+from tests.browser.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -91,8 +91,8 @@ def sign_out(page, username):
     page.wait_for_load_state()
 
 
-def no_serious_violations(page):
-    assert serious_violations(page) == [], page.url
+def no_violations(page):
+    assert axe_violations(page) == [], page.url
 
 
 def search_titles(page, base, words) -> list[str]:
@@ -108,13 +108,13 @@ def test_propose_approve_share_and_expire(live_server, page, screenshot, parties
     # The provider's admin proposes: step 1, the parties and the datasets.
     sign_in(page, base, "alice")
     page.goto(base + "/publish/sharing/")
-    no_serious_violations(page)
+    no_violations(page)
     page.click("text=Propose an agreement")
     page.check("input[name=side][value=provider]")
     page.select_option("#id_other", label=dft.name)
     page.click("text=Show the provider's datasets")
     page.get_by_label("Patient episodes").check()
-    no_serious_violations(page)
+    no_violations(page)
     screenshot(page, "sharing-01-propose-step-1")
     page.click("text=Continue to the terms")
 
@@ -133,7 +133,7 @@ def test_propose_approve_share_and_expire(live_server, page, screenshot, parties
     page.fill("#id_review_date", (today + datetime.timedelta(days=180)).isoformat())
     page.fill("#id_contact_name", "OHS data sharing team")
     page.fill("#id_contact_email", "sharing@ohs.example.gov")
-    no_serious_violations(page)
+    no_violations(page)
     screenshot(page, "sharing-02-propose-step-2")
     page.click("text=Propose the agreement")
     page.wait_for_load_state()
@@ -153,7 +153,7 @@ def test_propose_approve_share_and_expire(live_server, page, screenshot, parties
     page.goto(base + "/publish/")
     page.locator("[data-sharing-waiting]").get_by_role("link", name=NAME).click()
     page.wait_for_load_state()
-    no_serious_violations(page)
+    no_violations(page)
     page.click(f"text=Approve the terms for {dft.name}")
     page.wait_for_load_state()
     assert page.locator("[data-agreement-status]").inner_text() == "Active"
@@ -194,19 +194,19 @@ def test_propose_approve_share_and_expire(live_server, page, screenshot, parties
     sign_in(page, base, "alice")
     page.goto(base + "/publish/sharing/")
     assert NAME in page.locator("[data-group=over]").inner_text()
-    no_serious_violations(page)
+    no_violations(page)
     screenshot(page, "sharing-10-expired")
 
 
-def test_axe_finds_no_serious_violation_on_the_confirm_and_edit_pages(live_server, page, parties, restricted, alice):
+def test_axe_finds_no_violation_on_the_confirm_and_edit_pages(live_server, page, parties, restricted, alice):
     agreement = agreed(alice, parties["ruth"], restricted)
     sign_in(page, live_server.url, "alice")
     for action in ("edit/", "edit/?step=choose", "suspend/", "end/"):
         page.goto(f"{live_server.url}/publish/sharing/{agreement.pk}/{action}")
-        no_serious_violations(page)
+        no_violations(page)
     page.click("text=End the agreement")  # no reason given: the form says so, beside the field
     assert "Error:" in page.locator("#id_reason-wrap").inner_text()
-    no_serious_violations(page)
+    no_violations(page)
 
 
 def test_a_citizen_finds_the_agreement_on_the_public_register(
@@ -225,4 +225,4 @@ def test_a_citizen_finds_the_agreement_on_the_public_register(
     assert "Runs until ended" in entry  # the agreement has no end date
     assert restricted.title not in entry and "restricted dataset" in entry.lower()
     screenshot(page, "sharing-11-public-register-entry")
-    no_serious_violations(page)
+    no_violations(page)

@@ -173,13 +173,15 @@ def test_every_error_is_shown_next_to_its_field(db, ohs, bob, client_for):
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "required" in error_beside(html, "id_title")
-    assert "email" in error_beside(html, "id_contact_email").lower()
-    assert "URL" in error_beside(html, "id_landing_page")
+    assert "Enter a title for the dataset" in error_beside(html, "id_title")
+    assert "Enter the contact email as an email address" in error_beside(html, "id_contact_email")
+    assert "Enter the landing page as a full web address, starting with https://" in error_beside(
+        html, "id_landing_page"
+    )
     assert "cannot be before its start" in error_beside(html, "id_temporal_end")
-    assert "required" in error_beside(html, "id_distributions-0-access_url")
-    assert "greater than or equal to 0" in error_beside(html, "id_distributions-0-byte_size")
-    assert "required" in error_beside(html, "id_fields-0-name")
+    assert "Enter the access address" in error_beside(html, "id_distributions-0-access_url")
+    assert "File size in bytes must be 0 or more" in error_beside(html, "id_distributions-0-byte_size")
+    assert "Enter the column name" in error_beside(html, "id_fields-0-name")
     # The summary at the top links to each field at fault.
     summary = html.split('id="error-summary"')[1].split("</div>")[0]
     for field_id in ("id_title", "id_contact_email", "id_distributions-0-access_url", "id_fields-0-name"):
@@ -310,7 +312,8 @@ def test_data_dictionary_import_previews_then_saves(db, make_dataset, bob, clien
     url = f"/publish/datasets/{dataset.slug}/fields/import/"
     csv_text = "region,month,admissions,rate\nE12000001,2024-01-01,120,0.5\nE12000002,2024-02-01,98,1.25\n"
     preview = client.post(url, {"text": csv_text}).content.decode()
-    assert "<code>admissions</code>" in preview and "integer" in preview and "decimal" in preview
+    assert "<code>admissions</code>" in preview and "<td>Whole number</td>" in preview
+    assert "<td>Decimal number</td>" in preview
     assert dataset.fields.count() == 1  # nothing saved yet
     rows_json = preview.split('name="rows" value="')[1].split('"')[0]
     import html
@@ -491,7 +494,7 @@ def test_withdrawing_needs_a_reason_and_leaves_the_page_with_a_notice(db, make_d
     dataset = make_dataset("Bed occupancy")
     url = f"/publish/datasets/{dataset.slug}/withdraw/"
     response = client_for(bob).post(url, {"reason": ""})
-    assert "required" in error_beside(response.content.decode(), "id_reason")
+    assert "Enter why the dataset is withdrawn" in error_beside(response.content.decode(), "id_reason")
     assert client_for(bob).post(url, {"reason": "Replaced by the 2025 edition."}).status_code == 302
     dataset.refresh_from_db()
     assert dataset.status == "withdrawn"

@@ -58,6 +58,9 @@ CHECK_PERIOD_DAYS = {
 DEFAULT_CHECK_PERIOD_DAYS = 366
 
 
+# An indicator's state, as the dataset page shows it.
+EARNED, PARTLY, MISSING, FAILED, PENDING = "earned", "partly", "missing", "failed", "pending"
+
 BAND_LABELS = {
     "excellent": "Excellent",
     "good": "Good",
@@ -272,6 +275,34 @@ INDICATORS: dict[str, IndicatorInfo] = {
         "Give the date the data last changed.",
         "dct:modified",
     ),
+    "fields_defined": IndicatorInfo(
+        "provcat",
+        "Every field defined",
+        25,
+        "Each column of the data dictionary has a definition (share of columns defined).",
+        "Describe the columns in the data dictionary, each with a definition.",
+    ),
+    "collection_method": IndicatorInfo(
+        "provcat",
+        "Collection method recorded",
+        25,
+        "The dataset says how the data was collected (survey, administrative records, sensors...).",
+        "Say how the data was collected.",
+    ),
+    "recent_check": IndicatorInfo(
+        "provcat",
+        "Validation check in the last period",
+        25,
+        "A validation check ran within the dataset's update period (a year when it has none).",
+        "Record the validation checks your pipeline runs.",
+    ),
+    "lineage": IndicatorInfo(
+        "provcat",
+        "Lineage declared",
+        25,
+        "Derived data names the datasets it comes from; other data says how it was collected.",
+        "Name the source datasets of derived data.",
+    ),
 }
 
 DIMENSIONS = (
@@ -281,6 +312,19 @@ DIMENSIONS = (
     ("reusability", "Reusability", "May people reuse it, and whom do they ask?"),
     ("contextuality", "Contextuality", "Does it say how big it is and when it was issued and changed?"),
 )
+PROVCAT_DIMENSION = (
+    "provcat",
+    "Provcat: meaning and trust",
+    "Can people tell what the data means, how it was made and checked, and where it came from?",
+)
+
+STATUS_LABELS = {
+    EARNED: "Earned",
+    PARTLY: "Partly earned",
+    MISSING: "Not earned",
+    FAILED: "Did not answer",
+    PENDING: "Not checked yet",
+}
 
 
 def band_for(points: int) -> str:
@@ -332,10 +376,6 @@ class DatasetFacts:
     latest_check_at: datetime | None = None
     frequency_code: str = ""
     now: datetime | None = None
-
-
-# An indicator's state, as the dataset page shows it.
-EARNED, PARTLY, MISSING, FAILED, PENDING = "earned", "partly", "missing", "failed", "pending"
 
 
 @dataclass

@@ -1211,10 +1211,10 @@ def _uuid(kind: str, key: str) -> uuid.UUID:
 # serves): their links answer 404, so the demo shows what a broken link costs in the score.
 MOVED_FILES = {
     ("labour-market-statistics-tables", "XLSX"),
-    ("nhs-waiting-times", "XLSX"),
+    ("trade-in-goods", "JSON"),
     ("road-casualties", "CSV"),
-    ("trade-in-goods", "XLSX"),
     ("tax-receipts", "ODS"),
+    ("water-quality-samples", "JSON"),
 }
 
 

@@ -15,6 +15,7 @@ entry point): those close the database connection, which belongs to the caller.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +24,16 @@ from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.http.request import validate_host
 
 MAX_REDIRECTS = 5
+USER_AGENT = "Provcat link check"
+
+
+class _NotLinkChecks(logging.Filter):
+    """Keeps a link check's 404 out of django.request's log: a broken link is recorded on its
+    distribution and shown on the dataset page, not an error of this server."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        return getattr(request, "META", {}).get("HTTP_USER_AGENT") != USER_AGENT
 
 
 @dataclass
@@ -54,7 +65,7 @@ def _environ(url: str) -> dict:
         "SERVER_NAME": parts.hostname,
         "SERVER_PORT": str(port),
         "HTTP_HOST": parts.netloc,
-        "HTTP_USER_AGENT": "Provcat link check",
+        "HTTP_USER_AGENT": USER_AGENT,
         "REMOTE_ADDR": "127.0.0.1",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.version": (1, 0),
@@ -73,6 +84,7 @@ _handler: WSGIHandler | None = None
 def _get_handler() -> WSGIHandler:
     global _handler  # noqa: PLW0603 (loading the middleware once per process, as a WSGI server does)
     if _handler is None:
+        logging.getLogger("django.request").addFilter(_NotLinkChecks())
         _handler = WSGIHandler()
     return _handler
 

@@ -72,17 +72,21 @@ def link_check_record(*, distribution_id: int, allow_loopback: bool, timeout: fl
     if distribution is None:
         return
     urls = {LinkCheck.Kind.ACCESS: distribution.access_url, LinkCheck.Kind.DOWNLOAD: distribution.download_url}
+    answers: dict[str, tuple] = {}  # a direct download gives the same URL twice: ask it once
     for kind, url in urls.items():
         if not url:
             LinkCheck.objects.filter(distribution=distribution, kind=kind).delete()
             continue
-        status, size, error = None, None, ""
-        try:
-            status, size = _ask(url, allow_loopback=allow_loopback, timeout=timeout)
-        except RefusedAddress as exc:
-            error = f"Refused: {exc}"
-        except OSError as exc:
-            error = str(exc)[:300]
+        if url not in answers:
+            status, size, error = None, None, ""
+            try:
+                status, size = _ask(url, allow_loopback=allow_loopback, timeout=timeout)
+            except RefusedAddress as exc:
+                error = f"Refused: {exc}"
+            except OSError as exc:
+                error = str(exc)[:300]
+            answers[url] = (status, size, error)
+        status, size, error = answers[url]
         reachable = status is not None and status < 400
         LinkCheck.objects.update_or_create(
             distribution=distribution,

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogue', '0014_field_code_list_uri_historicalfield_code_list_uri_and_more'),
+        ("catalogue", "0014_field_code_list_uri_historicalfield_code_list_uri_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='linkcheck',
-            name='byte_size',
+            model_name="linkcheck",
+            name="byte_size",
             field=models.PositiveBigIntegerField(blank=True, null=True),
         ),
     ]

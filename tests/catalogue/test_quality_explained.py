@@ -268,3 +268,35 @@ def test_the_demo_checks_its_links_so_scores_differ_and_sizes_are_real(client, d
     assert "Did not answer (404 Not Found)" in html
     assert casualties.quality_score < Dataset.objects.get(slug="road-traffic-estimates").quality_score
     assert "Provisional." not in html
+
+
+@pytest.mark.worker
+def test_a_real_worker_checks_the_sites_own_links_in_process(celery_worker_process, make_dataset, settings):
+    """On PostgreSQL with a worker, as in production: the worker asks this site's own links
+    through the app, so they are checked whether or not a web server is listening."""
+    from tests.conftest import wait_for
+
+    settings.PROVCAT_LINK_CHECKS = True
+    base = settings.PROVCAT_BASE_URI
+    dataset = make_dataset("Worker-checked links")
+    add_distribution(
+        dataset, title="Own", access_url=f"{base}/about/quality/", download_url=f"{base}/demo/files/archive/x.csv"
+    )
+    checks = wait_for(
+        lambda: (
+            (found := {c.kind: c for c in LinkCheck.objects.filter(distribution__dataset=dataset)})
+            and len(found) == 2
+            and found
+        )
+    )
+    assert (checks["access"].reachable, checks["access"].status_code) == (True, 200)
+    assert (checks["download"].reachable, checks["download"].status_code) == (False, 404)
+
+    # The worker recorded the score's work in the outbox; the worker's own nudges go to its
+    # default queue, not this test's, so drain it here as the periodic sweep would.
+    from catalogue.quality.tasks import quality_score_datasets
+
+    assert quality_score_datasets() >= 1
+    assessment = QualityAssessment.objects.filter(dataset=dataset).order_by("-computed_at", "-pk").first()
+    download = next(i for d in assessment.breakdown for i in d["indicators"] if i["key"] == "download_url_reachable")
+    assert (download["points"], download["status"]) == (0, "failed")

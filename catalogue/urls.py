@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from catalogue import views
+from catalogue.quality.views import quality_about
 
 app_name = "catalogue"
 
@@ -15,4 +16,5 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
     path("themes/", views.theme_list, name="theme-list"),
     path("about/api/", views.api_guide, name="api-guide"),
+    path("about/quality/", quality_about, name="quality"),
 ]

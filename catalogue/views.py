@@ -63,7 +63,10 @@ DATASET_PAGE_QUERYSET = Dataset.objects.select_related(
 ).prefetch_related(
     "keywords",
     "themes",
-    Prefetch("distributions", queryset=Distribution.objects.select_related("format", "media_type", "licence")),
+    Prefetch(
+        "distributions",
+        queryset=Distribution.objects.select_related("format", "media_type", "licence").prefetch_related("link_checks"),
+    ),
     "fields",
     Prefetch("validation_checks", queryset=ValidationCheck.objects.order_by("name", "-run_at", "-id")),
     "quality_measurements",

@@ -32,6 +32,7 @@ PAGES = [
     "/organisations/",
     "/organisations/ohs/",
     "/themes/",
+    "/about/quality/",
     "/catalog",
     "/catalog.ttl",
     "/catalog/changes",

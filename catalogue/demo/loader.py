@@ -10,7 +10,9 @@ departments' glossaries, which the data dictionaries' fields link to (catalogue.
 Loading is idempotent: a record that already exists (by slug or natural key) is left
 exactly as it is, so a second run changes nothing, not even the history.
 Download links point at this server's own /demo/files/ (no outside address is ever
-contacted by the demo).
+contacted by the demo), and each distribution's byte size is the real size of its file. A
+few links point where nothing is served (MOVED_FILES), so the link checks, which load_demo
+runs in-process (catalogue.quality.own_site), give the datasets different scores.
 """
 
 import datetime as dt
@@ -24,6 +26,7 @@ from django.db import transaction
 from catalogue import services
 from catalogue.actors import system_actor
 from catalogue.demo.agreements import agreements_load
+from catalogue.demo.files import sample_file_bytes, sample_rows
 from catalogue.demo.glossary import field_links, glossary_load
 from catalogue.harvest import services as harvest_services
 from catalogue.harvest.models import HarvestSource
@@ -1204,8 +1207,28 @@ def _uuid(kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_NAMESPACE, f"{kind}:{key}")
 
 
+# Files whose publisher moved them without updating the link (an archive folder nobody
+# serves): their links answer 404, so the demo shows what a broken link costs in the score.
+MOVED_FILES = {
+    ("labour-market-statistics-tables", "XLSX"),
+    ("trade-in-goods", "JSON"),
+    ("road-casualties", "CSV"),
+    ("tax-receipts", "ODS"),
+    ("water-quality-samples", "JSON"),
+}
+
+
 def _demo_file_url(slug: str, fmt: str) -> str:
+    if (slug, fmt) in MOVED_FILES:
+        return f"{settings.PROVCAT_BASE_URI}/demo/files/archive/{slug}-2023.{fmt.lower()}"
     return f"{settings.PROVCAT_BASE_URI}/demo/files/{slug}.{fmt.lower()}"
+
+
+def _demo_file_size(spec: "DatasetSpec", fmt: str) -> int:
+    """The real size of the sample file the demo serves for this distribution, in bytes."""
+    names = [f[0] for f in spec.fields]
+    types = [f[3] for f in spec.fields]
+    return len(sample_file_bytes(sample_rows(names, types), fmt.lower()))
 
 
 class DemoLoader:
@@ -1358,11 +1381,12 @@ class DemoLoader:
                 Distribution(
                     uuid=_uuid("distribution", f"{spec.slug}:{fmt}"),
                     title=f"{spec.title} ({file_type.label})",
-                    access_url=f"{settings.PROVCAT_BASE_URI}/datasets/{spec.slug}/",
+                    # A direct download: DCAT-AP gives the same URL as access and download URL.
+                    access_url=_demo_file_url(spec.slug, fmt),
                     download_url=_demo_file_url(spec.slug, fmt),
                     format=file_type,
                     media_type=self.terms.get(("media-type", file_type.media_type)),
-                    byte_size=20_000 + 1_337 * len(spec.fields) * (position + 3),
+                    byte_size=_demo_file_size(spec, fmt),
                     licence=self.term("licence", spec.licence),
                     issued=issued,
                     modified=modified,
@@ -1493,16 +1517,5 @@ def demo_load(stdout=None) -> dict[str, int]:
 
 def demo_file_rows(dataset: Dataset, rows: int = 5) -> list[list[str]]:
     """A small sample file for a demo distribution: the header and a few plausible rows."""
-    samples = {
-        "string": "E06000001",
-        "integer": "1250",
-        "decimal": "12.5",
-        "boolean": "true",
-        "date": "2024-03-01",
-        "datetime": "2024-03-01T09:00:00Z",
-        "gYear": "2024",
-    }
-    names = [f.name for f in dataset.fields.all()]
-    types = [f.datatype for f in dataset.fields.all()]
-    body = [[samples.get(t, "x") for t in types] for _ in range(rows)]
-    return [names, *body]
+    columns = list(dataset.fields.values_list("name", "datatype"))
+    return sample_rows([name for name, _ in columns], [datatype for _, datatype in columns], rows)

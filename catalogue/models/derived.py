@@ -53,6 +53,8 @@ class LinkCheck(models.Model):
     reachable = models.BooleanField(default=False)
     status_code = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # The size the server reported (Content-Length), to set beside the size the publisher declared.
+    byte_size = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["distribution", "kind"], name="linkcheck_unique_kind")]

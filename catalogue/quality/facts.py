@@ -17,7 +17,10 @@ from provenance.models import Derivation
 
 def facts_for_dataset(dataset: Dataset, *, now=None, conforms: bool | None = None) -> DatasetFacts:
     now = now or timezone.now()
-    checks = {(c.distribution_id, c.kind): c.reachable for c in LinkCheck.objects.filter(distribution__dataset=dataset)}
+    # A check of a URL the distribution no longer has says nothing about the new one: not checked yet.
+    checks = {
+        (c.distribution_id, c.kind, c.url): c.reachable for c in LinkCheck.objects.filter(distribution__dataset=dataset)
+    }
     distributions = []
     for d in dataset.distributions.select_related("format", "media_type", "licence"):
         licence = d.licence if d.licence_id else dataset.licence
@@ -35,8 +38,8 @@ def facts_for_dataset(dataset: Dataset, *, now=None, conforms: bool | None = Non
                 licence_from_vocabulary=licence is not None,
                 has_rights=bool(d.rights.strip()),
                 has_byte_size=d.byte_size is not None,
-                access_reachable=checks.get((d.pk, "access")) if d.access_url else False,
-                download_reachable=checks.get((d.pk, "download")) if d.download_url else False,
+                access_reachable=checks.get((d.pk, "access", d.access_url)) if d.access_url else False,
+                download_reachable=checks.get((d.pk, "download", d.download_url)) if d.download_url else False,
             )
         )
     fields = list(dataset.fields.values_list("definition", flat=True))

@@ -16,7 +16,14 @@ collection method recorded, a validation check within the last update period, li
 declared for derived data.
 
 Every indicator that is not at full marks carries the hint that earns the rest,
-e.g. "Add a licence: +20".
+e.g. "Add a licence: +20", and a status: earned, partly earned, not earned, did not answer
+(a link was asked and gave an error or no answer) or not checked yet.
+
+A link that has not been checked yet is not scored as unreachable: its indicator is
+"pending", earns no points *yet*, and the score says how many points wait for the check
+(``Score.pending_points``) so pages show it as provisional rather than as a failure.
+What each indicator checks and how to earn it is written once, in ``INDICATORS``, for the
+dataset page and the /quality/ page alike.
 """
 
 from __future__ import annotations
@@ -49,6 +56,275 @@ CHECK_PERIOD_DAYS = {
     "DECENNIAL": 3653,
 }
 DEFAULT_CHECK_PERIOD_DAYS = 366
+
+
+# An indicator's state, as the dataset page shows it.
+EARNED, PARTLY, MISSING, FAILED, PENDING = "earned", "partly", "missing", "failed", "pending"
+
+BAND_LABELS = {
+    "excellent": "Excellent",
+    "good": "Good",
+    "sufficient": "Sufficient",
+    "bad": "Bad",
+}
+
+
+def band_ranges() -> list[dict]:
+    """The bands with their point ranges, highest first (for the page that explains them)."""
+    ranges, upper = [], MQA_MAX
+    for name, minimum in BANDS:
+        ranges.append({"key": name, "label": BAND_LABELS[name], "minimum": minimum, "maximum": upper})
+        upper = minimum - 1
+    return ranges
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """What an indicator checks (in the words of a publisher) and how to earn its points."""
+
+    dimension: str
+    label: str
+    points: int
+    checks: str
+    earn: str
+    property: str = ""
+    per_distribution: bool = False
+
+
+# Written once: the dataset page explains each of its indicators with these, and /quality/
+# lists them all. Points are those of data.europa.eu's MQA (../shared/reference/standards.md).
+INDICATORS: dict[str, IndicatorInfo] = {
+    "keywords": IndicatorInfo(
+        "findability", "Keywords", 30, "The dataset has at least one keyword.", "Add keywords.", "dcat:keyword"
+    ),
+    "themes": IndicatorInfo(
+        "findability", "Themes", 30, "The dataset is filed under a theme.", "Pick a theme.", "dcat:theme"
+    ),
+    "spatial": IndicatorInfo(
+        "findability",
+        "Geographical coverage",
+        20,
+        "The dataset says which place it covers.",
+        "Give the area covered.",
+        "dct:spatial",
+    ),
+    "temporal": IndicatorInfo(
+        "findability",
+        "Time period",
+        20,
+        "The dataset says which time period it covers.",
+        "Give the start or end of the period covered.",
+        "dct:temporal",
+    ),
+    "access_url_reachable": IndicatorInfo(
+        "accessibility",
+        "Access URL answers",
+        50,
+        "Each distribution's access URL answers a web request without an error. Links are checked after "
+        "every change and again every week; until a link is checked its points are pending, not lost.",
+        "Give an access URL that works for everyone, and fix links that did not answer.",
+        "dcat:accessURL",
+        True,
+    ),
+    "download_url": IndicatorInfo(
+        "accessibility",
+        "Download URL",
+        20,
+        "Each distribution has a direct download URL.",
+        "Add a download URL to each distribution.",
+        "dcat:downloadURL",
+        True,
+    ),
+    "download_url_reachable": IndicatorInfo(
+        "accessibility",
+        "Download URL answers",
+        30,
+        "Each distribution's download URL answers a web request without an error (checked like the access URL).",
+        "Make sure each download link works for everyone.",
+        "dcat:downloadURL",
+        True,
+    ),
+    "format": IndicatorInfo(
+        "interoperability",
+        "Format",
+        20,
+        "The best distribution gives its file format.",
+        "Give the file format.",
+        "dct:format",
+    ),
+    "media_type": IndicatorInfo(
+        "interoperability",
+        "Media type",
+        10,
+        "The best distribution gives its media type (such as text/csv).",
+        "Give the media type.",
+        "dcat:mediaType",
+    ),
+    "format_vocabulary": IndicatorInfo(
+        "interoperability",
+        "Format or media type from a vocabulary",
+        10,
+        "The format or media type is a term of the EU file-type or IANA list.",
+        "Pick the format or media type from the list.",
+        "dct:format",
+    ),
+    "non_proprietary": IndicatorInfo(
+        "interoperability",
+        "Non-proprietary format",
+        20,
+        "The best distribution is in a format anyone may read without a licence (such as CSV or ODS).",
+        "Offer the data in an open format as well.",
+        "dct:format",
+    ),
+    "machine_readable": IndicatorInfo(
+        "interoperability",
+        "Machine-readable format",
+        20,
+        "The best distribution is in a format programs can read (such as CSV or JSON, not PDF).",
+        "Offer a machine-readable format such as CSV.",
+        "dct:format",
+    ),
+    "dcat_ap": IndicatorInfo(
+        "interoperability",
+        "DCAT-AP conformance",
+        30,
+        "The description passes the DCAT-AP 3 checks other European catalogues run.",
+        "Fill in title, description and an access URL for each distribution.",
+    ),
+    "licence": IndicatorInfo(
+        "reusability",
+        "Licence",
+        20,
+        "Each distribution has a licence (its own or the dataset's).",
+        "Add a licence.",
+        "dct:license",
+        True,
+    ),
+    "licence_vocabulary": IndicatorInfo(
+        "reusability",
+        "Licence from a vocabulary",
+        10,
+        "The licence is one of the recognised licences.",
+        "Pick the licence from the list.",
+        "dct:license",
+        True,
+    ),
+    "access_rights": IndicatorInfo(
+        "reusability",
+        "Access rights",
+        10,
+        "The dataset says who may access it.",
+        "Say who may access the data.",
+        "dct:accessRights",
+    ),
+    "access_rights_vocabulary": IndicatorInfo(
+        "reusability",
+        "Access rights from a vocabulary",
+        5,
+        "The access rights are public, restricted or non-public (the EU list).",
+        "Pick the access rights from the list.",
+        "dct:accessRights",
+    ),
+    "contact_point": IndicatorInfo(
+        "reusability",
+        "Contact point",
+        20,
+        "Someone to ask about the data is named.",
+        "Add a contact name or email.",
+        "dcat:contactPoint",
+    ),
+    "publisher": IndicatorInfo(
+        "reusability",
+        "Publisher",
+        10,
+        "The publishing organisation is named.",
+        "Choose the publishing organisation.",
+        "dct:publisher",
+    ),
+    "rights": IndicatorInfo(
+        "contextuality",
+        "Rights statement",
+        5,
+        "Each distribution has a rights statement (such as Crown copyright).",
+        "Add a rights statement.",
+        "dct:rights",
+        True,
+    ),
+    "byte_size": IndicatorInfo(
+        "contextuality",
+        "File size",
+        5,
+        "Each distribution gives its size in bytes.",
+        "Give the file size.",
+        "dcat:byteSize",
+        True,
+    ),
+    "issued": IndicatorInfo(
+        "contextuality",
+        "Date of issue",
+        5,
+        "The date the dataset was first issued is given.",
+        "Give the date of first issue.",
+        "dct:issued",
+    ),
+    "modified": IndicatorInfo(
+        "contextuality",
+        "Modification date",
+        5,
+        "The date the data last changed is given.",
+        "Give the date the data last changed.",
+        "dct:modified",
+    ),
+    "fields_defined": IndicatorInfo(
+        "provcat",
+        "Every field defined",
+        25,
+        "Each column of the data dictionary has a definition (share of columns defined).",
+        "Describe the columns in the data dictionary, each with a definition.",
+    ),
+    "collection_method": IndicatorInfo(
+        "provcat",
+        "Collection method recorded",
+        25,
+        "The dataset says how the data was collected (survey, administrative records, sensors...).",
+        "Say how the data was collected.",
+    ),
+    "recent_check": IndicatorInfo(
+        "provcat",
+        "Validation check in the last period",
+        25,
+        "A validation check ran within the dataset's update period (a year when it has none).",
+        "Record the validation checks your pipeline runs.",
+    ),
+    "lineage": IndicatorInfo(
+        "provcat",
+        "Lineage declared",
+        25,
+        "Derived data names the datasets it comes from; other data says how it was collected.",
+        "Name the source datasets of derived data.",
+    ),
+}
+
+DIMENSIONS = (
+    ("findability", "Findability", "Can people find the dataset by what it is about, where and when?"),
+    ("accessibility", "Accessibility", "Can people get the data: do its links exist and answer?"),
+    ("interoperability", "Interoperability", "Can programs read it: open, machine-readable, standard formats?"),
+    ("reusability", "Reusability", "May people reuse it, and whom do they ask?"),
+    ("contextuality", "Contextuality", "Does it say how big it is and when it was issued and changed?"),
+)
+PROVCAT_DIMENSION = (
+    "provcat",
+    "Provcat: meaning and trust",
+    "Can people tell what the data means, how it was made and checked, and where it came from?",
+)
+
+STATUS_LABELS = {
+    EARNED: "Earned",
+    PARTLY: "Partly earned",
+    MISSING: "Not earned",
+    FAILED: "Did not answer",
+    PENDING: "Not checked yet",
+}
 
 
 def band_for(points: int) -> str:
@@ -109,9 +385,30 @@ class Indicator:
     points: int
     maximum: int
     hint: str = ""
+    # None: worked out from the points (earned, partly or missing); link indicators say
+    # "failed" (a link did not answer) or "pending" (a link not checked yet).
+    state: str | None = None
+    # Points that wait for a link check: not earned, not lost.
+    pending: int = 0
+
+    @property
+    def status(self) -> str:
+        if self.state:
+            return self.state
+        if self.points >= self.maximum:
+            return EARNED
+        return PARTLY if self.points else MISSING
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "label": self.label, "points": self.points, "max": self.maximum, "hint": self.hint}
+        return {
+            "key": self.key,
+            "label": self.label,
+            "points": self.points,
+            "max": self.maximum,
+            "hint": self.hint,
+            "status": self.status,
+            "pending": self.pending,
+        }
 
 
 @dataclass
@@ -155,6 +452,11 @@ class Score:
     def provcat_score(self) -> int:
         return self.provcat.points
 
+    @property
+    def pending_points(self) -> int:
+        """Points that wait for a link check: the score may rise by this much once it runs."""
+        return sum(i.pending for d in self.dimensions for i in d.indicators)
+
     def hints(self) -> list[str]:
         """What would raise the score, biggest gain first (MQA, then Provcat's dimension)."""
         mqa = [i for d in self.dimensions for i in d.indicators if i.hint]
@@ -169,6 +471,7 @@ class Score:
             "band": self.band,
             "provcat_score": self.provcat_score,
             "provcat_max": PROVCAT_MAX,
+            "pending_points": self.pending_points,
             "dimensions": [d.as_dict() for d in self.dimensions],
             "provcat": self.provcat.as_dict(),
             "hints": self.hints(),
@@ -199,19 +502,26 @@ def _share_indicator(key: str, label: str, weight: int, distributions, has, hint
 
 
 def _reachable_indicator(key: str, label: str, weight: int, distributions, url_of, reachable_of) -> Indicator:
+    """Share of distributions whose link answered x weight. A link not checked yet is neither
+    earned nor failed: its share of the points is pending until the check has run."""
     total = len(distributions)
     if total == 0:
         return Indicator(key, label, 0, weight, f"Add a distribution whose link answers: +{weight}")
     ok = sum(1 for d in distributions if url_of(d) and reachable_of(d))
+    unchecked = sum(1 for d in distributions if url_of(d) and reachable_of(d) is None)
+    failed = sum(1 for d in distributions if url_of(d) and reachable_of(d) is False)
     points = _share_points(weight, ok, total)
     if ok == total:
         return Indicator(key, label, points, weight)
-    unchecked = sum(1 for d in distributions if url_of(d) and reachable_of(d) is None)
+    pending = _share_points(weight, ok + unchecked, total) - points
+    link = label.removesuffix(" answers")
+    if failed:
+        hint = f"Fix the {link[0].lower()}{link[1:]} that did not answer (now {ok} of {total}): +{weight - points}"
+        return Indicator(key, label, points, weight, hint, FAILED, pending)
     if unchecked:
-        hint = f"{label}: waiting for the link check (runs after saving): up to +{weight - points}"
-    else:
-        hint = f"Fix the {label.lower()} so that it answers (now {ok} of {total}): +{weight - points}"
-    return Indicator(key, label, points, weight, hint)
+        hint = f"{link}: waiting for the link check (runs after saving): up to +{weight - points}"
+        return Indicator(key, label, points, weight, hint, PENDING, pending)
+    return Indicator(key, label, points, weight, f"Give every distribution this link: +{weight - points}")
 
 
 def _interoperability(facts: DatasetFacts) -> Dimension:
@@ -316,14 +626,19 @@ def score(facts: DatasetFacts) -> Score:
         "Accessibility",
         [
             _reachable_indicator(
-                "access_url_reachable", "Access URL", 50, ds, lambda d: d.access_url, lambda d: d.access_reachable
+                "access_url_reachable",
+                "Access URL answers",
+                50,
+                ds,
+                lambda d: d.access_url,
+                lambda d: d.access_reachable,
             ),
             _share_indicator(
                 "download_url", "Download URL", 20, ds, lambda d: bool(d.download_url), "Add a download URL"
             ),
             _reachable_indicator(
                 "download_url_reachable",
-                "Download URL",
+                "Download URL answers",
                 30,
                 ds,
                 lambda d: d.download_url,

@@ -8,6 +8,7 @@ from catalogue import outbox
 from catalogue.locks import QUALITY_ASSESSMENTS, lock_datasets
 from catalogue.models import Dataset, Distribution, LinkCheck, QualityAssessment
 from catalogue.quality.facts import facts_for_dataset
+from catalogue.quality.own_site import is_own_url, own_url_answer
 from catalogue.quality.score import score
 from lib.netpolicy import RefusedAddress, fetch
 
@@ -51,33 +52,52 @@ def quality_assess(*, dataset_id: int):
     return latest
 
 
+def _ask(url: str, *, allow_loopback: bool, timeout: float) -> tuple[int, int | None]:
+    """The status and size (Content-Length, when given) ``url`` answers with; raises OSError
+    or RefusedAddress. This site's own links are asked in-process (see own_site)."""
+    if is_own_url(url):
+        answer = own_url_answer(url)
+        if answer.elsewhere is None:
+            return answer.status, answer.content_length
+        url = answer.elsewhere
+    response = fetch(url, allow_loopback=allow_loopback, timeout=timeout, max_bytes=1024, truncate=True)
+    length = response.headers.get("content-length", "")
+    return response.status, int(length) if length.isdigit() else None
+
+
 def link_check_record(*, distribution_id: int, allow_loopback: bool, timeout: float) -> None:
-    """Ask the distribution's access and download URLs whether they answer, and record it."""
+    """Ask the distribution's access and download URLs whether they answer, and record it,
+    with the size the server reported for the download."""
     distribution = Distribution.objects.filter(pk=distribution_id).first()
     if distribution is None:
         return
     urls = {LinkCheck.Kind.ACCESS: distribution.access_url, LinkCheck.Kind.DOWNLOAD: distribution.download_url}
+    answers: dict[str, tuple] = {}  # a direct download gives the same URL twice: ask it once
     for kind, url in urls.items():
         if not url:
             LinkCheck.objects.filter(distribution=distribution, kind=kind).delete()
             continue
-        status, error = None, ""
-        try:
-            response = fetch(url, allow_loopback=allow_loopback, timeout=timeout, max_bytes=1024, truncate=True)
-            status = response.status
-        except RefusedAddress as exc:
-            error = f"Refused: {exc}"
-        except OSError as exc:
-            error = str(exc)[:300]
+        if url not in answers:
+            status, size, error = None, None, ""
+            try:
+                status, size = _ask(url, allow_loopback=allow_loopback, timeout=timeout)
+            except RefusedAddress as exc:
+                error = f"Refused: {exc}"
+            except OSError as exc:
+                error = str(exc)[:300]
+            answers[url] = (status, size, error)
+        status, size, error = answers[url]
+        reachable = status is not None and status < 400
         LinkCheck.objects.update_or_create(
             distribution=distribution,
             kind=kind,
             defaults={
                 "url": url,
                 "checked_at": timezone.now(),
-                "reachable": status is not None and status < 400,
+                "reachable": reachable,
                 "status_code": status,
                 "error": error[:300],
+                "byte_size": size if reachable else None,
             },
         )
     # The accessibility dimension of the score rests on the answers.

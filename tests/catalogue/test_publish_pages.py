@@ -453,8 +453,9 @@ def test_hints_on_the_dataset_page_are_for_its_editors_only(
     dataset.refresh_from_db()
     for user, sees_hints in ((bob, True), (charlie, False), (None, False)):
         page = client_for(user).get(dataset.get_absolute_url()).content.decode()
-        assert f'<span data-score="mqa">{dataset.quality_score}</span> / 405' in page
-        assert ("What would raise the score" in page) is sees_hints
+        assert f"<strong>{dataset.quality_score} of 405 points</strong>" in page
+        # Everyone is told how an indicator is earned; its editors, what it would add.
+        assert "How to earn it:</span> Add keywords" in page
         assert ("Add keywords: +30" in page) is sees_hints
 
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0014_field_code_list_uri_historicalfield_code_list_uri_and_more"),
+        ("catalogue", "0015_derivedwork_preview_kind"),
     ]
 
     operations = [

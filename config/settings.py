@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "catalogue.harvest",
     "catalogue.sharing",
     "catalogue.glossary",
+    "catalogue.search",
 ]
 
 MIDDLEWARE = [

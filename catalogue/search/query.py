@@ -113,6 +113,7 @@ class FacetValue:
     count: int
     selected: bool
     url: str  # the search URL with this value toggled
+    facet_label: str = ""  # the facet it belongs to, e.g. "Publisher"
 
 
 @dataclass
@@ -321,13 +322,15 @@ def _search_query(expansion: Expansion) -> SearchQuery:
 
 
 def _word_q(word: str) -> Q:
-    """SQLite: the word, or any other form with its stem, in any searched text."""
+    """SQLite: a word starting with the word's root (so any form with its stem), in any
+    searched text; a short word ("LA", "GP") must match whole, not inside "population"."""
     root = match_root(word)
+    pattern = r"\b" + re.escape(root) + (r"\b" if len(root) <= 3 else "")
     return (
-        Q(title__icontains=root)
-        | Q(keywords_text__icontains=root)
-        | Q(description__icontains=root)
-        | Q(fields_text__icontains=root)
+        Q(title__iregex=pattern)
+        | Q(keywords_text__iregex=pattern)
+        | Q(description__iregex=pattern)
+        | Q(fields_text__iregex=pattern)
     )
 
 
@@ -647,11 +650,8 @@ def _did_you_mean(user, params: SearchParams, expansion: Expansion, keys: list[s
 
 
 def _broader(params: SearchParams) -> list[Suggestion]:
-    """Broader searches for a page that found nothing: without the filters, with fewer
-    filters, each word alone. Offered, not counted (counting each would cost a search)."""
-    offers = []
-    if params.q and params.filters:
-        offers.append(Suggestion(params.q, params.url(filters={}, sort=""), f"Search all datasets for “{params.q}”"))
+    """Broader searches for a page that found nothing: each word alone, or every dataset. Offered, not counted (counting each would cost a search)."""
+    offers = []  # removing filters is offered beside each filter in use (the page's own links)
     words = list(dict.fromkeys(words_of(params.q)))
     if len(words) > 1:
         for word in words[:4]:
@@ -731,6 +731,7 @@ def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetRes
                     n,
                     is_selected,
                     params.url(filters=params.toggled(facet.param, url_value), sort=params.sort),
+                    facet.label,
                 )
             )
         for url_value in params.filters.get(facet.param, []):
@@ -738,10 +739,11 @@ def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetRes
                 values.append(
                     FacetValue(
                         url_value,
-                        url_value,
+                        _selected_label(facet, url_value, orgs),
                         0,
                         True,
                         params.url(filters=params.toggled(facet.param, url_value), sort=params.sort),
+                        facet.label,
                     )
                 )
         for value in values:
@@ -751,6 +753,19 @@ def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetRes
         if values:
             facets.append(FacetResult(facet=facet, values=values, more=more))
     return facets, selected
+
+
+def _selected_label(facet: Facet, url_value: str, orgs: dict) -> str:
+    """The label of a filter in use that matches nothing now (the page still names it)."""
+    if facet.prefix == "p":
+        return next((name for slug, name in orgs.values() if slug == url_value), url_value)
+    if facet.scheme:
+        vocab_by_id, by_code = _vocabulary()
+        return vocab_by_id.get(by_code.get((facet.scheme, url_value)), ("", url_value))[1]
+    if facet.prefix in FIXED_URL:
+        suffix = FIXED_URL[facet.prefix].get(url_value)
+        return FIXED_VALUES[facet.prefix].get(suffix, url_value)
+    return FIXED_VALUES.get(facet.prefix, {}).get(url_value, url_value)
 
 
 def theme_counts(user) -> list[dict]:

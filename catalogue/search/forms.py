@@ -24,7 +24,15 @@ class SynonymForm(forms.Form):
         super().__init__(*args, **kwargs)
         organisations = editable_organisations(user).order_by("name")
         self.fields["organisation"].queryset = organisations
-        # Only a choice when there is one to make.
+        # Only a choice when there is one to make; otherwise the one (or none, for a site
+        # administrator who edits for no organisation) is taken without asking.
+        self.only_organisation = None
         if organisations.count() <= 1:
-            self.fields["organisation"].widget = forms.HiddenInput()
-            self.fields["organisation"].initial = organisations.first()
+            self.only_organisation = organisations.first()
+            del self.fields["organisation"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "organisation" not in self.fields:
+            cleaned["organisation"] = self.only_organisation
+        return cleaned

@@ -108,7 +108,11 @@ def nearest_word(word: str) -> str | None:
             )
             row = cursor.fetchone()
         return row[0] if row else None
-    vocabulary = dict(SearchWord.objects.values_list("word", "datasets"))
+    return nearest_in(word, dict(SearchWord.objects.values_list("word", "datasets")))
+
+
+def nearest_in(word: str, vocabulary: dict[str, int]) -> str | None:
+    """SQLite's way (difflib): the closest word of ``vocabulary`` (word -> datasets using it)."""
     close = difflib.get_close_matches(word, list(vocabulary), n=5, cutoff=DIFFLIB_CUTOFF)
     close = [w for w in close if w != word]
     if not close:

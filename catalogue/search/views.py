@@ -2,10 +2,10 @@
 them, everyone signed in reads the list and its history. Parses and calls
 catalogue.search.services; decides nothing itself."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from catalogue.search import services
 from catalogue.search.forms import SynonymForm
@@ -35,8 +35,7 @@ def synonym_list(request):
         if "remove" in request.POST:
             synonym = get_object_or_404(Synonym, pk=request.POST["remove"] if request.POST["remove"].isdigit() else 0)
             services.synonym_remove(user=request.user, synonym=synonym)  # PermissionDenied: 403
-            messages.success(request, f"“{synonym.phrase}” and “{synonym.equivalent}” no longer find each other.")
-            return redirect("search:synonyms")
+            return redirect(f"{reverse('search:synonyms')}?removed={synonym.pk}")
         if form is None:
             return redirect("search:synonyms")
         if form.is_valid():
@@ -51,16 +50,18 @@ def synonym_list(request):
                 for name, errors in error.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
             else:
-                messages.success(
-                    request,
-                    f"Searches for “{synonym.phrase}” now find “{synonym.equivalent}”, and the other way round.",
-                )
-                return redirect("search:synonyms")
+                return redirect(f"{reverse('search:synonyms')}?added={synonym.pk}")
     synonyms = list(
         Synonym.objects.filter(removed_at__isnull=True).select_related("added_by", "organisation").order_by("phrase")
     )
     for synonym in synonyms:
         synonym.search_url = SearchParams(q=synonym.phrase).url()
+    # What the last post did, said on the page it redirected to (the address names the row).
+    done = {}
+    for what in ("added", "removed"):
+        value = request.GET.get(what, "")
+        if value.isdigit():
+            done = {"what": what, "synonym": Synonym.objects.filter(pk=int(value)).first()}
     return render(
         request,
         "catalogue/search/synonyms.html",
@@ -69,5 +70,6 @@ def synonym_list(request):
             "synonyms": synonyms,
             "history": _history(),
             "may_remove": services.may_remove_synonyms(request.user),
+            "done": done,
         },
     )

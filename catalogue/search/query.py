@@ -53,8 +53,11 @@ RANK_LIMIT = 5000
 MAX_QUERY_LENGTH = 200
 # Exact words rank first: at most this many of the query's words are weighed.
 EXACT_WORDS = 8
-# "Did you mean" looks at most this many unknown words of a query.
+# "Did you mean" looks at most this many unknown words of a query, and only for a search
+# that finds less than a page: beyond that people have results to read, and counting what a
+# corrected broad search finds would cost as much as the search itself.
 SUGGEST_WORDS = 3
+SUGGEST_BELOW = PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -627,7 +630,8 @@ def _did_you_mean(user, params: SearchParams, expansion: Expansion, keys: list[s
     vocabulary word, when that search finds more than this one (through the same access
     rule and filters, so it never hints at what the user may not see).
 
-    One query for a search whose words are all known; a few more for a misspelt one.
+    One query for a search whose words are all known, or that finds a page or more; a few
+    more for a misspelt one.
     """
     candidates = [
         w
@@ -635,6 +639,8 @@ def _did_you_mean(user, params: SearchParams, expansion: Expansion, keys: list[s
         if w not in expansion.synonym_words and VOCABULARY_WORD.fullmatch(w)
     ]
     known = known_words(candidates)
+    if total >= SUGGEST_BELOW:
+        return None
     unknown = [w for w in candidates if w not in known][:SUGGEST_WORDS]
     replacements = {w: near for w in unknown if (near := nearest_word(w))}
     if not replacements:

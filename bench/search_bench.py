@@ -16,6 +16,7 @@ The same script runs on a tree without issue 15's search (copy it there) for the
 """
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -72,6 +73,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     meaning = [q for group in MEANING_QUERIES.values() for q in group]
+    # Plain HTTP on 127.0.0.1: no redirect to HTTPS (on by default with DEBUG off).
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
     with tempfile.TemporaryDirectory() as static_root:
         server = start_gunicorn(args.port, static_root, 0, "")
         try:

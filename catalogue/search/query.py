@@ -13,7 +13,7 @@ is maintained on write. On SQLite: each word matched by substring on the part it
 with its Snowball stem (catalogue.search.words), facets counted in Python.
 
 What people mean, on both databases: words are stemmed ("admissions" finds "admission")
-while exact words rank first (in the title above keywords and field names, then ts_rank);
+while exact words rank first (whole words of the title as typed, then ts_rank);
 synonyms (catalogue.search.synonyms) run the query in its other spellings; a word the
 catalogue's vocabulary lacks gets a "did you mean" (catalogue.search.vocabulary) when the
 corrected search finds more; an empty result offers broader searches.
@@ -354,19 +354,15 @@ def _text_filter(entries, q: str, expansion: Expansion | None = None):
 
 
 def _exact_score(q: str):
-    """How well the query's own words (unstemmed, whole words) match: 2 for each in the
-    title, 1 for each in the keywords or field names. Ranks "admissions" above "admission"
-    for a search for "admissions"."""
+    """How many of the query's own words (unstemmed, whole words) the title has, so a
+    search for "admissions" ranks "Hospital admissions" above "Hospital admission rates".
+    The title only: matching each word in the keywords and field names as well doubled the
+    cost of ranking a few thousand matches at 100,000 datasets (bench/RESULTS.md)."""
     boundary = r"\y" if _postgres() else r"\b"
     score = Value(0)
     for word in list(dict.fromkeys(words_of(q)))[:EXACT_WORDS]:
         pattern = boundary + re.escape(word) + boundary
-        score = score + Case(
-            When(title__iregex=pattern, then=Value(2)),
-            When(keywords_text__iregex=pattern, then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
+        score = score + Case(When(title__iregex=pattern, then=Value(1)), default=Value(0), output_field=IntegerField())
     return score
 
 

@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, F, IntegerField, Q, Value, When
+from django.db.models import BooleanField, F, Q
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
@@ -51,8 +51,10 @@ EXACT_LIMIT = 1500
 RANK_LIMIT = 5000
 # websearch_to_tsquery syntax is safe for any input, but the query text is bounded all the same.
 MAX_QUERY_LENGTH = 200
-# Exact words rank first: at most this many of the query's words are weighed.
+# Exact words rank first: at most this many of the query's words are weighed, over the
+# first RERANK_WINDOW matches in relevance order (see _exact_first).
 EXACT_WORDS = 8
+RERANK_WINDOW = 200
 # "Did you mean" looks at most this many unknown words of a query, and only for a search
 # that finds less than a page: beyond that people have results to read, and counting what a
 # corrected broad search finds would cost as much as the search itself.
@@ -353,17 +355,25 @@ def _text_filter(entries, q: str, expansion: Expansion | None = None):
     return entries if condition is None else entries.filter(condition)
 
 
-def _exact_score(q: str):
-    """How many of the query's own words (unstemmed, whole words) the title has, so a
-    search for "admissions" ranks "Hospital admissions" above "Hospital admission rates".
-    The title only: matching each word in the keywords and field names as well doubled the
-    cost of ranking a few thousand matches at 100,000 datasets (bench/RESULTS.md)."""
-    boundary = r"\y" if _postgres() else r"\b"
-    score = Value(0)
-    for word in list(dict.fromkeys(words_of(q)))[:EXACT_WORDS]:
-        pattern = boundary + re.escape(word) + boundary
-        score = score + Case(When(title__iregex=pattern, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return score
+def _exact_first(rows: list[tuple], q: str) -> list[tuple]:
+    """Rows (their last item the title) with those whose title has more of the query's own
+    words, as typed and whole, first; otherwise in the order given (the sort is stable).
+    So a search for "admissions" ranks "Hospital admissions" above "Hospital admission rates".
+
+    Done in Python over the first RERANK_WINDOW rows rather than in SQL: the title is stored
+    out of line, and reading it for every match (thousands at 100,000 datasets) doubled the
+    search's cost (bench/RESULTS.md). Exact title words imply the stem in the title, which
+    ts_rank weighs highest, so the rows that move are within that window.
+    """
+    words = list(dict.fromkeys(words_of(q)))[:EXACT_WORDS]
+    if not words:
+        return rows
+
+    def exact(row: tuple) -> int:
+        title_words = set(words_of(row[-1]))
+        return sum(1 for w in words if w in title_words)
+
+    return sorted(rows, key=lambda row: -exact(row))
 
 
 def _key_filter(entries, keys: list[str]):
@@ -460,14 +470,12 @@ def _ordered(entries, params: SearchParams, *, rank: bool = True, expansion: Exp
     if params.sort == "relevance":
         expansion = expansion or query_expand(params.q)
         if _postgres() and rank:
-            # Exact words first; then ranked on the small title (A) + keywords (B) vector kept
-            # in the row; matches only in field names (B), descriptions and definitions (C)
-            # follow, newest first.
-            return entries.annotate(
-                exact=_exact_score(params.q), rank=SearchRank(F("rank_document"), _search_query(expansion))
-            ).order_by("-exact", "-rank", "-modified", "dataset_id")
-        if not _postgres():
-            return entries.annotate(exact=_exact_score(params.q)).order_by("-exact", "-modified", "dataset_id")
+            # Ranked on the small title (A) + keywords (B) vector kept in the row; matches only
+            # in field names (B), descriptions and definitions (C) follow, newest first.
+            # Exact words then come first within the first rows (search: _exact_first).
+            return entries.annotate(rank=SearchRank(F("rank_document"), _search_query(expansion))).order_by(
+                "-rank", "-modified", "dataset_id"
+            )
         return entries.order_by("-modified", "dataset_id")
     if params.sort == "title":
         return entries.order_by("title", "dataset_id")
@@ -566,11 +574,14 @@ def search(user, params: SearchParams) -> SearchPage:
         capped = params.page > MAX_PAGE
         offset = (page - 1) * PAGE_SIZE
         rank = total <= RANK_LIMIT
-        page_entries = list(
-            _ordered(entries, params, rank=rank, expansion=expansion).values_list(
-                "dataset_id", "facet_keys", "quality_band"
-            )[offset : offset + PAGE_SIZE]
-        )
+        ordered = _ordered(entries, params, rank=rank, expansion=expansion)
+        if params.sort == "relevance" and rank and offset + PAGE_SIZE <= RERANK_WINDOW:
+            window = list(ordered.values_list("dataset_id", "facet_keys", "quality_band", "title")[:RERANK_WINDOW])
+            page_entries = [row[:3] for row in _exact_first(window, params.q)[offset : offset + PAGE_SIZE]]
+        else:
+            page_entries = list(
+                ordered.values_list("dataset_id", "facet_keys", "quality_band")[offset : offset + PAGE_SIZE]
+            )
     datasets = _rows(user, [row[0] for row in page_entries], params.q, expansion)
     vocab_by_id, _ = _vocabulary()
     format_ids = {int(k[1:]) for _, facet_keys, _ in page_entries for k in facet_keys.split() if k.startswith("f")}

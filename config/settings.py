@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "catalogue.sharing",
     "catalogue.glossary",
     "catalogue.preview",
+    "catalogue.search",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,8 @@ urlpatterns = [
     # DCAT: /catalog (+ .ttl .rdf .jsonld .nt, dump, changes), /datasets/<slug>.<suffix>, CKAN /api/3/action/.
     path("", include("catalogue.dcat.urls")),
     path("", include("catalogue.publish.urls")),
+    # Search's synonyms page (/publish/synonyms/); the search page itself is catalogue.urls' "/".
+    path("", include("catalogue.search.urls")),
     # Harvesting: sources, jobs and their progress (/harvest/...), and its REST API.
     path("", include("catalogue.harvest.urls")),
     # Sharing: the public register (/sharing/, /sharing.csv, .json, /sharing/<id>.ttl) and the

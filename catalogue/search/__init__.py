@@ -8,5 +8,12 @@
              "upstream failed" marks) and `catalogue.search_totals_rebuild` heals drift.
 - query.py   answers a search through the access rule (catalogue.access): PostgreSQL
              full-text search with facet counts, sampled when a query matches very many
-             datasets; icontains and Python counting on SQLite.
+             datasets; stem-root matching and Python counting on SQLite; exact words first,
+             "did you mean", broader searches for an empty result.
+- words.py   how text is split, normalised and stemmed (Snowball English, as PostgreSQL).
+- synonyms.py the query's variants in its synonyms' words, read at search time;
+             models.py (Synonym, SearchWord), services.py (add, remove), views.py and
+             forms.py (/publish/synonyms/), data/synonyms.csv (shipped, loaded by migration).
+- vocabulary.py the "did you mean" vocabulary: kept by indexing, recounted hourly; near
+             words by pg_trgm (difflib on SQLite).
 """

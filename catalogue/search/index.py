@@ -33,6 +33,7 @@ from catalogue.models import (
     SearchFacetTotal,
     ValidationCheck,
 )
+from catalogue.search.vocabulary import vocabulary_add, vocabulary_rebuild
 from provenance.models import Derivation, LineageEdge
 from provenance.queries import datasets_with_failed_upstream_ids, failing_dataset_ids
 
@@ -267,6 +268,12 @@ def search_index_datasets(dataset_ids: Iterable[int], *, update_totals: bool = T
         _update_documents([e.dataset_id for e in entries])
         if update_totals:
             _apply_total_deltas(deltas)
+        # New words of what everyone may read join the "did you mean" vocabulary at once.
+        vocabulary_add(
+            e.title + " " + e.keywords_text.split("\n", 1)[0]
+            for e in entries
+            if SCOPE_PUBLIC in entry_scopes(e.status, e.access_rights)
+        )
     return len(entries)
 
 
@@ -328,6 +335,7 @@ def search_reindex_all(*, batch_size: int = BATCH_SIZE, progress=None) -> int:
             progress(written)
     SearchEntry.objects.exclude(dataset_id__in=Dataset.objects.values("id")).delete()
     search_totals_rebuild()
+    vocabulary_rebuild()
     outbox.covered(outbox.Kind.SEARCH, requested_up_to)
     return written
 

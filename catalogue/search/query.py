@@ -9,7 +9,14 @@ On PostgreSQL: websearch_to_tsquery on the GIN-indexed weighted tsvector, ranked
 ts_rank; all facets counted in ONE grouped scan over the matched rows
 (``unnest(facet_keys)``); filters use the GIN index on the facet-key array; snippets come
 from ts_headline on the 20 rows shown. The unfiltered page uses SearchFacetTotal, which
-is maintained on write. On SQLite: icontains on each word, facets counted in Python.
+is maintained on write. On SQLite: each word matched by substring on the part it shares
+with its Snowball stem (catalogue.search.words), facets counted in Python.
+
+What people mean, on both databases: words are stemmed ("admissions" finds "admission")
+while exact words rank first (whole words of the title as typed, then ts_rank);
+synonyms (catalogue.search.synonyms) run the query in its other spellings; a word the
+catalogue's vocabulary lacks gets a "did you mean" (catalogue.search.vocabulary) when the
+corrected search finds more; an empty result offers broader searches.
 """
 
 import html
@@ -29,6 +36,9 @@ from django.utils.safestring import SafeString, mark_safe
 from catalogue.access import catalogued_q, sees_beyond_public, sees_everything, visible_datasets, visible_datasets_q
 from catalogue.models import Dataset, Keyword, Organisation, SearchEntry, SearchFacetTotal, VocabularyTerm
 from catalogue.search.index import SAMPLE_BUCKETS, SCOPE_ALL, SCOPE_PUBLIC, TOTAL_KEY
+from catalogue.search.synonyms import Expansion, query_expand
+from catalogue.search.vocabulary import known_words, nearest_word
+from catalogue.search.words import VOCABULARY_WORD, match_root, words_of
 from lib.input_parsing import InvalidValue, whole_number_parse
 
 PAGE_SIZE = 20
@@ -41,6 +51,15 @@ EXACT_LIMIT = 1500
 RANK_LIMIT = 5000
 # websearch_to_tsquery syntax is safe for any input, but the query text is bounded all the same.
 MAX_QUERY_LENGTH = 200
+# Exact words rank first: at most this many of the query's words are weighed, over the
+# first RERANK_WINDOW matches in relevance order (see _exact_first).
+EXACT_WORDS = 8
+RERANK_WINDOW = 200
+# "Did you mean" looks at most this many unknown words of a query, and only for a search
+# that finds less than a page: beyond that people have results to read, and counting what a
+# corrected broad search finds would cost as much as the search itself.
+SUGGEST_WORDS = 3
+SUGGEST_BELOW = PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,7 @@ class FacetValue:
     count: int
     selected: bool
     url: str  # the search URL with this value toggled
+    facet_label: str = ""  # the facet it belongs to, e.g. "Publisher"
 
 
 @dataclass
@@ -118,6 +138,15 @@ class Result:
     upstream_failing: bool = False
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """A search to offer: what it searches for, and its address."""
+
+    q: str
+    url: str
+    label: str = ""
+
+
 @dataclass
 class SearchPage:
     q: str
@@ -133,6 +162,9 @@ class SearchPage:
     unknown_filters: list[str] = field(default_factory=list)
     approximate: bool = False  # counts estimated from a sample of the matches
     ranked: bool = True  # False: too many matches to rank, shown newest first
+    also: list[tuple[str, str]] = field(default_factory=list)  # synonyms searched too: (in the query, also)
+    suggestion: "Suggestion | None" = None  # did you mean
+    broader: list["Suggestion"] = field(default_factory=list)  # broader searches, on an empty result
 
     @property
     def pages(self) -> int:
@@ -285,17 +317,63 @@ def _visible_entries(user):
     return entries if condition is None else entries.filter(condition)
 
 
-def _text_filter(entries, q: str):
+def _search_query(expansion: Expansion) -> SearchQuery:
+    """The variants of a query as one tsquery: websearch syntax, English stemming, ORed."""
+    combined = None
+    for variant in expansion.variants:
+        one = SearchQuery(variant, config="english", search_type="websearch")
+        combined = one if combined is None else combined | one
+    return combined
+
+
+def _word_q(word: str) -> Q:
+    """SQLite: a word starting with the word's root (so any form with its stem), in any
+    searched text; a short word ("LA", "GP") must match whole, not inside "population"."""
+    root = match_root(word)
+    pattern = r"\b" + re.escape(root) + (r"\b" if len(root) <= 3 else "")
+    return (
+        Q(title__iregex=pattern)
+        | Q(keywords_text__iregex=pattern)
+        | Q(description__iregex=pattern)
+        | Q(fields_text__iregex=pattern)
+    )
+
+
+def _text_filter(entries, q: str, expansion: Expansion | None = None):
+    expansion = expansion or query_expand(q)
     if _postgres():
-        return entries.filter(document=SearchQuery(q, config="english", search_type="websearch"))
-    for word in re.findall(r"\w+", q):
-        entries = entries.filter(
-            Q(title__icontains=word)
-            | Q(keywords_text__icontains=word)
-            | Q(description__icontains=word)
-            | Q(fields_text__icontains=word)
-        )
-    return entries
+        return entries.filter(document=_search_query(expansion))
+    condition = None
+    for variant in expansion.variants:
+        words = words_of(variant)
+        if not words:
+            continue
+        every_word = Q()
+        for word in words:
+            every_word &= _word_q(word)
+        condition = every_word if condition is None else condition | every_word
+    return entries if condition is None else entries.filter(condition)
+
+
+def _exact_first(rows: list[tuple], q: str) -> list[tuple]:
+    """Rows (their last item the title) with those whose title has more of the query's own
+    words, as typed and whole, first; otherwise in the order given (the sort is stable).
+    So a search for "admissions" ranks "Hospital admissions" above "Hospital admission rates".
+
+    Done in Python over the first RERANK_WINDOW rows rather than in SQL: the title is stored
+    out of line, and reading it for every match (thousands at 100,000 datasets) doubled the
+    search's cost (bench/RESULTS.md). Exact title words imply the stem in the title, which
+    ts_rank weighs highest, so the rows that move are within that window.
+    """
+    words = list(dict.fromkeys(words_of(q)))[:EXACT_WORDS]
+    if not words:
+        return rows
+
+    def exact(row: tuple) -> int:
+        title_words = set(words_of(row[-1]))
+        return sum(1 for w in words if w in title_words)
+
+    return sorted(rows, key=lambda row: -exact(row))
 
 
 def _key_filter(entries, keys: list[str]):
@@ -388,13 +466,14 @@ def _unfiltered_counts(user, entries) -> Counter:
     return counts
 
 
-def _ordered(entries, params: SearchParams, *, rank: bool = True):
+def _ordered(entries, params: SearchParams, *, rank: bool = True, expansion: Expansion | None = None):
     if params.sort == "relevance":
-        query = SearchQuery(params.q, config="english", search_type="websearch")
+        expansion = expansion or query_expand(params.q)
         if _postgres() and rank:
             # Ranked on the small title (A) + keywords (B) vector kept in the row; matches only
             # in field names (B), descriptions and definitions (C) follow, newest first.
-            return entries.annotate(rank=SearchRank(F("rank_document"), query)).order_by(
+            # Exact words then come first within the first rows (search: _exact_first).
+            return entries.annotate(rank=SearchRank(F("rank_document"), _search_query(expansion))).order_by(
                 "-rank", "-modified", "dataset_id"
             )
         return entries.order_by("-modified", "dataset_id")
@@ -405,8 +484,9 @@ def _ordered(entries, params: SearchParams, *, rank: bool = True):
     return entries.order_by("-modified", "dataset_id")
 
 
-def _highlight_python(text: str, q: str, length: int = 240) -> str:
-    words = [w for w in re.findall(r"\w+", q) if len(w) > 1]
+def _highlight_python(text: str, q: str, length: int = 240, expansion: Expansion | None = None) -> str:
+    variants = expansion.variants if expansion else [q]
+    words = list(dict.fromkeys(match_root(w) for v in variants for w in words_of(v) if len(w) > 1))
     start = 0
     if words:
         match = re.search("|".join(re.escape(w) for w in words), text, re.IGNORECASE)
@@ -433,7 +513,7 @@ def _safe_headline(headline: str) -> str:
     return html.escape(headline).replace(_START, "<mark>").replace(_STOP, "</mark>")
 
 
-def _rows(user, page_ids: list[int], q: str) -> dict[int, Dataset]:
+def _rows(user, page_ids: list[int], q: str, expansion: Expansion | None = None) -> dict[int, Dataset]:
     """The page's datasets, loaded again through the access helper, with snippets."""
     datasets = visible_datasets(user, Dataset.objects.filter(id__in=page_ids)).select_related("publisher")
     datasets = datasets.only(
@@ -455,7 +535,7 @@ def _rows(user, page_ids: list[int], q: str) -> dict[int, Dataset]:
         datasets = datasets.annotate(
             headline=SearchHeadline(
                 "description",
-                SearchQuery(q, config="english", search_type="websearch"),
+                _search_query(expansion or query_expand(q)),
                 config="english",
                 start_sel=_START,
                 stop_sel=_STOP,
@@ -472,8 +552,9 @@ def search(user, params: SearchParams) -> SearchPage:
     started = time.perf_counter()
     entries = _visible_entries(user)
     base = entries
+    expansion = query_expand(params.q) if params.q else Expansion([""])
     if params.q:
-        entries = _text_filter(entries, params.q)
+        entries = _text_filter(entries, params.q, expansion)
     keys, unknown = _filter_keys(params)
     entries = _key_filter(entries, keys)
 
@@ -493,12 +574,15 @@ def search(user, params: SearchParams) -> SearchPage:
         capped = params.page > MAX_PAGE
         offset = (page - 1) * PAGE_SIZE
         rank = total <= RANK_LIMIT
-        page_entries = list(
-            _ordered(entries, params, rank=rank).values_list("dataset_id", "facet_keys", "quality_band")[
-                offset : offset + PAGE_SIZE
-            ]
-        )
-    datasets = _rows(user, [row[0] for row in page_entries], params.q)
+        ordered = _ordered(entries, params, rank=rank, expansion=expansion)
+        if params.sort == "relevance" and rank and offset + PAGE_SIZE <= RERANK_WINDOW:
+            window = list(ordered.values_list("dataset_id", "facet_keys", "quality_band", "title")[:RERANK_WINDOW])
+            page_entries = [row[:3] for row in _exact_first(window, params.q)[offset : offset + PAGE_SIZE]]
+        else:
+            page_entries = list(
+                ordered.values_list("dataset_id", "facet_keys", "quality_band")[offset : offset + PAGE_SIZE]
+            )
+    datasets = _rows(user, [row[0] for row in page_entries], params.q, expansion)
     vocab_by_id, _ = _vocabulary()
     format_ids = {int(k[1:]) for _, facet_keys, _ in page_entries for k in facet_keys.split() if k.startswith("f")}
     if format_ids - set(vocab_by_id):
@@ -511,7 +595,7 @@ def search(user, params: SearchParams) -> SearchPage:
         if params.q and hasattr(dataset, "headline"):
             snippet = _safe_headline(dataset.headline)
         elif params.q:
-            snippet = _highlight_python(dataset.description, params.q)
+            snippet = _highlight_python(dataset.description, params.q, expansion=expansion)
         else:
             snippet = html.escape(dataset.description[:240]) + ("…" if len(dataset.description) > 240 else "")
         formats = [vocab_by_id.get(int(k[1:]), ("", "?"))[1] for k in facet_keys.split() if k.startswith("f")]
@@ -528,6 +612,7 @@ def search(user, params: SearchParams) -> SearchPage:
 
     params.page = page
     facets, selected = _facet_results(params, counts)
+    suggestion = _did_you_mean(user, params, expansion, keys, total) if params.q else None
     return SearchPage(
         q=params.q,
         sort=params.sort,
@@ -541,7 +626,52 @@ def search(user, params: SearchParams) -> SearchPage:
         unknown_filters=unknown,
         approximate=sampled_1_in > 1,
         ranked=params.sort != "relevance" or rank,
+        also=expansion.also,
+        suggestion=suggestion,
+        broader=_broader(params) if not total else [],
     )
+
+
+def _did_you_mean(user, params: SearchParams, expansion: Expansion, keys: list[str], total: int) -> Suggestion | None:
+    """The query with each word the catalogue's vocabulary lacks replaced by its nearest
+    vocabulary word, when that search finds more than this one (through the same access
+    rule and filters, so it never hints at what the user may not see).
+
+    One query for a search whose words are all known, or that finds a page or more; a few
+    more for a misspelt one.
+    """
+    candidates = [
+        w
+        for w in dict.fromkeys(words_of(params.q))
+        if w not in expansion.synonym_words and VOCABULARY_WORD.fullmatch(w)
+    ]
+    known = known_words(candidates)
+    if total >= SUGGEST_BELOW:
+        return None
+    unknown = [w for w in candidates if w not in known][:SUGGEST_WORDS]
+    replacements = {w: near for w in unknown if (near := nearest_word(w))}
+    if not replacements:
+        return None
+    corrected = params.q
+    for word, near in replacements.items():
+        corrected = re.sub(r"(?<!\w)" + re.escape(word) + r"(?!\w)", near, corrected, flags=re.IGNORECASE)
+    entries = _key_filter(_text_filter(_visible_entries(user), corrected), keys)
+    # Counting stops one past this search's total: all that matters is "more".
+    if entries.values("dataset_id")[: total + 1].count() <= total:
+        return None
+    return Suggestion(corrected, params.url(q=corrected, sort=""))
+
+
+def _broader(params: SearchParams) -> list[Suggestion]:
+    """Broader searches for a page that found nothing: each word alone, or every dataset. Offered, not counted (counting each would cost a search)."""
+    offers = []  # removing filters is offered beside each filter in use (the page's own links)
+    words = list(dict.fromkeys(words_of(params.q)))
+    if len(words) > 1:
+        for word in words[:4]:
+            offers.append(Suggestion(word, params.url(q=word, sort=""), f"Search for “{word}” alone"))
+    if params.q and not params.filters and len(words) <= 1:
+        offers.append(Suggestion("", params.url(q="", sort=""), "Browse every dataset"))
+    return offers
 
 
 def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetResult], list[FacetValue]]:
@@ -614,6 +744,7 @@ def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetRes
                     n,
                     is_selected,
                     params.url(filters=params.toggled(facet.param, url_value), sort=params.sort),
+                    facet.label,
                 )
             )
         for url_value in params.filters.get(facet.param, []):
@@ -621,10 +752,11 @@ def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetRes
                 values.append(
                     FacetValue(
                         url_value,
-                        url_value,
+                        _selected_label(facet, url_value, orgs),
                         0,
                         True,
                         params.url(filters=params.toggled(facet.param, url_value), sort=params.sort),
+                        facet.label,
                     )
                 )
         for value in values:
@@ -634,6 +766,19 @@ def _facet_results(params: SearchParams, counts: Counter) -> tuple[list[FacetRes
         if values:
             facets.append(FacetResult(facet=facet, values=values, more=more))
     return facets, selected
+
+
+def _selected_label(facet: Facet, url_value: str, orgs: dict) -> str:
+    """The label of a filter in use that matches nothing now (the page still names it)."""
+    if facet.prefix == "p":
+        return next((name for slug, name in orgs.values() if slug == url_value), url_value)
+    if facet.scheme:
+        vocab_by_id, by_code = _vocabulary()
+        return vocab_by_id.get(by_code.get((facet.scheme, url_value)), ("", url_value))[1]
+    if facet.prefix in FIXED_URL:
+        suffix = FIXED_URL[facet.prefix].get(url_value)
+        return FIXED_VALUES[facet.prefix].get(suffix, url_value)
+    return FIXED_VALUES.get(facet.prefix, {}).get(url_value, url_value)
 
 
 def theme_counts(user) -> list[dict]:

@@ -9,6 +9,7 @@ from catalogue.search.index import (
     stale_dataset_ids,
     upstream_failure_drift,
 )
+from catalogue.search.vocabulary import vocabulary_rebuild
 
 
 @shared_task(name="catalogue.search_drain")
@@ -29,5 +30,7 @@ def search_index_sweep() -> int:
 
 @shared_task(name="catalogue.search_totals_rebuild")
 def search_totals_recount() -> None:
-    """Recount the search facet totals from the entries, healing any drift."""
+    """Recount the search facet totals from the entries, healing any drift, and the "did you
+    mean" vocabulary (dropping words no catalogued dataset uses any more)."""
     search_totals_rebuild()
+    vocabulary_rebuild()

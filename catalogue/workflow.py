@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.models import AnonymousUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -100,6 +101,36 @@ def dataset_content(dataset: Dataset) -> dict:
             "sources": sorted(d.source_id for d in derivations),
             "description": next((d.description for d in derivations if d.description), ""),
         },
+    }
+
+
+def draft_content(
+    *,
+    dataset: Dataset,
+    data: dict,
+    keywords: list[str],
+    themes,
+    parts: dict[str, list],
+    method: CollectionMethod | None,
+    sources,
+    description: str,
+) -> dict:
+    """A draft's content from what a form parsed: ``data`` maps description fields to values
+    (missing ones keep the live value), ``parts`` maps each key of ``PART_MODELS`` to the unsaved
+    part objects as the editor left them (existing ones keep their id)."""
+    values = dataset_values(dataset)
+    for name, value in data.items():
+        if name not in Dataset.DESCRIPTION_FIELDS:
+            continue
+        field = Dataset._meta.get_field(name)
+        values[field.attname] = _plain(value.pk if field.is_relation and value is not None else value)
+    return {
+        "data": values,
+        "keywords": sorted(keywords),
+        "themes": sorted(getattr(t, "pk", t) for t in themes),
+        **{key: [part_values(p) for p in parts.get(key, [])] for key in PART_MODELS},
+        "method": part_values(method) if method is not None else None,
+        "derivation": {"sources": sorted(getattr(s, "pk", s) for s in sources), "description": description or ""},
     }
 
 
@@ -331,7 +362,22 @@ class Outcome:
 
 
 def _waiting(dataset: Dataset) -> DatasetReview | None:
-    return DatasetReview.objects.filter(dataset=dataset, state=DatasetReview.State.WAITING).first()
+    """The review the dataset waits for. The dataset's own ``review_requested_by`` is the truth
+    the services keep; a request made through ``services.dataset_publish`` alone gets its
+    review record here, when it is first acted on."""
+    review = DatasetReview.objects.filter(dataset=dataset, state=DatasetReview.State.WAITING).first()
+    if review is None and dataset.review_requested_by_id is not None:
+        review = DatasetReview.objects.create(
+            dataset=dataset,
+            requested_by_id=dataset.review_requested_by_id,
+            requested_at=dataset.review_requested_at or timezone.now(),
+            of_draft=DatasetDraft.objects.filter(dataset=dataset).exists(),
+        )
+    elif review is not None and dataset.review_requested_by_id is None:
+        # The request was settled outside the workflow (published or withdrawn directly).
+        _close(review, DatasetReview.State.CANCELLED, AnonymousUser(), "")
+        review = None
+    return review
 
 
 def _close(review: DatasetReview, state: str, user, comment: str) -> None:
@@ -498,19 +544,28 @@ def reviewers_for(dataset: Dataset, *, exclude=None) -> list:
 
 def reviews_for_dashboard(user, datasets) -> dict:
     """What waits for whom, among ``datasets`` (the user's organisations' datasets):
-    requests the user may approve, the user's own requests waiting for others, and the user's
+    requests the user may approve, requests waiting for someone else, and the user's own
     requests returned with comments (the latest decision on each dataset)."""
     waiting = list(
-        DatasetReview.objects.filter(dataset__in=datasets, state=DatasetReview.State.WAITING)
-        .select_related("dataset__publisher", "requested_by")
-        .order_by("requested_at")
+        datasets.filter(review_requested_by__isnull=False)
+        .select_related("publisher", "review_requested_by")
+        .order_by("review_requested_at")
     )
-    for_you = [r for r in waiting if access.can_approve_review(user, r.dataset)]
-    by_others = [r for r in waiting if r not in for_you]
-    returned = []
-    seen = set()
+    drafted = set(DatasetDraft.objects.filter(dataset__in=waiting).values_list("dataset_id", flat=True))
+    items = [
+        {
+            "dataset": d,
+            "requested_by": d.review_requested_by,
+            "requested_at": d.review_requested_at,
+            "of_draft": d.pk in drafted,
+        }
+        for d in waiting
+    ]
+    for_you = [item for item in items if access.can_approve_review(user, item["dataset"])]
+    by_others = [item for item in items if item not in for_you]
+    returned, seen = [], set()
     latest = (
-        DatasetReview.objects.filter(dataset__in=datasets, requested_by=user)
+        DatasetReview.objects.filter(dataset__in=datasets, requested_by=user, dataset__review_requested_by__isnull=True)
         .exclude(state=DatasetReview.State.CANCELLED)
         .select_related("dataset", "reviewer")
         .order_by("dataset_id", "-requested_at", "-pk")
@@ -522,6 +577,34 @@ def reviews_for_dashboard(user, datasets) -> dict:
         if review.state == DatasetReview.State.RETURNED:
             returned.append(review)
     return {"for_you": for_you, "by_others": by_others, "returned": returned}
+
+
+def latest_review(dataset: Dataset) -> DatasetReview | None:
+    """The dataset's most recent review request (waiting, returned or decided), if any."""
+    return review_history(dataset).first()
+
+
+def empty_content() -> dict:
+    """A dataset with nothing written: what a first publication is compared against."""
+    return {
+        "data": {Dataset._meta.get_field(name).attname: None for name in Dataset.DESCRIPTION_FIELDS},
+        "keywords": [],
+        "themes": [],
+        **{key: [] for key in PART_MODELS},
+        "method": None,
+        "derivation": {"sources": [], "description": ""},
+    }
+
+
+def review_diff(dataset: Dataset) -> dict:
+    """What a reviewer is asked to approve: the working draft against the live version, or, for
+    a dataset never published, everything it says (against nothing)."""
+    draft = working_draft(dataset)
+    if draft is not None:
+        return content_diff(dataset_content(dataset), draft.content)
+    if dataset.status == Dataset.Status.PUBLISHED:
+        return {"properties": [], "parts": {}}
+    return content_diff(empty_content(), dataset_content(dataset))
 
 
 def review_history(dataset: Dataset):

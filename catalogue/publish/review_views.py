@@ -63,7 +63,10 @@ def _review_context(request, dataset, form: ReturnForm) -> dict:
 def dataset_review(request, slug):
     """What a publication changes, and (for another editor or admin) approve or return it."""
     dataset = access.dataset_for_user(
-        request.user, slug=slug, for_edit=True, queryset=Dataset.objects.select_related("publisher", "review_requested_by")
+        request.user,
+        slug=slug,
+        for_edit=True,
+        queryset=Dataset.objects.select_related("publisher", "review_requested_by"),
     )
     return render(request, "catalogue/publish/review.html", _review_context(request, dataset, ReturnForm()))
 

@@ -122,7 +122,8 @@ def _refuse_bypassing_review(user, dataset: Dataset) -> None:
 
 
 def _lock(dataset: Dataset, expected_revision: int | None) -> Dataset:
-    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    # The publisher comes along (its review rule is asked on every change), unlocked.
+    locked = Dataset.objects.select_for_update(of=("self",)).select_related("publisher").get(pk=dataset.pk)
     if expected_revision is not None and int(expected_revision) != locked.revision:
         raise StaleRevision(locked.revision)
     return locked

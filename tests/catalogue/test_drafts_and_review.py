@@ -2,6 +2,8 @@
 entries that say what changed: through the pages, the API and the services, checking what the
 public sees everywhere it reads."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -123,7 +125,11 @@ def test_the_form_shows_the_draft_under_a_banner_and_discarding_keeps_the_live_v
     client = client_for(bob)
     draft_edit(client, published)
     page = client.get(f"/publish/datasets/{published.slug}/edit/").content.decode()
-    assert "You are editing a draft of a published dataset; the public still sees the version published on" in page
+    assert re.search(
+        r"You are editing a draft of a published dataset; the public still sees the version published on "
+        r"\d{1,2} [A-Z][a-z]+ \d{4}\.",
+        page,
+    )
     assert f'value="{NEW_TITLE}"' in page and NEW_URL in page and "zebra_count" in page
     assert "Changed the title and a distribution; added a field." in page
     response = client.post(f"/publish/datasets/{published.slug}/draft/discard/", follow=True)

@@ -148,7 +148,7 @@ def _labels(model, attname: str) -> str:
     return str(field.verbose_name)
 
 
-def _shown(value, terms: dict) -> str:
+def _shown(value) -> str:
     if value is None or value == "" or value == {} or value == []:
         return "—"
     if isinstance(value, bool):
@@ -188,7 +188,7 @@ def content_diff(live: dict, draft: dict) -> dict:
             return terms.get(value, "—") if value else "—"
         if model is Dataset and attname == "access_rights" and value:
             return Dataset.AccessRights(value).label
-        return _shown(value, terms)
+        return _shown(value)
 
     properties = []
     for attname, before in live["data"].items():

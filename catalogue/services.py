@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from catalogue import access, outbox
 from catalogue.actors import SYSTEM_PREFIX
+from catalogue.changes import describe, with_prefix
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -65,6 +66,17 @@ class StaleRevision(Exception):
         self.current = current
 
 
+class ReviewRequired(PermissionDenied):
+    """A person tried to change a published dataset's live record directly where its
+    organisation requires every publication to be reviewed: the change belongs in a draft."""
+
+    def __init__(self, organisation: Organisation):
+        super().__init__(
+            f"{organisation.name} requires a second editor to review every change to a published dataset. "
+            "Save your change as a draft (the dataset's edit page) and ask for review; it is published when approved."
+        )
+
+
 class PublicationRefused(ValidationError):
     """The dataset lacks what DCAT-AP requires; ``problems`` says what, by form field."""
 
@@ -99,19 +111,32 @@ def _require_edit(user, dataset: Dataset) -> None:
         raise PermissionDenied("You may not change this dataset.")
 
 
+def _refuse_bypassing_review(user, dataset: Dataset) -> None:
+    """Where the organisation requires review, a person's change to what a published dataset
+    says goes through a reviewed draft (catalogue.workflow), never straight to the live record.
+    System actors (harvests, OpenLineage on behalf of no editor) write what their source says."""
+    if getattr(user, "username", "").startswith(SYSTEM_PREFIX):
+        return
+    if dataset.status == Dataset.Status.PUBLISHED and dataset.publisher.requires_review:
+        raise ReviewRequired(dataset.publisher)
+
+
 def _lock(dataset: Dataset, expected_revision: int | None) -> Dataset:
-    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    # The publisher comes along (its review rule is asked on every change), unlocked.
+    locked = Dataset.objects.select_for_update(of=("self",)).select_related("publisher").get(pk=dataset.pk)
     if expected_revision is not None and int(expected_revision) != locked.revision:
         raise StaleRevision(locked.revision)
     return locked
 
 
-def _bump(dataset: Dataset, user, *, locked: bool = False) -> None:
+def _bump(dataset: Dataset, user, *, locked: bool = False, reason: str = "") -> None:
     """A part of the dataset changed: a new revision (so stale forms and ETags are refused)
     and a history record of the dataset, so its history lists every change and restoring
-    that version brings back the parts as they were then."""
+    that version brings back the parts as they were then; ``reason`` says what changed."""
     row = dataset if locked else _lock(dataset, None)
     row.revision += 1
+    if reason:
+        row._change_reason = reason
     _with_user(row, user).save()
     dataset.revision, dataset.updated_at = row.revision, row.updated_at
 
@@ -339,30 +364,91 @@ def dataset_update(
     themes: Iterable | None = None,
     save_parts: Iterable = (),
     delete_parts: Iterable = (),
+    publishing: bool = False,
 ) -> Dataset:
     """Change the dataset's properties, and the parts a form edits with it (distributions,
     fields, ...), as one revision; refused when based on a stale revision.
 
     Parts are written before the dataset row so the dataset's history record, which
-    comes last, marks the moment the whole change was complete.
+    comes last, marks the moment the whole change was complete; its change reason says
+    what changed. ``publishing`` is set only by catalogue.workflow when it publishes a
+    reviewed (or review-free) draft: the same revision then records the publication, and the
+    organisation's review rule has been applied there already.
     """
     _require_edit(user, dataset)
     locked = _lock(dataset, expected_revision)
+    if not publishing:
+        _refuse_bypassing_review(user, locked)
+    save_parts, delete_parts = list(save_parts), list(delete_parts)
     for part in delete_parts:
         if part.dataset_id != locked.pk:
             raise PermissionDenied("This part belongs to another dataset.")
         _with_user(part, user).delete()
+    parts_added = [part for part in save_parts if part.pk is None]
     for part in save_parts:
         _save_part(part, locked, user)
+    before = {name: getattr(locked, Dataset._meta.get_field(name).attname) for name in DATASET_FIELDS}
     for name in DATASET_FIELDS:
         if name in data:
             setattr(locked, name, data[name])
+    changed = [
+        str(Dataset._meta.get_field(name).verbose_name)
+        for name in DATASET_FIELDS
+        if getattr(locked, Dataset._meta.get_field(name).attname) != before[name]
+    ]
+    changed += _m2m_changes(locked, keywords, themes)
     locked.revision += 1
     locked.full_clean(exclude=["slug", "uri"])
     _set_m2m_quietly(locked, keywords, themes)
+    summary = describe(changed, _part_counts(save_parts, parts_added, delete_parts))
+    if publishing:
+        locked.status = Dataset.Status.PUBLISHED
+        locked.published_at = timezone.now()
+        locked.review_requested_by = None
+        locked.review_requested_at = None
+        locked._change_reason = with_prefix("Published", summary)
+    else:
+        locked._change_reason = summary or "Saved without changes"
     _with_user(locked, user).save()
     _parts_changed(locked.pk, [*save_parts, *delete_parts])
     return locked
+
+
+# The kind of part each model is, as catalogue.changes names it.
+PART_KIND = {
+    Distribution: "distributions",
+    Field: "fields",
+    CollectionMethod: "method",
+    ValidationCheck: "checks",
+    QualityMeasurement: "measurements",
+}
+
+
+def _part_counts(saved: list, added: list, deleted: list) -> dict[str, tuple[int, int, int]]:
+    """Per kind of part: how many were added, changed and removed."""
+    counts: dict[str, list[int]] = {}
+    added_ids = {id(part) for part in added}
+    for parts, column in ((saved, None), (deleted, 2)):
+        for part in parts:
+            kind = PART_KIND.get(type(part))
+            if kind is None:
+                continue
+            index = column if column is not None else (0 if id(part) in added_ids else 1)
+            counts.setdefault(kind, [0, 0, 0])[index] += 1
+    return {kind: (a, c, r) for kind, (a, c, r) in counts.items()}
+
+
+def _m2m_changes(dataset: Dataset, keywords, themes) -> list[str]:
+    """Which of keywords and themes the new values change."""
+    changed = []
+    if keywords is not None:
+        now = {k.lower() for k in dataset.keywords.values_list("name", flat=True)}
+        if now != {k.strip().lower() for k in keywords if k.strip()}:
+            changed.append("keywords")
+    if themes is not None:
+        if set(dataset.themes.values_list("pk", flat=True)) != {getattr(t, "pk", t) for t in themes}:
+            changed.append("themes")
+    return changed
 
 
 def _set_m2m_quietly(dataset: Dataset, keywords, themes) -> None:
@@ -403,6 +489,7 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
             locked.review_requested_by = user
             locked.review_requested_at = timezone.now()
             locked.revision += 1
+            locked._change_reason = "Asked for review"
             _with_user(locked, user).save()
             outbox.datasets_changed([locked.pk])
             return locked
@@ -415,6 +502,7 @@ def dataset_publish(*, dataset: Dataset, user) -> Dataset:
     locked.review_requested_by = None
     locked.review_requested_at = None
     locked.revision += 1
+    locked._change_reason = "Published"
     _with_user(locked, user).save()
     outbox.datasets_changed([locked.pk])
     return locked
@@ -432,6 +520,7 @@ def dataset_withdraw(*, dataset: Dataset, user, reason: str) -> Dataset:
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_reason = reason.strip()
     locked.revision += 1
+    locked._change_reason = "Withdrawn"
     _with_user(locked, user).save()
     outbox.datasets_changed([locked.pk])
     return locked
@@ -471,6 +560,7 @@ def dataset_restore_version(*, dataset: Dataset, user, history_id: int) -> Datas
     publisher wrote, and downstream warnings rest on them."""
     _require_edit(user, dataset)
     locked = _lock(dataset, None)
+    _refuse_bypassing_review(user, locked)
     try:
         version = locked.history.get(history_id=history_id)
     except locked.history.model.DoesNotExist:
@@ -513,8 +603,12 @@ def _restore_parts(dataset: Dataset, user, model, moment) -> None:
 
 def _part_update(part, *, dataset: Dataset, user, data: dict, exclude: list[str]):
     """Set ``data`` on one part of ``dataset``, validate, save with its history user and
-    bump the dataset's revision: the one path every part's save service takes."""
+    bump the dataset's revision: the one path every part's save service takes. What the
+    publisher describes (not the checks and measurements that record what happened to the
+    data) is refused on a published dataset whose organisation requires review."""
     _require_edit(user, dataset)
+    if not isinstance(part, ValidationCheck | QualityMeasurement):
+        _refuse_bypassing_review(user, dataset)
     if part.dataset_id != dataset.pk:
         raise PermissionDenied(f"This {part._meta.verbose_name} belongs to another dataset.")
     for name, value in data.items():
@@ -523,8 +617,9 @@ def _part_update(part, *, dataset: Dataset, user, data: dict, exclude: list[str]
     # full_clean skips constraints on excluded fields, and every part's uniqueness
     # (e.g. one field name per dataset) involves its dataset.
     part.validate_constraints()
+    added = part.pk is None
     _with_user(part, user).save()
-    _bump(dataset, user)
+    _bump(dataset, user, reason=describe([], {PART_KIND[type(part)]: (1, 0, 0) if added else (0, 1, 0)}))
     _parts_changed(dataset.pk, [part])
     return part
 
@@ -532,8 +627,10 @@ def _part_update(part, *, dataset: Dataset, user, data: dict, exclude: list[str]
 def _part_delete(part, user) -> None:
     dataset = part.dataset
     _require_edit(user, dataset)
+    if not isinstance(part, ValidationCheck | QualityMeasurement):
+        _refuse_bypassing_review(user, dataset)
     _with_user(part, user).delete()
-    _bump(dataset, user)
+    _bump(dataset, user, reason=describe([], {PART_KIND[type(part)]: (0, 0, 1)}))
     _parts_changed(dataset.pk, [part])
 
 
@@ -573,6 +670,7 @@ def fields_replace(*, dataset: Dataset, user, rows: list[dict], expected_revisio
     ):
         raise ValidationError("Each row is an object with a column name.")
     locked = _lock(dataset, expected_revision)
+    _refuse_bypassing_review(user, locked)
     names = [row["name"] for row in rows]
     if len(set(names)) != len(names):
         raise ValidationError({"name": "Each column name may appear only once."})
@@ -602,7 +700,7 @@ def fields_replace(*, dataset: Dataset, user, rows: list[dict], expected_revisio
         bulk_create_with_history(created, Field, default_user=history_user)
     if updated:
         bulk_update_with_history(updated, Field, FIELD_UPDATE_COLUMNS, default_user=history_user)
-    _bump(locked, user, locked=True)
+    _bump(locked, user, locked=True, reason=f"Imported the data dictionary ({len(saved)} fields)")
     outbox.datasets_changed([locked.pk])
     return saved
 

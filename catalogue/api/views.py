@@ -19,7 +19,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
-from catalogue import access, services
+from catalogue import access, services, workflow
 from catalogue.api import serializers as s
 from catalogue.models import (
     CollectionMethod,
@@ -92,6 +92,12 @@ class PreconditionRequired(APIException):
     default_code = "precondition_required"
 
 
+class ReviewRequired(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The organisation requires review of every change to a published dataset."
+    default_code = "review_required"
+
+
 def etag_for(dataset: Dataset) -> str:
     return f'"{dataset.uuid}-{dataset.revision}"'
 
@@ -113,6 +119,8 @@ def run_service(function, **kwargs):
         return function(**kwargs)
     except services.StaleRevision as exc:
         raise PreconditionFailed(str(exc)) from None
+    except services.ReviewRequired as exc:
+        raise ReviewRequired(str(exc)) from None
     except DjangoValidationError as exc:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         raise serializers.ValidationError(detail) from None
@@ -209,7 +217,14 @@ class DatasetViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Datasets the caller may see. Updates need If-Match with the ETag of the version read."""
+    """Datasets the caller may see. Updates need If-Match with the ETag of the version read.
+
+    PUT and PATCH write the live record, as machine writers expect, except on a published
+    dataset whose organisation requires review: there they are refused with 409, since an API
+    write must not bypass the review; such a change is saved as a draft in the web form and
+    published through review (``POST .../publish/`` asks for it and, by another editor,
+    approves it). A working draft saved in the web form is not changed by an API write.
+    """
 
     schema = DocumentedErrorsSchema()
 
@@ -279,9 +294,11 @@ class DatasetViewSet(
     @extend_schema(request=None, responses=s.DatasetSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, slug=None):
-        """Publish (or, where the organisation requires review, ask for it / approve it)."""
+        """Publish the dataset, or its working draft (saved in the web form); where the
+        organisation requires review, ask for it, or (another editor) approve it."""
         dataset = self.get_object()
-        return self._answer(run_service(services.dataset_publish, dataset=dataset, user=request.user))
+        published, _ = run_service(workflow.dataset_publish, dataset=dataset, user=request.user)
+        return self._answer(published)
 
     @extend_schema(request=s.WithdrawSerializer, responses=s.DatasetSerializer)
     @action(detail=True, methods=["post"])

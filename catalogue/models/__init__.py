@@ -25,10 +25,13 @@ from catalogue.models.records import (
     slug_validator,
     unique_slug,
 )
+from catalogue.models.workflow import DatasetDraft, DatasetReview
 
 __all__ = [
     "CollectionMethod",
     "Dataset",
+    "DatasetDraft",
+    "DatasetReview",
     "DerivedWork",
     "Distribution",
     "Field",

@@ -11,8 +11,17 @@ from datetime import timedelta
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from catalogue import access
-from catalogue.models import CollectionMethod, Dataset, Distribution, Field, LinkCheck, Organisation, VocabularyTerm
+from catalogue import access, workflow
+from catalogue.models import (
+    CollectionMethod,
+    Dataset,
+    DatasetDraft,
+    Distribution,
+    Field,
+    LinkCheck,
+    Organisation,
+    VocabularyTerm,
+)
 from catalogue.publish.hints import hints_merged
 from catalogue.quality.score import CHECK_PERIOD_DAYS, DatasetFacts, DistributionFacts, score
 from provenance.queries import failing_dataset_ids
@@ -72,10 +81,10 @@ def dashboard_for(user) -> dict:
         "bands": BANDS,
         "table": table,
         "statuses": statuses,
-        "awaiting_review": [
-            {"dataset": d, "can_approve": access.can_approve_review(user, d)}
-            for d in datasets.filter(review_requested_by__isnull=False).order_by("review_requested_at")
-        ],
+        "reviews": _reviews(user, datasets),
+        "published_drafts": DatasetDraft.objects.filter(dataset__in=datasets)
+        .select_related("dataset", "created_by")
+        .order_by("-updated_at")[:20],
         "drafts": datasets.filter(status=Dataset.Status.DRAFT, review_requested_by__isnull=True).order_by(
             "-updated_at"
         )[:20],
@@ -84,6 +93,16 @@ def dashboard_for(user) -> dict:
         "weakest": datasets.exclude(quality_score__isnull=True).order_by("quality_score", "title")[:10],
         "total": len(ids),
     }
+
+
+def _reviews(user, datasets) -> dict:
+    """What waits for whom: the user's to review, the user's waiting for others (with who can
+    approve when no one else in the organisation can), and the user's returned with comments."""
+    reviews = workflow.reviews_for_dashboard(user, datasets)
+    for item in reviews["by_others"]:
+        mine = item["requested_by"] is not None and item["requested_by"].pk == user.pk
+        item["note"] = workflow.only_reviewer_note(item["dataset"], user) if mine else ""
+    return reviews
 
 
 def _member_organisations(user):

@@ -8,13 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.utils import ErrorDict
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from catalogue import access, services
+from catalogue import access, services, workflow
 from catalogue.glossary import queries as glossary_queries
 from catalogue.models import CollectionMethod, Dataset, Membership, Organisation
 from catalogue.publish import dictionary as dictionary_import
@@ -43,9 +43,15 @@ from provenance.models import Derivation
 from provenance.services import derivation_add, derivation_remove
 
 
-def _forms(request, dataset: Dataset | None):
-    """Every form of the dataset page, bound to POST data when there is some."""
+def _forms(request, dataset: Dataset | None, draft=None):
+    """Every form of the dataset page, bound to POST data when there is some, else to the
+    working draft's form when the published dataset has one (read at the live revision)."""
     data = request.POST if request.method == "POST" else None
+    if data is None and draft is not None:
+        data = QueryDict(mutable=True)
+        for key, values in draft.form_data.items():
+            data.setlist(key, values)
+        data.setlist("revision", [str(dataset.revision)])
     instance = dataset or Dataset()
     method = CollectionMethod.objects.filter(dataset=dataset).first() if dataset else None
     sources = derivation_sources_for(request.user, dataset)
@@ -102,6 +108,59 @@ def _parts(forms: dict, dataset: Dataset):
     elif method_form.instance.pk:
         delete.append(method_form.instance)
     return save, delete
+
+
+def _draft_content(forms: dict, dataset: Dataset) -> dict:
+    """What the editor left in the form, as a working draft's content (see catalogue.workflow)."""
+    parts = {}
+    for name in FORMSETS:
+        formset = forms[name]
+        rows = []
+        for form in formset.forms:
+            if form in formset.deleted_forms or not (form.has_changed() or form.instance.pk):
+                continue
+            part = form.save(commit=False)
+            part.dataset = dataset
+            rows.append(part)
+        parts[name] = rows
+    for position, part in enumerate(parts["fields"]):
+        part.position = position
+    method_form = forms["method"]
+    method = None if method_form.is_blank() else method_form.save(commit=False)
+    form = forms["form"]
+    return workflow.draft_content(
+        dataset=dataset,
+        data=form.service_data(),
+        keywords=form.cleaned_data["keywords"],
+        themes=form.cleaned_data["themes"],
+        parts=parts,
+        method=method,
+        sources=forms["derivation"].cleaned_data["sources"],
+        description=forms["derivation"].cleaned_data["description"],
+    )
+
+
+def _form_payload(request) -> dict:
+    """The submitted form, to show it again as the draft (without the token or the button)."""
+    return {key: request.POST.getlist(key) for key in request.POST if key not in ("csrfmiddlewaretoken", "action")}
+
+
+def _save_draft(request, forms: dict, dataset: Dataset):
+    """Keep the edit of a published dataset as its working draft; the public sees no change."""
+    form = forms["form"]
+    try:
+        return workflow.draft_save(
+            dataset=dataset,
+            user=request.user,
+            content=_draft_content(forms, dataset),
+            form_data=_form_payload(request),
+            expected_revision=form.cleaned_data.get("revision"),
+        )
+    except services.StaleRevision as exc:
+        form.add_error(None, str(exc))
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+    return None
 
 
 def _save_derivations(forms: dict, dataset: Dataset, user) -> None:
@@ -192,6 +251,8 @@ def _render_form(request, forms: dict, dataset: Dataset | None, status: int = 20
     context = {
         **forms,
         "dataset": dataset,
+        "draft": workflow.working_draft(dataset) if dataset is not None else None,
+        "review": workflow.latest_review(dataset) if dataset is not None else None,
         "can_publish": dataset is None or access.can_publish_dataset(request.user, dataset),
         "score_url": reverse("publish:live-score"),
         "formsets_for_summary": [
@@ -204,10 +265,10 @@ def _render_form(request, forms: dict, dataset: Dataset | None, status: int = 20
     return render(request, "catalogue/publish/dataset_form.html", context, status=status)
 
 
-def _after_save(request, forms: dict, dataset: Dataset):
+def _after_save(request, forms: dict, dataset: Dataset, *, drafted: bool = False):
     if request.POST.get("action") == "publish":
         try:
-            dataset = services.dataset_publish(dataset=dataset, user=request.user)
+            dataset, outcome = workflow.dataset_publish(dataset=dataset, user=request.user)
         except services.PublicationRefused as exc:
             refreshed = _forms_after_save(request, dataset)
             _show_publication_problems(refreshed, exc.problems)
@@ -215,15 +276,27 @@ def _after_save(request, forms: dict, dataset: Dataset):
             return _render_form(request, refreshed, dataset, status=400)
         except PermissionDenied as exc:
             # e.g. the editor who asked for review cannot also approve it.
-            messages.error(request, f"Saved, not published: {exc}")
+            messages.error(request, f"Saved as a draft, not published: {exc}")
             return redirect("publish:dataset-edit", slug=dataset.slug)
-        if dataset.status == Dataset.Status.PUBLISHED:
+        if outcome == workflow.Outcome.PUBLISHED:
             messages.success(request, "Published. Everyone can now find this dataset.")
             return redirect(dataset)
-        messages.success(request, "Saved. Another editor of your organisation must now approve the publication.")
+        if outcome == workflow.Outcome.REVIEW_REQUESTED:
+            _say_review_requested(request, dataset)
+    elif drafted:
+        messages.success(request, "Draft saved. The public still sees the published version.")
     else:
         messages.success(request, "Draft saved." if dataset.status == Dataset.Status.DRAFT else "Changes saved.")
     return redirect("publish:dataset-edit", slug=dataset.slug)
+
+
+def _say_review_requested(request, dataset: Dataset) -> None:
+    note = workflow.only_reviewer_note(dataset, request.user)
+    messages.success(
+        request,
+        f"Saved and sent for review. Another editor or admin of {dataset.publisher.name} must approve it "
+        "before the public sees it." + (f" {note}" if note else ""),
+    )
 
 
 def _forms_after_save(request, dataset: Dataset) -> dict:
@@ -231,7 +304,8 @@ def _forms_after_save(request, dataset: Dataset) -> dict:
     request_get = request.method
     request.method = "GET"
     try:
-        return _forms(request, Dataset.objects.get(pk=dataset.pk))
+        fresh = Dataset.objects.get(pk=dataset.pk)
+        return _forms(request, fresh, workflow.working_draft(fresh))
     finally:
         request.method = request_get
 
@@ -257,11 +331,17 @@ def dataset_create(request):
 @login_required
 def dataset_edit(request, slug):
     dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
-    forms = _forms(request, dataset)
+    published = dataset.status == Dataset.Status.PUBLISHED
+    forms = _forms(request, dataset, workflow.working_draft(dataset) if published else None)
     if request.method == "POST" and _all_valid(forms):
-        saved = _save(request, forms, dataset)
-        if saved is not None:
-            return _after_save(request, forms, saved)
+        if published:
+            # A published dataset's edit is a working draft: the public sees the live version.
+            if _save_draft(request, forms, dataset) is not None:
+                return _after_save(request, forms, dataset, drafted=True)
+        else:
+            saved = _save(request, forms, dataset)
+            if saved is not None:
+                return _after_save(request, forms, saved)
     status = 400 if request.method == "POST" else 200
     return _render_form(request, forms, dataset, status)
 
@@ -282,7 +362,7 @@ def live_score_view(request):
 def dataset_publish(request, slug):
     dataset = access.dataset_for_user(request.user, slug=slug, for_edit=True)
     try:
-        dataset = services.dataset_publish(dataset=dataset, user=request.user)
+        dataset, outcome = workflow.dataset_publish(dataset=dataset, user=request.user)
     except services.PublicationRefused as exc:
         messages.error(request, exc.summary)
         return redirect("publish:dataset-edit", slug=slug)
@@ -291,10 +371,12 @@ def dataset_publish(request, slug):
             raise
         messages.error(request, str(exc))
         return redirect("publish:dataset-edit", slug=slug)
-    if dataset.status == Dataset.Status.PUBLISHED:
+    if outcome == workflow.Outcome.PUBLISHED:
         messages.success(request, "Published.")
+    elif outcome == workflow.Outcome.REVIEW_REQUESTED:
+        _say_review_requested(request, dataset)
     else:
-        messages.success(request, "Publication requested; another editor must approve it.")
+        messages.info(request, "Nothing to publish: the dataset is published and has no draft.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("publish:dataset-edit", kwargs={"slug": slug})
@@ -334,10 +416,25 @@ def dataset_history(request, slug):
         {
             "dataset": dataset,
             "versions": versions,
+            "entries": _history_entries(dataset, versions),
             "diff": diff,
             "can_restore": access.can_edit_dataset(request.user, dataset),
         },
     )
+
+
+def _history_entries(dataset: Dataset, versions: list) -> list[dict]:
+    """The dataset's versions and its drafts' saves, discards and publications, newest first:
+    a draft is not a version of the live record (nothing to compare or restore), but it is
+    part of what happened to the dataset."""
+    entries = [{"when": v.history_date, "version": v} for v in versions]
+    for event in workflow.draft_history(dataset):
+        if event.history_type == "~" or event.history_type == "+":
+            entries.append({"when": event.history_date, "draft": event, "what": event.history_change_reason})
+        elif event.history_change_reason == "Draft discarded":
+            entries.append({"when": event.history_date, "draft": event, "what": "Draft discarded"})
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries
 
 
 @login_required
@@ -347,6 +444,8 @@ def dataset_restore(request, slug):
     try:
         history_id = int(request.POST.get("history_id", ""))
         services.dataset_restore_version(dataset=dataset, user=request.user, history_id=history_id)
+    except services.ReviewRequired as exc:
+        messages.error(request, str(exc))
     except (ValueError, ValidationError):
         messages.error(request, "No such version of this dataset.")
     else:
@@ -369,7 +468,7 @@ def dictionary_import_view(request, slug):
             services.fields_replace(
                 dataset=dataset, user=request.user, rows=rows, expected_revision=confirm.cleaned_data["revision"]
             )
-        except services.StaleRevision as exc:
+        except (services.StaleRevision, services.ReviewRequired) as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
             problems = dictionary_import.problems_capped(exc.messages)

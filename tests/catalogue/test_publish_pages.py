@@ -362,12 +362,14 @@ def test_dashboard_shows_status_band_review_and_overdue(db, make_dataset, ohs, a
     page = client_for(alice).get("/publish/").content.decode()
     overdue = page.split("Overdue for update")[1].split("<h2>")[0]
     assert "Stale monthly" in overdue and "Fresh monthly" not in overdue
-    review = page.split("Waiting for review")[1].split("<h2>")[0]
-    assert waiting.title in review and "Approve and publish" in review
+    review = page.split("Waiting for your review")[1].split("<h2>")[0]
+    assert f"/publish/datasets/{waiting.slug}/review/" in review and waiting.title in review
     assert "Broken" in page.split("Failed checks")[1].split("<h2>")[0]
-    # bob asked for the review: he sees it but cannot approve it himself.
-    review = client_for(bob).get("/publish/").content.decode().split("Waiting for review")[1].split("<h2>")[0]
-    assert waiting.title in review and "Approve and publish" not in review
+    # bob asked for the review: he sees whom it waits for, and cannot review it himself.
+    bobs = client_for(bob).get("/publish/").content.decode()
+    assert waiting.title not in bobs.split("Waiting for your review")[1].split("<h2>")[0]
+    others = bobs.split("Waiting for review by others")[1].split("<h2>")[0]
+    assert waiting.title in others and "Waiting for review by Office for Health Statistics editors" in others
 
 
 def test_admins_manage_members_and_keep_one_admin(db, ohs, alice, bob, charlie, client_for):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from catalogue.glossary import services
-from catalogue.models import Field
+from catalogue.models import Dataset, Field
 from tests.catalogue.test_publish_pages import form_data
 from tests.writes import add_field
 
@@ -80,7 +80,8 @@ def test_odd_input_gets_a_list_or_a_clear_refusal(client_for, anon, household):
 
 
 def test_the_form_saves_a_concept_typed_in_a_row(client_for, bob, make_dataset, household):
-    dataset = make_dataset("Household survey")
+    # Unpublished, so the form saves to the record itself (a published one's edits wait in a draft).
+    dataset = make_dataset("Household survey", status=Dataset.Status.DRAFT)
     client = client_for(bob)
     url = reverse("publish:dataset-edit", args=[dataset.slug])
     page = client.get(url).content.decode()
@@ -95,7 +96,8 @@ def test_the_form_saves_a_concept_typed_in_a_row(client_for, bob, make_dataset, 
 
 
 def test_without_javascript_a_suggestion_is_chosen_among_radio_buttons(client_for, bob, make_dataset, household):
-    dataset = make_dataset("Household survey")
+    # Unpublished, so the form saves to the record itself (a published one's edits wait in a draft).
+    dataset = make_dataset("Household survey", status=Dataset.Status.DRAFT)
     add_field(dataset, name="household_id", title="Household")
     client = client_for(bob)
     url = reverse("publish:dataset-edit", args=[dataset.slug])

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "catalogue.harvest",
     "catalogue.sharing",
     "catalogue.glossary",
+    "catalogue.accounts",
 ]
 
 MIDDLEWARE = [
@@ -260,7 +261,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Token <key>`: a token made on the account page, or one an administrator issued.
+        "catalogue.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

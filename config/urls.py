@@ -13,6 +13,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Machine users: a person's account page and the API tokens they make and revoke there.
+    path("", include("catalogue.accounts.urls")),
     path("demo/files/<slug:slug>.<str:extension>", demo_file, name="demo-file"),
     path("demo/catalogues/<slug:name>.ttl", demo_catalogue, name="demo-catalogue"),
     # Lineage: OpenLineage ingestion and lineage queries under /api/v1/ (before the catalogue API),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -201,6 +202,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Files browsers ask for at the site's root, whatever the page says: /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -364,6 +367,13 @@ SPECTACULAR_SETTINGS.update(
         "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
         "REDOC_DIST": "SIDECAR",
         "COMPONENT_SPLIT_REQUEST": True,
+        # Operations grouped by resource with readable names ("List datasets"), config/api_docs.py.
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "config.api_docs.readable_operations",
+        ],
+        "REDOC_UI_SETTINGS": {"expandResponses": "200,201", "pathInMiddlePanel": True, "nativeScrollbars": True},
+        "SWAGGER_UI_SETTINGS": {"deepLinking": True},
         # Harvest sources and jobs have a "kind" and a "status" of their own, beside the
         # organisations' and datasets': each choice set gets its own name in the schema.
         "ENUM_NAME_OVERRIDES": {
@@ -378,13 +388,13 @@ SPECTACULAR_SETTINGS.update(
 # scans the templates), so a script injected into a page despite the escaping cannot run.
 # The dataset page's schema.org JSON-LD is a data block, which CSP does not execute or block.
 # The API docs use drf-spectacular's split Swagger view, whose start-up script is a file.
-# (Redoc builds its styles as inline <style> at run time and fails under this policy, even
-# with a nonce: /api/redoc/ now leads to the Swagger UI docs.)
+# Redoc writes its styles as <style> elements at run time: they carry the page's nonce
+# (config/api_docs.py), which django-csp adds to style-src only on a page that asked for one.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
         # Swagger UI draws some of its icons from data: URIs in its stylesheet.
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],

@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings read them too: links, minted URIs and the demo's downloads name this address
+# unless PROVCAT_BASE_URI says otherwise.
+export HOST PORT
 
 .PHONY: run test lint install install-dev worker browser-deps clean
 

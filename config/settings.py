@@ -74,10 +74,33 @@ if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
         "value before running with DEBUG off."
     )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+# `make run HOST=<name>` serves under that name: with DEBUG, let it through too.
+if DEBUG and env_str("HOST").strip() not in ("", "0.0.0.0", "::") and "ALLOWED_HOSTS" not in os.environ:
+    ALLOWED_HOSTS.append(env_str("HOST").strip().strip("[]"))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# The base of every URI the catalogue mints (datasets, organisations, activities).
-PROVCAT_BASE_URI = env_str("PROVCAT_BASE_URI", "http://127.0.0.1:8000").rstrip("/")
+
+def base_uri_from_address(host: str, port: str) -> str:
+    """The address `make run` serves on (HOST, PORT), as the base of links and minted URIs.
+    A wildcard host (0.0.0.0, ::) is not an address anyone can follow: links name 127.0.0.1,
+    and serving other machines needs PROVCAT_BASE_URI set to the name they use."""
+    host = host.strip() or "127.0.0.1"
+    port = port.strip() or "8000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ImproperlyConfigured(f"PORT must be a port number (1-65535), not {port!r}")
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URI
+    return f"http://{host}:{int(port)}"
+
+
+# The base of every URI the catalogue mints (datasets, organisations, activities) and of the
+# demo's links. PROVCAT_BASE_URI when set; else the address `make run` serves on, from HOST
+# and PORT (default http://127.0.0.1:8000).
+PROVCAT_BASE_URI = (
+    env_str("PROVCAT_BASE_URI") or base_uri_from_address(env_str("HOST", "127.0.0.1"), env_str("PORT", "8000"))
+).rstrip("/")
 if not PROVCAT_BASE_URI.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"PROVCAT_BASE_URI must be an http(s) URI, not {PROVCAT_BASE_URI!r}")
 

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
 from catalogue import outbox
 from catalogue.demo.loader import DEMO_PASSWORD, demo_load
+from catalogue.demo.rebase import demo_rebase
 from catalogue.search.tasks import search_index_sweep
 
 
@@ -14,6 +16,9 @@ class Command(BaseCommand):
         # demo loads: checking them now would only record failures. `make run` (the serve
         # command) checks them once the server is up.
         with override_settings(PROVCAT_LINK_CHECKS=False):
+            # Served on another address than last time (make run PORT=...): move the links first.
+            if moved := demo_rebase():
+                self.stdout.write(f"Demo moved to {settings.PROVCAT_BASE_URI}: {moved} stored links and URIs.")
             created = demo_load(self.stdout)
         if created:
             summary = ", ".join(f"{count} {kind}" for kind, count in created.items())

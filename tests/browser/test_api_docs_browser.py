@@ -3,6 +3,7 @@ break no rule of the Content-Security-Policy; operations are grouped by resource
 readable names; the API guide links every endpoint."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, axe_violations, sideways_overflow
 
@@ -32,3 +33,31 @@ def test_redoc_loads_from_this_server_only_and_groups_operations(live_server, re
     assert problems == []  # no CSP refusal, no script error, no missing file
     assert axe_violations(page) == []
     assert sideways_overflow(page) == 0
+
+
+@pytest.mark.parametrize("size", ["page", "phone"])
+def test_swagger_ui_loads_from_this_server_only(live_server, request, size):
+    page = request.getfixturevalue(size)
+    problems = watch_console(page)
+    page.goto(live_server.url + "/api/docs/")
+    page.wait_for_selector("text=List datasets", state="attached", timeout=20000)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(ARTIFACTS / f"api-swagger-{size}.png"))
+    assert page.locator("h3:has-text('Harvest sources')").count() == 1  # grouped by resource
+    assert problems == []
+
+
+@pytest.mark.parametrize("size", ["page", "phone"])
+def test_the_api_guide_lists_every_endpoint_and_leads_to_its_reference(live_server, request, screenshot, size):
+    page = request.getfixturevalue(size)
+    page.goto(live_server.url + "/about/api/")
+    screenshot(page, f"api-guide-{size}")
+    assert axe_violations(page) == []
+    assert sideways_overflow(page) == 0
+    links = page.locator("#endpoints a[href^='/api/redoc/#operation/']")
+    assert links.count() > 70
+    page.click("#endpoints a:has-text('Publish a dataset')")
+    page.wait_for_selector("[id='operation/v1_datasets_publish_create']", state="attached", timeout=30000)
+    # Redoc opens the operation itself (and writes its own longer form of the address).
+    assert page.url.endswith("/operation/v1_datasets_publish_create")
+    expect(page.locator("[id='operation/v1_datasets_publish_create'] h2")).to_be_in_viewport()

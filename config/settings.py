@@ -259,6 +259,12 @@ PROVCAT_PROXY_COUNT = env_int("PROVCAT_PROXY_COUNT", 0, minimum=0)
 # Celery. No broker configured: tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL:
+    # Eager mode still takes a producer from Celery's pool for each task sent; with no broker
+    # kombu would describe an AMQP connection with no host and log "No hostname was supplied".
+    # Celery's connections get kombu's in-process transport instead, which connects nowhere;
+    # CELERY_BROKER_URL itself stays empty, as the rest of the app reads it.
+    CELERY_BROKER_READ_URL = CELERY_BROKER_WRITE_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ACKS_LATE = True

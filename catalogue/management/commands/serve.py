@@ -59,6 +59,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, **options):
         worker = None
         if not settings.CELERY_TASK_ALWAYS_EAGER:
+            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
             self.stdout.write(f"Starting a Celery worker with beat on {settings.CELERY_BROKER_URL}")
             worker = subprocess.Popen(
                 [
@@ -71,6 +72,8 @@ class Command(BaseCommand):
                     "-B",
                     "--loglevel=warning",
                     "--concurrency=2",
+                    # Beat's record of what it last ran, in var/ rather than wherever make ran.
+                    f"--schedule={settings.VAR_DIR / 'celerybeat-schedule'}",
                 ],
                 # Its own process group: the worker, its pool and beat are stopped together
                 # below, and a Ctrl-C in the terminal reaches only this command, which stops them.

@@ -24,6 +24,7 @@ class ApiToken(models.Model):
     )
 
     class Meta:
+        verbose_name = "API token"
         ordering = ["-created_at", "-pk"]
         constraints = [
             # Two live tokens with one name could not be told apart on the account page.

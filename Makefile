@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings read them too: links, minted URIs and the demo's downloads name this address
+# unless PROVCAT_BASE_URI says otherwise.
+export HOST PORT
 
 .PHONY: run test lint install install-dev worker browser-deps clean
 
@@ -22,6 +25,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install-dev
+	$(PY) manage.py database_create
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)

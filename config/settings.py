@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,10 +74,33 @@ if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
         "value before running with DEBUG off."
     )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+# `make run HOST=<name>` serves under that name: with DEBUG, let it through too.
+if DEBUG and env_str("HOST").strip() not in ("", "0.0.0.0", "::") and "ALLOWED_HOSTS" not in os.environ:
+    ALLOWED_HOSTS.append(env_str("HOST").strip().strip("[]"))
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# The base of every URI the catalogue mints (datasets, organisations, activities).
-PROVCAT_BASE_URI = env_str("PROVCAT_BASE_URI", "http://127.0.0.1:8000").rstrip("/")
+
+def base_uri_from_address(host: str, port: str) -> str:
+    """The address `make run` serves on (HOST, PORT), as the base of links and minted URIs.
+    A wildcard host (0.0.0.0, ::) is not an address anyone can follow: links name 127.0.0.1,
+    and serving other machines needs PROVCAT_BASE_URI set to the name they use."""
+    host = host.strip() or "127.0.0.1"
+    port = port.strip() or "8000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ImproperlyConfigured(f"PORT must be a port number (1-65535), not {port!r}")
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URI
+    return f"http://{host}:{int(port)}"
+
+
+# The base of every URI the catalogue mints (datasets, organisations, activities) and of the
+# demo's links. PROVCAT_BASE_URI when set; else the address `make run` serves on, from HOST
+# and PORT (default http://127.0.0.1:8000).
+PROVCAT_BASE_URI = (
+    env_str("PROVCAT_BASE_URI") or base_uri_from_address(env_str("HOST", "127.0.0.1"), env_str("PORT", "8000"))
+).rstrip("/")
 if not PROVCAT_BASE_URI.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"PROVCAT_BASE_URI must be an http(s) URI, not {PROVCAT_BASE_URI!r}")
 
@@ -105,6 +129,7 @@ INSTALLED_APPS = [
     "catalogue.glossary",
     "catalogue.preview",
     "catalogue.search",
+    "catalogue.accounts",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +228,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Files browsers ask for at the site's root, whatever the page says: /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -235,6 +262,12 @@ PROVCAT_PROXY_COUNT = env_int("PROVCAT_PROXY_COUNT", 0, minimum=0)
 # Celery. No broker configured: tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL:
+    # Eager mode still takes a producer from Celery's pool for each task sent; with no broker
+    # kombu would describe an AMQP connection with no host and log "No hostname was supplied".
+    # Celery's connections get kombu's in-process transport instead, which connects nowhere;
+    # CELERY_BROKER_URL itself stays empty, as the rest of the app reads it.
+    CELERY_BROKER_READ_URL = CELERY_BROKER_WRITE_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ACKS_LATE = True
@@ -265,7 +298,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Token <key>`: a token made on the account page, or one an administrator issued.
+        "catalogue.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -374,6 +408,13 @@ SPECTACULAR_SETTINGS.update(
         "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
         "REDOC_DIST": "SIDECAR",
         "COMPONENT_SPLIT_REQUEST": True,
+        # Operations grouped by resource with readable names ("List datasets"), config/api_docs.py.
+        "POSTPROCESSING_HOOKS": [
+            "drf_spectacular.hooks.postprocess_schema_enums",
+            "config.api_docs.readable_operations",
+        ],
+        "REDOC_UI_SETTINGS": {"expandResponses": "200,201", "pathInMiddlePanel": True, "nativeScrollbars": True},
+        "SWAGGER_UI_SETTINGS": {"deepLinking": True},
         # Harvest sources and jobs have a "kind" and a "status" of their own, beside the
         # organisations' and datasets': each choice set gets its own name in the schema.
         "ENUM_NAME_OVERRIDES": {
@@ -388,13 +429,13 @@ SPECTACULAR_SETTINGS.update(
 # scans the templates), so a script injected into a page despite the escaping cannot run.
 # The dataset page's schema.org JSON-LD is a data block, which CSP does not execute or block.
 # The API docs use drf-spectacular's split Swagger view, whose start-up script is a file.
-# (Redoc builds its styles as inline <style> at run time and fails under this policy, even
-# with a nonce: /api/redoc/ now leads to the Swagger UI docs.)
+# Redoc writes its styles as <style> elements at run time: they carry the page's nonce
+# (config/api_docs.py), which django-csp adds to style-src only on a page that asked for one.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
         # Swagger UI draws some of its icons from data: URIs in its stylesheet.
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],

@@ -9,12 +9,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue import access
+from catalogue.accounts.authentication import ApiTokenAuthentication
 from catalogue.models import Field, Organisation
 from lib.input_parsing import InvalidValue, moment_parse, whole_number_parse
 from provenance import queries
@@ -29,7 +30,7 @@ from provenance.openlineage import (
 from provenance.services import dataset_alias_add, dataset_stub_claim
 
 
-class BearerTokenAuthentication(TokenAuthentication):
+class BearerTokenAuthentication(ApiTokenAuthentication):
     """`Authorization: Bearer <token>` (what OpenLineage clients send) as well as DRF's `Token <token>`."""
 
     keyword = "Bearer"
@@ -37,7 +38,7 @@ class BearerTokenAuthentication(TokenAuthentication):
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header.split(" ", 1)[0].lower() == "token":
-            return TokenAuthentication().authenticate(request)
+            return ApiTokenAuthentication().authenticate(request)
         return super().authenticate(request)
 
 

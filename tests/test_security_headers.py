@@ -121,8 +121,3 @@ def test_no_template_contains_inline_script_or_style():
         if (found := inline_code(re.sub(r"{%.*?%}|{{.*?}}", "x", f.read_text(), flags=re.S)))
     }
     assert offenders == {}
-
-
-def test_the_old_redoc_address_leads_to_the_docs_that_work_under_the_policy(client, db):
-    response = client.get("/api/redoc/")
-    assert (response.status_code, response["Location"]) == (301, "/api/docs/")

@@ -5,6 +5,9 @@ the web server, so tasks run on a real worker; without one, tasks run eagerly in
 web process and no worker is needed.
 """
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -22,6 +25,30 @@ from catalogue.preview.tasks import preview_sweep
 from catalogue.quality.tasks import link_check_sweep
 from config.celery import task_send_quietly
 
+# How long the worker may take to finish its current tasks (Celery's warm shutdown).
+WORKER_STOP_SECONDS = 20
+
+
+def _stop_as_on_ctrl_c(signum, frame):
+    raise KeyboardInterrupt
+
+
+def worker_stop(worker: subprocess.Popen) -> None:
+    """Stop the worker's whole process group: a warm shutdown first (SIGTERM: tasks in hand
+    finish, beat stops), then SIGKILL for whatever is still there."""
+    try:
+        os.killpg(worker.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        pass
+    # Pool processes or beat left behind by a worker that did not stop in time.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
+
 
 class Command(BaseCommand):
     help = "Serve the catalogue (and a Celery worker when a broker is configured)."
@@ -33,6 +60,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, **options):
         worker = None
         if not settings.CELERY_TASK_ALWAYS_EAGER:
+            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
             self.stdout.write(f"Starting a Celery worker with beat on {settings.CELERY_BROKER_URL}")
             worker = subprocess.Popen(
                 [
@@ -45,17 +73,25 @@ class Command(BaseCommand):
                     "-B",
                     "--loglevel=warning",
                     "--concurrency=2",
-                ]
+                    # Beat's record of what it last ran, in var/ rather than wherever make ran.
+                    f"--schedule={settings.VAR_DIR / 'celerybeat-schedule'}",
+                ],
+                # Its own process group: the worker, its pool and beat are stopped together
+                # below, and a Ctrl-C in the terminal reaches only this command, which stops them.
+                start_new_session=True,
             )
         else:
             self.stdout.write("No CELERY_BROKER_URL: tasks run eagerly in the web process.")
+        # SIGTERM (docker stop, systemd, kill) stops the server as Ctrl-C does, so the finally
+        # below runs and the worker it started does not outlive it.
+        signal.signal(signal.SIGTERM, _stop_as_on_ctrl_c)
         threading.Thread(target=self.once_serving, args=(host, port), daemon=True).start()
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False)
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+                self.stdout.write("Stopping the Celery worker and beat...")
+                worker_stop(worker)
 
     def once_serving(self, host: str, port: str) -> None:
         """The demo's harvest source and download links point at this server, so harvest the

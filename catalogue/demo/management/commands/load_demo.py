@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from catalogue import outbox
 from catalogue.demo.loader import DEMO_PASSWORD, demo_load
+from catalogue.demo.rebase import demo_rebase
 from catalogue.search.tasks import search_index_sweep
 
 
@@ -12,6 +14,9 @@ class Command(BaseCommand):
         # The demo's download links point at this site, which is not serving yet while the demo
         # loads; their link checks ask the app in-process instead (catalogue.quality.own_site),
         # so the scores are whole, and differ, before the server answers.
+        # Served on another address than last time (make run PORT=...): move the links first.
+        if moved := demo_rebase():
+            self.stdout.write(f"Demo moved to {settings.PROVCAT_BASE_URI}: {moved} stored links and URIs.")
         created = demo_load(self.stdout)
         if created:
             summary = ", ".join(f"{count} {kind}" for kind, count in created.items())

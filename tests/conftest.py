@@ -7,6 +7,8 @@
 - ``anon``: not signed in
 """
 
+import socket
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
@@ -265,3 +267,13 @@ def keep_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def no_sockets(monkeypatch):
+    """Any attempt to open a connection fails the test: own links must not use the network."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a socket was opened: {args}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)

@@ -12,7 +12,7 @@ exactly as it is, so a second run changes nothing, not even the history.
 Download links point at this server's own /demo/files/ (no outside address is ever
 contacted by the demo), and each distribution's byte size is the real size of its file. A
 few links point where nothing is served (MOVED_FILES), so the link checks, which load_demo
-runs in-process (catalogue.quality.own_site), give the datasets different scores.
+runs in-process (catalogue.own_site), give the datasets different scores.
 """
 
 import datetime as dt

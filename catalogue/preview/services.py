@@ -2,7 +2,8 @@
 
 Run by workers from the outbox (a distribution's links changed) and by the periodic sweep.
 The fetch goes through the address policy the link checks and harvests use
-(lib.netpolicy: every address checked before any socket connects, every redirect again),
+(lib.netpolicy: every address checked before any socket connects, every redirect again) —
+or, for a file on this site itself, in-process (catalogue.own_site), as the link checks do;
 reads at most ``max_bytes`` and stops there, and has a deadline a trickling server cannot
 stretch. A failure is stored as what it is, with when; the last good preview is kept beside
 it, never silently replaced.
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from catalogue import outbox
 from catalogue.models import Distribution
+from catalogue.own_site import is_own_url, own_url_get
 from catalogue.preview.models import DataPreview
 from catalogue.preview.profiling import profile_table
 from catalogue.preview.reading import FORMAT_LABELS, PREVIEW_ROWS, Unpreviewable, read_table
@@ -84,33 +86,38 @@ def preview_refresh(
 def _fetch_and_read(url: str, *, expected: str, allow_loopback: bool, timeout: float, max_bytes: int):
     """A reading.Table, or an Unpreviewable saying why not."""
     try:
-        response = fetch(
-            url,
-            allow_loopback=allow_loopback,
-            timeout=timeout,
-            max_bytes=max_bytes + 1,  # one byte more tells a file of exactly max_bytes from a longer one
-            truncate=True,
-            deadline=time.monotonic() + 2 * timeout,
-            headers={"Accept": "text/csv, application/json;q=0.9, */*;q=0.5"},
-        )
+        if is_own_url(url):  # this site's own file: asked in-process, no socket (catalogue.own_site)
+            own = own_url_get(url, max_bytes=max_bytes + 1)
+            status, body, content_type = own.status, own.body, own.content_type
+        else:
+            response = fetch(
+                url,
+                allow_loopback=allow_loopback,
+                timeout=timeout,
+                max_bytes=max_bytes + 1,  # one byte more tells a file of exactly max_bytes from a longer one
+                truncate=True,
+                deadline=time.monotonic() + 2 * timeout,
+                headers={"Accept": "text/csv, application/json;q=0.9, */*;q=0.5"},
+            )
+            status, body, content_type = response.status, response.body, response.headers.get("content-type", "")
     except RefusedAddress:
         return Unpreviewable("refused", "The link points to a private or local address, so it was not fetched")
     except (OSError, ValueError):  # refused connection, timeout, DNS, TLS, a malformed answer: no answer
         return Unpreviewable("no-answer", "The link did not answer")
-    if response.status >= 400:
+    if status >= 400:
         try:
-            reason = HTTPStatus(response.status).phrase
+            reason = HTTPStatus(status).phrase
         except ValueError:
             reason = "an error"
-        return Unpreviewable("http-error", f"The link answered {response.status} {reason}".rstrip())
-    whole_file = len(response.body) <= max_bytes
+        return Unpreviewable("http-error", f"The link answered {status} {reason}".rstrip())
+    whole_file = len(body) <= max_bytes
     try:
         return read_table(
-            response.body[:max_bytes],
+            body[:max_bytes],
             expected=expected,
             whole_file=whole_file,
             max_bytes=max_bytes,
-            content_type=response.headers.get("content-type", ""),
+            content_type=content_type,
         )
     except Unpreviewable as problem:
         return problem

@@ -7,8 +7,8 @@ from django.utils import timezone
 from catalogue import outbox
 from catalogue.locks import QUALITY_ASSESSMENTS, lock_datasets
 from catalogue.models import Dataset, Distribution, LinkCheck, QualityAssessment
+from catalogue.own_site import is_own_url, own_url_answer
 from catalogue.quality.facts import facts_for_dataset
-from catalogue.quality.own_site import is_own_url, own_url_answer
 from catalogue.quality.score import score
 from lib.netpolicy import RefusedAddress, fetch
 

@@ -3,7 +3,6 @@ it checks and how to earn it; the bands' meaning is one click away; this site's 
 checked in-process; sizes shown are real; the demo's scores differ because its links are checked."""
 
 import re
-import socket
 
 import pytest
 from django.core.management import call_command
@@ -102,16 +101,6 @@ def test_a_check_of_a_url_the_distribution_no_longer_has_counts_as_not_checked(m
 
 
 # --- this site's own links are asked in-process ----------------------------------------------------
-
-
-@pytest.fixture
-def no_sockets(monkeypatch):
-    """Any attempt to open a connection fails the test: own links must not use the network."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"a socket was opened: {args}")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def test_own_links_are_checked_in_process_with_status_and_size(make_dataset, settings, no_sockets):

@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # The demo's download links point at this site, which is not serving yet while the demo
-        # loads; their link checks ask the app in-process instead (catalogue.quality.own_site),
+        # loads; their link checks ask the app in-process instead (catalogue.own_site),
         # so the scores are whole, and differ, before the server answers.
         # Served on another address than last time (make run PORT=...): move the links first.
         if moved := demo_rebase():

@@ -1,4 +1,4 @@
-"""Ask this site's own links in-process, without a socket.
+"""Ask this site's own links in-process, without a socket (link checks and data previews).
 
 Many distributions link to this very catalogue (the demo's sample files, pages a publisher
 points at). Fetching them over the network would ask the server to call itself: it fails
@@ -89,15 +89,44 @@ def _get_handler() -> WSGIHandler:
     return _handler
 
 
+@dataclass
+class OwnResponse:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def own_url_get(url: str, *, max_bytes: int) -> OwnResponse:
+    """What this site answers ``url`` with (at most ``max_bytes`` of the body), following
+    redirects that stay on it; OSError when one leads elsewhere or there are too many, as the
+    network fetch's callers expect of a link they cannot follow."""
+    answer, response = _answer(url)
+    if answer.elsewhere:
+        raise OSError(f"{url}: redirected off this site, to {answer.elsewhere}")
+    if response.streaming:
+        body = b""
+        for chunk in response.streaming_content:
+            body += chunk
+            if len(body) >= max_bytes:
+                break
+    else:
+        body = response.content
+    return OwnResponse(response.status_code, response.get("Content-Type", ""), body[:max_bytes])
+
+
 def own_url_answer(url: str) -> OwnAnswer:
     """The status and size this site answers ``url`` with, following redirects that stay on it."""
+    return _answer(url)[0]
+
+
+def _answer(url: str):
     for _ in range(MAX_REDIRECTS + 1):
         response = _get_handler().get_response(WSGIRequest(_environ(url)))
         location = response.get("Location") if response.status_code in (301, 302, 303, 307, 308) else None
         if location:
             url = urljoin(url, location)
             if not is_own_url(url):
-                return OwnAnswer(response.status_code, None, elsewhere=url)
+                return OwnAnswer(response.status_code, None, elsewhere=url), response
             continue
         length = response.get("Content-Length")
         if length is not None and length.isdigit():
@@ -106,5 +135,5 @@ def own_url_answer(url: str) -> OwnAnswer:
             size = None
         else:
             size = len(response.content)
-        return OwnAnswer(response.status_code, size)
+        return OwnAnswer(response.status_code, size), response
     raise OSError(f"{url}: more than {MAX_REDIRECTS} redirects")

@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-from datetime import date, datetime
 
+from lib.column_types import infer_datatype
 from lib.input_parsing import json_document_load
 
 # Bounds of one import: a dictionary of more columns than this is a mistake (or an attack),
@@ -101,59 +100,8 @@ def parse(text: str, *, filename: str = "") -> list[dict]:
     return parse_csv(text)
 
 
-# A column is read as years only when its name says so: 1234 and 2345 are counts far more
-# often than they are years, and a year column is almost always called "year" or similar.
-YEAR_NAME = re.compile(r"(^|[^a-z])(year|yr|yyyy)(s?)($|[^a-z])|^(calendar|financial|fiscal|academic)_?year", re.I)
-WHOLE_NUMBER = re.compile(r"[+-]?\d+")
-DECIMAL_NUMBER = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
-BOOLEAN_WORDS = {"true", "false", "yes", "no"}
-
-
-def _is_date(value: str) -> bool:
-    try:
-        return len(value) == 10 and date.fromisoformat(value) is not None
-    except ValueError:
-        return False
-
-
-def _is_datetime(value: str) -> bool:
-    try:
-        return "T" in value and datetime.fromisoformat(value.replace("Z", "+00:00")) is not None
-    except ValueError:
-        return False
-
-
-def infer_datatype(values: list[str], name: str = "") -> str:
-    """The Field.Datatype value that fits every non-empty sample of a column.
-
-    Whole numbers come before years: a column is a year only when its name hints at one
-    ("year", "financial_year", "yr") and every value is a four-digit year. Numbers written
-    with a leading zero ("00123") are codes, kept as text so the zeros survive.
-    """
-    values = [v.strip() for v in values if v.strip()]
-    if not values:
-        return "string"
-    if all(WHOLE_NUMBER.fullmatch(v) for v in values):
-        if any(len(v.lstrip("+-")) > 1 and v.lstrip("+-").startswith("0") for v in values):
-            return "string"
-        if YEAR_NAME.search(name) and all(len(v) == 4 and 1000 <= int(v) <= 2999 for v in values):
-            return "gYear"
-        return "integer"
-    if all(DECIMAL_NUMBER.fullmatch(v) for v in values):
-        return "decimal"
-    if all(v.lower() in BOOLEAN_WORDS for v in values):
-        return "boolean"
-    if all(_is_date(v) for v in values):
-        return "date"
-    if all(_is_datetime(v) for v in values):
-        return "datetime"
-    if all(re.fullmatch(r"https?://\S+", v) for v in values):
-        return "anyURI"
-    return "string"
-
-
 def parse_csv(text: str) -> list[dict]:
-    """Names from the header row; types guessed from up to 50 data rows."""
+    """Names from the header row; types guessed from up to 50 data rows (lib.column_types)."""
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:

@@ -111,7 +111,7 @@ def test_a_windows_1252_file_is_read_as_such():
     ],
 )
 def test_column_types(name, values, datatype):
-    assert infer_datatype(name, values) == datatype
+    assert infer_datatype(values, name) == datatype
 
 
 def test_statistics_of_numbers_and_dates():

@@ -41,7 +41,7 @@ from catalogue.models import (
 )
 from catalogue.publication import dcat_ap_violations, publication_problems
 from provenance.models import Derivation
-from provenance.services import derivation_add, derivation_remove
+from provenance.services import derivation_sources_set
 
 # The parts a draft carries, by their key in the content.
 PART_MODELS = {
@@ -338,18 +338,8 @@ def _apply(locked: Dataset, draft: DatasetDraft, user) -> Dataset:
 
 
 def _apply_derivations(dataset: Dataset, user, wanted: dict) -> None:
-    sources = {d.pk: d for d in access.visible_datasets(user).filter(pk__in=wanted["sources"])}
-    description = wanted.get("description", "")
-    current = {d.source_id: d for d in Derivation.objects.current().filter(derived=dataset)}
-    for source_id, derivation in current.items():
-        if source_id not in sources:
-            derivation_remove(derivation=derivation, user=user)
-    for source_id, source in sources.items():
-        if source_id not in current:
-            derivation_add(derived=dataset, source=source, user=user, description=description)
-        elif current[source_id].description != description:
-            derivation_remove(derivation=current[source_id], user=user)
-            derivation_add(derived=dataset, source=source, user=user, description=description)
+    sources = access.visible_datasets(user).filter(pk__in=wanted["sources"])
+    derivation_sources_set(derived=dataset, sources=sources, user=user, description=wanted.get("description", ""))
 
 
 # --- publishing and review ---------------------------------------------------------------------

@@ -120,6 +120,24 @@ def derivation_remove(*, derivation: Derivation, user=None, when: datetime | Non
         outbox.derivation_changed(derivation.source_id, derivation.derived_id)
 
 
+def derivation_sources_set(*, derived: Dataset, sources: Iterable[Dataset], user, description: str = "") -> None:
+    """Make ``derived``'s current sources exactly ``sources``, all with ``description`` (the
+    publisher's form and the publication of a working draft): sources dropped are ended,
+    new ones added, and one whose description changed is ended and added again, so the
+    lineage "as of" a past day still shows what was said then."""
+    wanted = {source.pk: source for source in sources}
+    current = {d.source_id: d for d in Derivation.objects.current().filter(derived=derived)}
+    for source_id, derivation in current.items():
+        if source_id not in wanted:
+            derivation_remove(derivation=derivation, user=user)
+    for source_id, source in wanted.items():
+        if source_id not in current:
+            derivation_add(derived=derived, source=source, user=user, description=description)
+        elif current[source_id].description != description:
+            derivation_remove(derivation=current[source_id], user=user)
+            derivation_add(derived=derived, source=source, user=user, description=description)
+
+
 def field_derivation_add(
     *,
     derived: Field,

@@ -40,7 +40,7 @@ from catalogue.publish.queries import (
     version_diff,
 )
 from provenance.models import Derivation
-from provenance.services import derivation_add, derivation_remove
+from provenance.services import derivation_sources_set
 
 
 def _forms(request, dataset: Dataset | None, draft=None):
@@ -164,18 +164,8 @@ def _save_draft(request, forms: dict, dataset: Dataset):
 
 
 def _save_derivations(forms: dict, dataset: Dataset, user) -> None:
-    wanted = {d.pk: d for d in forms["derivation"].cleaned_data["sources"]}
-    description = forms["derivation"].cleaned_data["description"]
-    current = {d.source_id: d for d in Derivation.objects.current().filter(derived=dataset)}
-    for source_id, derivation in current.items():
-        if source_id not in wanted:
-            derivation_remove(derivation=derivation, user=user)
-    for source_id, source in wanted.items():
-        if source_id not in current:
-            derivation_add(derived=dataset, source=source, user=user, description=description)
-        elif current[source_id].description != description:
-            derivation_remove(derivation=current[source_id], user=user)
-            derivation_add(derived=dataset, source=source, user=user, description=description)
+    cleaned = forms["derivation"].cleaned_data
+    derivation_sources_set(derived=dataset, sources=cleaned["sources"], user=user, description=cleaned["description"])
 
 
 def _show_publication_problems(forms: dict, problems: dict) -> None:

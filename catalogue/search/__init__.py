@@ -13,7 +13,7 @@
 - words.py   how text is split, normalised and stemmed (Snowball English, as PostgreSQL).
 - synonyms.py the query's variants in its synonyms' words, read at search time;
              models.py (Synonym, SearchWord), services.py (add, remove), views.py and
-             forms.py (/publish/synonyms/), data/synonyms.csv (shipped, loaded by migration).
+             forms.py (/publish/synonyms/), data/synonyms.csv (shipped, put in after every migrate: apps.py).
 - vocabulary.py the "did you mean" vocabulary: kept by indexing, recounted hourly; near
              words by pg_trgm (difflib on SQLite).
 """

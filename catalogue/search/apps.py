@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class SearchConfig(AppConfig):
@@ -8,3 +9,14 @@ class SearchConfig(AppConfig):
     name = "catalogue.search"
     label = "search"
     verbose_name = "Search"
+
+    def ready(self) -> None:
+        # After every migrate, and after a flush (which tests' transactional databases do
+        # between tests), as Django does for permissions: the shipped synonyms are there.
+        post_migrate.connect(_ship_synonyms, sender=self)
+
+
+def _ship_synonyms(sender, using="default", **kwargs) -> None:
+    from catalogue.search.services import synonyms_ship
+
+    synonyms_ship(using=using)

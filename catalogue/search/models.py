@@ -18,7 +18,7 @@ class Synonym(models.Model):
 
     Rows are never deleted: a removed synonym keeps who removed it and when, so the
     synonyms page shows the whole history of who added and removed what. Shipped
-    synonyms (catalogue/search/data/synonyms.csv, loaded by migration) have no author.
+    synonyms (catalogue/search/data/synonyms.csv, put in after every migrate) have no author.
     """
 
     phrase = models.CharField(max_length=100, db_index=True)

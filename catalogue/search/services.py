@@ -4,6 +4,9 @@ A synonym sets off no derived work (no outbox row): it is applied when a search 
 (catalogue.search.synonyms), so nothing stored needs to change with it.
 """
 
+import csv
+from pathlib import Path
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -75,3 +78,19 @@ def synonym_remove(*, user, synonym: Synonym) -> Synonym:
             synonym.removed_by = user
             synonym.save(update_fields=["removed_at", "removed_by"])
     return synonym
+
+
+SHIPPED_SYNONYMS_CSV = Path(__file__).resolve().parent / "data" / "synonyms.csv"
+
+
+def synonyms_ship(*, using: str = "default") -> int:
+    """Put in the shipped synonyms (data/synonyms.csv) that have never been in the table;
+    a shipped pair a site administrator removed stays removed. Returns how many were added.
+    Run after every migrate and flush (catalogue.search.apps)."""
+    with SHIPPED_SYNONYMS_CSV.open(newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle)
+        pairs = {tuple(sorted((phrase_normalise(r["phrase"]), phrase_normalise(r["equivalent"])))) for r in rows}
+    known = set(Synonym.objects.using(using).values_list("phrase", "equivalent"))
+    new = [Synonym(phrase=a, equivalent=b, shipped=True) for a, b in sorted(pairs - known) if a and b and a != b]
+    Synonym.objects.using(using).bulk_create(new)
+    return len(new)

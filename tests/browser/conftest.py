@@ -100,3 +100,16 @@ def screenshot():
         return path
 
     return take
+
+
+PASSWORD = "correct-horse-battery"  # the password the tests' users are made with
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the sign-in form as ``username`` (signed out of anyone before)."""
+    page.context.clear_cookies()
+    page.goto(base + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form.form button[type=submit]")
+    page.wait_for_load_state()

@@ -7,19 +7,11 @@ import pytest
 from django.test import Client
 
 from catalogue.accounts.models import ApiToken
-from tests.browser.conftest import axe_violations, sideways_overflow
+from tests.browser.conftest import axe_violations, sideways_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct-horse-battery"
-
-
-def sign_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def check_page(page, screenshot, name):

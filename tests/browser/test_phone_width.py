@@ -9,6 +9,7 @@ from django.core.management import call_command
 from catalogue.harvest.models import HarvestSource
 from catalogue.sharing.models import SharingAgreement
 from tests.browser.conftest import axe_violations, sideways_overflow
+from tests.browser.conftest import sign_in as sign_in_with
 
 pytestmark = pytest.mark.browser
 
@@ -21,11 +22,7 @@ def demo(live_server):
 
 
 def sign_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
+    sign_in_with(page, base, username, DEMO_PASSWORD)
 
 
 def public_pages() -> list[str]:

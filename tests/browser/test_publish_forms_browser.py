@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from catalogue.models import Dataset, Membership
 from provenance.models import Derivation
-from tests.browser.conftest import DESKTOP, PHONE, axe_violations, sideways_overflow
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, sideways_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +31,6 @@ def pat(ohs):
 def viewport(request):
     """The same journey at 1280 px and at 390 px."""
     return request.param, request.getfixturevalue(request.param)
-
-
-def sign_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def clean(page):

@@ -12,6 +12,7 @@ from pyshacl import validate
 from rdflib import Graph
 
 from catalogue.models import Dataset, Membership
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +30,6 @@ def pat(ohs):
 @pytest.fixture
 def nobody(db):
     return get_user_model().objects.create_user("nobody", "nobody@example.gov", PASSWORD)
-
-
-def sign_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def live_score(page) -> int:

@@ -11,7 +11,7 @@ from django.test import Client
 
 from catalogue import services
 from catalogue.models import Dataset, Membership
-from tests.browser.conftest import axe_violations, sideways_overflow
+from tests.browser.conftest import axe_violations, sideways_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +24,6 @@ def reviewed(ohs, alice, bob, make_dataset):
     """OHS requires review; ``bob`` edits and ``alice`` (an admin) reviews a published dataset."""
     services.organisation_set_review(organisation=ohs, user=alice, requires_review=True)
     return make_dataset(OLD, description="Admissions by region and month.")
-
-
-def sign_in(page, base, username):
-    page.context.clear_cookies()
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def public_title(dataset) -> bool:

@@ -9,10 +9,15 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from tests.browser.conftest import axe_violations, sideways_overflow
+from tests.browser.conftest import sign_in as sign_in_with
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "provcat-demo"  # the demo's users
+
+
+def sign_in(page, base, username):
+    sign_in_with(page, base, username, PASSWORD)
 
 
 @pytest.fixture
@@ -115,14 +120,6 @@ def publisher_login(live_server):
     user = get_user_model().objects.create_user("ons-editor", "ons-editor@example.gov", PASSWORD)
     Membership.objects.create(user=user, organisation=ons, role=Membership.Role.EDITOR)
     return user
-
-
-def sign_in(tab, base, username):
-    tab.goto(base + "/accounts/login/")
-    tab.fill("#id_username", username)
-    tab.fill("#id_password", PASSWORD)
-    tab.click("form.form button[type=submit]")
-    tab.wait_for_load_state()
 
 
 def test_a_publisher_adds_a_synonym_at_desktop_and_phone_width(live_server, publisher_login, page, phone, screenshot):

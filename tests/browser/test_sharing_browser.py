@@ -15,7 +15,7 @@ from catalogue.actors import system_actor
 from catalogue.models import Dataset, Membership
 from catalogue.sharing import services
 from catalogue.sharing.models import SharingAgreement
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -76,14 +76,6 @@ def agreed(provider_admin, recipient_admin, dataset) -> SharingAgreement:
     services.agreement_approve(agreement=agreement, user=provider_admin, side="provider")
     services.agreement_approve(agreement=agreement, user=recipient_admin, side="recipient")
     return agreement
-
-
-def sign_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def sign_out(page, username):

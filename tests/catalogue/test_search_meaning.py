@@ -276,3 +276,19 @@ def test_the_search_page_skips_to_results_before_the_facets(make_dataset, client
     assert 'class="skip-to-results" href="#results"' in first_link
     assert main.index("skip-to-results") < main.index('class="facets"') < main.index('id="results"')
     assert '<summary class="filter-toggle">Filter' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_shipped_synonyms_come_back_after_a_flush_and_a_removed_one_stays_removed(django_user_model):
+    """The shipped list is put in after every migrate and flush (as Django does for
+    permissions), never over a site administrator's removal."""
+    labour = Synonym.objects.get(phrase="labor", equivalent="labour", removed_at__isnull=True)
+    assert labour.shipped
+    admin = django_user_model.objects.create_superuser("root", "root@example.gov", "correct-horse-battery")
+    services.synonym_remove(user=admin, synonym=labour)
+    assert services.synonyms_ship() == 0
+    assert query_expand("labor").variants == ["labor"]
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert Synonym.objects.filter(phrase="labor", equivalent="labour", removed_at__isnull=True).exists()
+    assert "labour" in query_expand("labor").variants

@@ -1,34 +1,15 @@
 """Synonyms and the "did you mean" vocabulary; pg_trgm for near words on PostgreSQL.
 
 The shipped synonyms (UK and US spellings, government abbreviations) come from
-catalogue/search/data/synonyms.csv; publishers add more on /publish/synonyms/.
+catalogue/search/data/synonyms.csv, put in by the post_migrate handler (catalogue.search.apps);
+publishers add more on /publish/synonyms/.
 """
-
-import csv
-import re
-from pathlib import Path
 
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
-
-
-SYNONYMS_CSV = Path(__file__).resolve().parent.parent / "data" / "synonyms.csv"
-
-
-def _normalise(text):
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def load_shipped_synonyms(apps, schema_editor):
-    Synonym = apps.get_model("search", "Synonym")
-    with SYNONYMS_CSV.open(newline="", encoding="utf-8") as handle:
-        pairs = {tuple(sorted((_normalise(row["phrase"]), _normalise(row["equivalent"])))) for row in csv.DictReader(handle)}
-    Synonym.objects.bulk_create(
-        [Synonym(phrase=a, equivalent=b, shipped=True) for a, b in sorted(pairs) if a and b and a != b]
-    )
 
 
 def trigram_index(apps, schema_editor):
@@ -81,5 +62,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(trigram_index, trigram_index_drop),
-        migrations.RunPython(load_shipped_synonyms, migrations.RunPython.noop),
     ]

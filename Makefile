@@ -32,8 +32,11 @@ run: install-dev
 
 # Runs on PostgreSQL when DATABASE_URL is set, else on SQLite. pytest exits non-zero
 # when a test fails and also when no test ran, so neither can pass unnoticed.
+# makemigrations checks the history of DATABASE_URL's database: make it first when missing
+# (as `make run` does), or the check warns that it could not connect.
 test: install-dev browser-deps
 	$(VENV)/bin/ruff check .
+	$(PY) manage.py database_create
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)

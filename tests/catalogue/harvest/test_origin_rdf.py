@@ -53,7 +53,9 @@ def test_a_harvested_datasets_record_names_its_source_record_identifier_and_last
     client, make_dataset, source, gate
 ):
     dataset = make_dataset(
-        "Road traffic counts", uri="https://portal.example.org/dataset/road-traffic", modified=dt.date(2024, 3, 1)
+        "Road traffic counts",
+        uri="https://portal.example.org/dataset/road-traffic",
+        modified=dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
     )
     harvested(dataset, source, identifier="https://portal.example.org/dataset/road-traffic")
     dataset.refresh_from_db()

@@ -40,10 +40,8 @@ def worker_stop(worker: subprocess.Popen) -> None:
         os.killpg(worker.pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         worker.wait(timeout=WORKER_STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        pass
     # Pool processes or beat left behind by a worker that did not stop in time.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)

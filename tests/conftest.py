@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from rest_framework.test import APIClient
 
 from catalogue.models import Dataset, Membership, Organisation, VocabularyTerm
 
@@ -277,3 +278,23 @@ def no_sockets(monkeypatch):
         raise AssertionError(f"a socket was opened: {args}")
 
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+class CommittingClient(APIClient):
+    """Runs each request's on-commit callbacks, as a real commit would: derived work (a score,
+    a preview) is done by the task the outbox nudges when the change commits."""
+
+    capture = None
+
+    def generic(self, *args, **kwargs):
+        with self.capture(execute=True):
+            return super().generic(*args, **kwargs)
+
+
+@pytest.fixture
+def committing_api(bob, django_capture_on_commit_callbacks):
+    """The REST API as bob, with each request's on-commit work run."""
+    client = CommittingClient()
+    client.capture = staticmethod(django_capture_on_commit_callbacks)
+    client.force_authenticate(bob)
+    return client

@@ -8,29 +8,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from catalogue import outbox
 from catalogue.models import Dataset, DerivedWork, Distribution, LinkCheck, QualityAssessment
 
 
-class CommittingClient(APIClient):
-    """Runs the on-commit callbacks of each request, as a real commit would: the score is
-    computed by a task sent when the change commits."""
-
-    capture = None
-
-    def generic(self, *args, **kwargs):
-        with self.capture(execute=True):
-            return super().generic(*args, **kwargs)
-
-
 @pytest.fixture
-def api(bob, django_capture_on_commit_callbacks):
-    client = CommittingClient()
-    client.capture = staticmethod(django_capture_on_commit_callbacks)
-    client.force_authenticate(bob)
-    return client
+def api(committing_api):
+    return committing_api
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -7,30 +7,15 @@ import socket
 import pytest
 import time_machine
 from django.db import transaction
-from rest_framework.test import APIClient
 
 from catalogue.models import DerivedWork, Distribution
 from catalogue.preview.models import DataPreview
 from catalogue.preview.tasks import preview_sweep
 
 
-class CommittingClient(APIClient):
-    """Runs each request's on-commit callbacks, as a real commit would: the preview is made
-    by the task the outbox nudges when the change commits."""
-
-    capture = None
-
-    def generic(self, *args, **kwargs):
-        with self.capture(execute=True):
-            return super().generic(*args, **kwargs)
-
-
 @pytest.fixture
-def api(bob, django_capture_on_commit_callbacks):
-    client = CommittingClient()
-    client.capture = staticmethod(django_capture_on_commit_callbacks)
-    client.force_authenticate(bob)
-    return client
+def api(committing_api):
+    return committing_api
 
 
 def create(api, *, distributions, access_rights="PUBLIC", fields=()):

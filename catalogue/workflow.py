@@ -523,10 +523,10 @@ def _absolute(path: str) -> str:
 
 
 def reviewers_for(dataset: Dataset, *, exclude=None) -> list:
-    """The people who may approve a publication of the dataset's organisation (its editors and
-    admins), other than ``exclude`` (the requester)."""
+    """The people who may approve a publication of the dataset's organisation (the members
+    access.can_approve_review lets: its editors and admins), other than ``exclude`` (the requester)."""
     memberships = Membership.objects.filter(
-        organisation_id=dataset.publisher_id, role__in=(Membership.Role.ADMIN, Membership.Role.EDITOR)
+        organisation_id=dataset.publisher_id, role__in=access.EDIT_ROLES
     ).select_related("user")
     people = [m.user for m in memberships if m.user.is_active]
     return [u for u in people if exclude is None or u.pk != exclude.pk]

@@ -2,13 +2,14 @@
 accessibility dimension. Run by workers from the outbox; nobody edits these by hand."""
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from catalogue import outbox
 from catalogue.locks import QUALITY_ASSESSMENTS, lock_datasets
 from catalogue.models import Dataset, Distribution, LinkCheck, QualityAssessment
 from catalogue.own_site import is_own_url, own_url_answer
-from catalogue.quality.facts import facts_for_dataset
+from catalogue.quality.facts import facts_for_dataset, facts_for_datasets
 from catalogue.quality.score import score
 from lib.netpolicy import RefusedAddress, fetch
 
@@ -50,6 +51,69 @@ def quality_assess(*, dataset_id: int):
             # The stored DCAT-AP record shows the score (dqv): it must be rebuilt.
             outbox.record(outbox.Kind.RDF, [dataset_id])
     return latest
+
+
+def quality_assess_many(dataset_ids) -> int:
+    """``quality_assess`` for many datasets in one pass, with the same results: the facts and
+    DCAT-AP records gathered in a fixed number of queries, the SHACL gate run compiled, and
+    the new assessments, dataset scores and outbox records written in bulk. Returns how many
+    datasets were scored (ids of datasets that no longer exist are skipped)."""
+    started = timezone.now()
+    datasets, facts = facts_for_datasets(dataset_ids, now=started)
+    if not datasets:
+        return 0
+    results = {pk: score(f) for pk, f in facts.items()}
+    with transaction.atomic():
+        lock_datasets(QUALITY_ASSESSMENTS, list(datasets))  # two workers scoring one take turns
+        latest = _latest_assessments(list(datasets))
+        new, rescored = [], []
+        for pk, result in results.items():
+            breakdown = [d.as_dict() for d in result.dimensions] + [result.provcat.as_dict()]
+            last = latest.get(pk)
+            if last is None or (last.mqa_score, last.provcat_score, last.breakdown) != (
+                result.mqa_score,
+                result.provcat_score,
+                breakdown,
+            ):
+                new.append(
+                    QualityAssessment(
+                        dataset_id=pk,
+                        computed_at=started,
+                        mqa_score=result.mqa_score,
+                        band=result.band,
+                        provcat_score=result.provcat_score,
+                        provcat_max=result.provcat.maximum,
+                        breakdown=breakdown,
+                    )
+                )
+            dataset = datasets[pk]
+            if (dataset.quality_score, dataset.quality_band) != (result.mqa_score, result.band):
+                rescored.append(pk)
+            dataset.quality_score, dataset.quality_band, dataset.quality_scored_at = (
+                result.mqa_score,
+                result.band,
+                started,
+            )
+        # The search page shows the score and filters on its band; the stored DCAT-AP record
+        # shows the score (dqv) and must be rebuilt when it changed.
+        outbox.record_many({outbox.Kind.SEARCH: [a.dataset_id for a in new], outbox.Kind.RDF: rescored})
+        QualityAssessment.objects.bulk_create(new)
+        # bulk_update(), not save(): a score is not an edit, so no new revision or history record.
+        Dataset.objects.bulk_update(
+            list(datasets.values()), ["quality_score", "quality_band", "quality_scored_at"], batch_size=500
+        )
+    return len(datasets)
+
+
+def _latest_assessments(dataset_ids: list[int]) -> dict[int, QualityAssessment]:
+    """dataset id -> its most recent assessment, in one query."""
+    newest = (
+        QualityAssessment.objects.filter(dataset_id=OuterRef("dataset_id")).order_by("-computed_at").values("pk")[:1]
+    )
+    rows = QualityAssessment.objects.filter(dataset_id__in=dataset_ids, pk=Subquery(newest)).only(
+        "dataset_id", "mqa_score", "provcat_score", "breakdown"
+    )
+    return {a.dataset_id: a for a in rows}
 
 
 def _ask(url: str, *, allow_loopback: bool, timeout: float) -> tuple[int, int | None]:
@@ -103,3 +167,18 @@ def link_check_record(*, distribution_id: int, allow_loopback: bool, timeout: fl
     # The accessibility dimension of the score rests on the answers.
     with transaction.atomic():
         outbox.record(outbox.Kind.QUALITY, [distribution.dataset_id])
+
+
+def quality_rescore_all(*, batch_size: int = 500, progress=None) -> int:
+    """Score every dataset again (after a change to the scoring method), ``batch_size`` per
+    pass, each pass in its own transaction. Returns how many were scored."""
+    done, last = 0, 0
+    total = Dataset.objects.count()
+    while True:
+        ids = list(Dataset.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return done
+        done += quality_assess_many(ids)
+        last = ids[-1]
+        if progress is not None:
+            progress(done, total)

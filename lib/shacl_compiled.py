@@ -20,9 +20,8 @@ them are written in the shapes graph's prefixes, so they may differ from pyshacl
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import NamedTuple
@@ -48,38 +47,82 @@ class UnsupportedShapes(ValueError):
     """The shapes graph uses SHACL this compiler does not implement."""
 
 
-class _Data:
-    """The data graph, indexed for the lookups the checks make."""
+def _distinct(nodes) -> list:
+    return list({_key(n): n for n in nodes}.values())
 
-    __slots__ = ("out", "inv", "types", "supers")
+
+def _keyed(nodes):
+    return ((_key(n), n) for n in nodes)
+
+
+def _kind(node) -> type:
+    """URIRef, BNode or Literal (type() first: isinstance on rdflib terms is slow)."""
+    t = type(node)
+    if t is URIRef or t is BNode or t is Literal:
+        return t
+    for kind in (Literal, BNode, URIRef):
+        if isinstance(node, kind):
+            return kind
+    raise TypeError(f"not an RDF term: {node!r}")
+
+
+def _key(node):
+    """A plain, cheaply hashed key for a term: the IRI, '_:' + a blank node's id, or
+    (lexical form, datatype, language) for a literal (rdflib terms hash in Python)."""
+    kind = _kind(node)
+    if kind is URIRef:
+        return str(node)
+    if kind is BNode:
+        return "_:" + node
+    return (str(node), str(node.datatype or ""), node.language or "")
+
+
+_TYPE, _SUBCLASS = str(RDF.type), str(RDFS.subClassOf)
+
+
+class _Data:
+    """The data graph as a set of triples (duplicates dropped), indexed by plain keys."""
+
+    __slots__ = ("out", "inv", "types", "supers", "instances_of", "terms")
 
     def __init__(self, triples: Iterable, inverse_predicates: frozenset):
-        out: dict = defaultdict(lambda: defaultdict(list))
-        inv: dict = defaultdict(lambda: defaultdict(list))
-        types: dict = defaultdict(set)
-        supers: dict = defaultdict(set)
+        out: dict = {}
+        inv: dict = {}
+        types: dict = {}
+        supers: dict = {}
+        terms: dict = {}
+        seen = set()
         for s, p, o in triples:
-            out[s][p].append(o)
-            if p == RDF.type:
-                types[s].add(o)
-            elif p == RDFS.subClassOf:
-                supers[s].add(o)
-            if p in inverse_predicates:
-                inv[o][p].append(s)
-        self.out, self.inv, self.types, self.supers = out, inv, types, supers
+            ks, kp, ko = _key(s), str(p), _key(o)
+            if (ks, kp, ko) in seen:
+                continue
+            seen.add((ks, kp, ko))
+            by_p = out.get(ks)
+            if by_p is None:
+                by_p = out[ks] = {}
+                terms[ks] = s
+            values = by_p.get(kp)
+            if values is None:
+                by_p[kp] = [o]
+            else:
+                values.append(o)
+            if kp == _TYPE and type(ko) is str:
+                types.setdefault(ks, set()).add(ko)
+            elif kp == _SUBCLASS and type(ko) is str:
+                supers.setdefault(ks, set()).add(ko)
+            if kp in inverse_predicates:
+                inv.setdefault(ko, {}).setdefault(kp, []).append(s)
+        self.out, self.inv, self.types, self.supers, self.terms = out, inv, types, supers, terms
+        # class -> the keys of its instances (rdf:type/rdfs:subClassOf*), as pyshacl finds targets.
+        instances: dict = {}
+        for ks, classes in types.items():
+            for cls in self._closure(classes) if supers else classes:
+                instances.setdefault(cls, []).append(ks)
+        self.instances_of = instances
 
-    def objects(self, s, p) -> list:
-        node = self.out.get(s)
-        return node.get(p, ()) if node else ()
-
-    def subjects(self, p, o) -> list:
-        node = self.inv.get(o)
-        return node.get(p, ()) if node else ()
-
-    def superclasses(self, cls) -> set:
-        """``cls`` and every class it is a subclass of (rdfs:subClassOf* in the data graph)."""
-        seen = {cls}
-        todo = [cls]
+    def _closure(self, classes) -> set:
+        seen = set(classes)
+        todo = list(classes)
         while todo:
             for parent in self.supers.get(todo.pop(), ()):
                 if parent not in seen:
@@ -87,22 +130,21 @@ class _Data:
                     todo.append(parent)
         return seen
 
-    def is_instance(self, node, cls) -> bool:
-        if isinstance(node, Literal):
-            return False
-        for t in self.types.get(node, ()):
-            if t == cls or (self.supers and cls in self.superclasses(t)):
-                return True
-        return False
+    def objects(self, focus, predicate: str):
+        node = self.out.get(_key(focus)) if _kind(focus) is not Literal else None
+        return node.get(predicate, ()) if node else ()
 
-    def instances(self, cls) -> set:
-        found = set()
-        for s, classes in self.types.items():
-            for t in classes:
-                if t == cls or (self.supers and cls in self.superclasses(t)):
-                    found.add(s)
-                    break
-        return found
+    def subjects(self, predicate: str, focus):
+        node = self.inv.get(_key(focus))
+        return node.get(predicate, ()) if node else ()
+
+    def is_instance(self, node, cls: str) -> bool:
+        if _kind(node) is Literal:
+            return False
+        classes = self.types.get(_key(node))
+        if not classes:
+            return False
+        return cls in classes or bool(self.supers and cls in self._closure(classes))
 
 
 @dataclass
@@ -114,6 +156,9 @@ class _Shape:
     message: str | None
     deactivated: bool
     checks: list  # [(component, check)]; check(data, focus, values) -> [(value, message)]
+    predicate: str | None = None  # the path, when it is one predicate
+    properties: list = field(default_factory=list)  # sh:property shapes, applied to each value
+    on_empty: list = field(default_factory=list)  # the checks that can fail with no value nodes
 
 
 # SHACL parameters that are not constraints, and words pyshacl does not act on.
@@ -147,13 +192,13 @@ class CompiledShapes:
         for node in self._shape_nodes():
             shape = self._shape(node)
             targets = {
-                "class": set(shapes.objects(node, SH.targetClass)),
+                "class": {str(c) for c in shapes.objects(node, SH.targetClass)},
                 "node": set(shapes.objects(node, SH.targetNode)),
-                "subjects_of": set(shapes.objects(node, SH.targetSubjectsOf)),
-                "objects_of": set(shapes.objects(node, SH.targetObjectsOf)),
+                "subjects_of": {str(p) for p in shapes.objects(node, SH.targetSubjectsOf)},
+                "objects_of": {str(p) for p in shapes.objects(node, SH.targetObjectsOf)},
             }
             if (node, RDF.type, RDFS.Class) in shapes:
-                targets["class"].add(node)
+                targets["class"].add(str(node))
             self._inverse.update(targets["objects_of"])
             if any(targets.values()):
                 self.targeted.append((shape, targets))
@@ -182,12 +227,12 @@ class CompiledShapes:
             message=str(message) if message is not None else None,
             deactivated=bool(getattr(g.value(node, SH.deactivated), "value", False)),
             checks=[],
+            predicate=str(path_node) if isinstance(path_node, URIRef) else None,
         )
         self._shapes[node] = shape  # before the constraints: shapes may refer to each other
         for p in sorted({p for p in g.predicates(node, None)}, key=str):
             if p == SH.property:
-                for prop in g.objects(node, SH.property):
-                    shape.checks.append((None, self._property_check(self._shape(prop))))
+                shape.properties.extend(self._shape(prop) for prop in g.objects(node, SH.property))
                 continue
             if not str(p).startswith(str(SH)) or p in _NOT_CONSTRAINTS:
                 continue
@@ -197,6 +242,8 @@ class CompiledShapes:
             for value in g.objects(node, p):
                 component, check = compiler(self, node, shape, value)
                 shape.checks.append((URIRef(_COMPONENT.format(component)), check))
+                if component in _COUNTING:
+                    shape.on_empty.append(shape.checks[-1])
         return shape
 
     def _list(self, head) -> list:
@@ -205,35 +252,28 @@ class CompiledShapes:
     def _path(self, node) -> Callable:
         g = self.graph
         if isinstance(node, URIRef):
-            return lambda data, focus: data.objects(focus, node)
+            predicate = str(node)
+            return lambda data, focus: data.objects(focus, predicate)
         inverse = g.value(node, SH.inversePath)
         if isinstance(inverse, URIRef):
-            self._inverse.add(inverse)
-            return lambda data, focus: data.subjects(inverse, focus)
+            inverse_predicate = str(inverse)
+            self._inverse.add(inverse_predicate)
+            return lambda data, focus: data.subjects(inverse_predicate, focus)
         alternative = g.value(node, SH.alternativePath)
         if alternative is not None:
             parts = [self._path(p) for p in self._list(alternative)]
-            return lambda data, focus: [v for part in parts for v in part(data, focus)]
+            return lambda data, focus: _distinct(v for part in parts for v in part(data, focus))
         if (node, RDF.first, None) in g:
             steps = [self._path(p) for p in self._list(node)]
 
             def sequence(data, focus):
-                nodes = {focus}
+                nodes = [focus]
                 for step in steps:
-                    nodes = {v for n in nodes for v in step(data, n)}
+                    nodes = _distinct(v for n in nodes for v in step(data, n))
                 return nodes
 
             return sequence
         raise UnsupportedShapes(f"path {node} is not supported")
-
-    def _property_check(self, prop: _Shape) -> Callable:
-        def check(data, focus, values):
-            results = []
-            for v in values:
-                results.extend(self._apply(prop, data, v))
-            return results
-
-        return check
 
     def _label(self, node) -> str:
         try:
@@ -250,12 +290,23 @@ class CompiledShapes:
         if shape.path is None:
             values = [focus]
         else:
-            values = list(dict.fromkeys(shape.path(data, focus)))
+            values = shape.path(data, focus)  # distinct: the data holds each triple once
+        return self._run(shape, data, focus, values)
+
+    def _run(self, shape: _Shape, data: _Data, focus, values) -> list[Result]:
+        """The results of ``shape`` on one focus node with these value nodes."""
         results = []
-        for component, check in shape.checks:
-            if component is None:  # sh:property: the nested shape's own results
-                results.extend(check(data, focus, values))
-                continue
+        for prop in shape.properties:
+            for v in values:
+                if prop.predicate is None or prop.deactivated:
+                    results.extend(self._apply(prop, data, v))
+                    continue
+                # The common case, inlined: a property shape whose path is one predicate.
+                by_p = data.out.get(_key(v)) if _kind(v) is not Literal else None
+                prop_values = by_p.get(prop.predicate, ()) if by_p else ()
+                if prop_values or prop.on_empty:
+                    results.extend(self._run(prop, data, v, prop_values))
+        for component, check in shape.checks if values else shape.on_empty:
             for value, message in check(data, focus, values):
                 results.append(
                     Result(
@@ -281,14 +332,15 @@ class CompiledShapes:
         data = triples if isinstance(triples, _Data) else self.index(triples)
         results = []
         for shape, targets in self.targeted:
-            focus_nodes = set(targets["node"])
+            focus_nodes = {_key(n): n for n in targets["node"]}
             for cls in targets["class"]:
-                focus_nodes |= data.instances(cls)
+                for k in data.instances_of.get(cls, ()):
+                    focus_nodes[k] = data.terms[k]
             for p in targets["subjects_of"]:
-                focus_nodes |= {s for s, preds in data.out.items() if preds.get(p)}
+                focus_nodes.update((k, data.terms[k]) for k, preds in data.out.items() if preds.get(p))
             for p in targets["objects_of"]:
-                focus_nodes |= {o for o, preds in data.inv.items() if preds.get(p)}
-            for focus in focus_nodes:
+                focus_nodes.update((k, v) for preds in data.inv.values() for k, v in _keyed(preds.get(p, ())))
+            for focus in focus_nodes.values():
                 results.extend(self._apply(shape, data, focus))
         return results
 
@@ -322,7 +374,8 @@ def _max_count(c: CompiledShapes, node, shape: _Shape, value):
 
 def _class(c: CompiledShapes, node, shape: _Shape, cls):
     message = f"Value does not have class {c._label(cls)}"
-    return "Class", lambda data, focus, values: [(v, message) for v in values if not data.is_instance(v, cls)]
+    key = str(cls)
+    return "Class", lambda data, focus, values: [(v, message) for v in values if not data.is_instance(v, key)]
 
 
 _ACTUAL = {
@@ -340,7 +393,7 @@ _ACTUAL = {
 
 def _has_datatype(v, rule) -> bool:
     """pyshacl's test: the datatype's IRI and, for the types it knows, a well-typed value."""
-    if not isinstance(v, Literal):
+    if _kind(v) is not Literal:
         return False
     if v.datatype == rule:
         if getattr(v, "ill_typed", None) is True:
@@ -363,19 +416,19 @@ def _datatype(c: CompiledShapes, node, shape: _Shape, rule):
 
 
 _KINDS = {
-    SH.IRI: (URIRef,),
-    SH.BlankNode: (BNode,),
-    SH.Literal: (Literal,),
-    SH.BlankNodeOrIRI: (BNode, URIRef),
-    SH.BlankNodeOrLiteral: (BNode, Literal),
-    SH.IRIOrLiteral: (URIRef, Literal),
+    SH.IRI: {URIRef},
+    SH.BlankNode: {BNode},
+    SH.Literal: {Literal},
+    SH.BlankNodeOrIRI: {BNode, URIRef},
+    SH.BlankNodeOrLiteral: {BNode, Literal},
+    SH.IRIOrLiteral: {URIRef, Literal},
 }
 
 
 def _node_kind(c: CompiledShapes, node, shape: _Shape, kind):
     allowed = _KINDS[kind]
     message = f"Value is not of Node Kind {c._label(kind)}"
-    return "NodeKind", lambda data, focus, values: [(v, message) for v in values if not isinstance(v, allowed)]
+    return "NodeKind", lambda data, focus, values: [(v, message) for v in values if _kind(v) not in allowed]
 
 
 def _node(c: CompiledShapes, node, shape: _Shape, other):
@@ -412,14 +465,18 @@ def _logical(name: str, passes: Callable[[int, int], bool], wording: str):
 
 
 def _in(c: CompiledShapes, node, shape: _Shape, head):
-    allowed = set(c._list(head))
+    allowed = {_key(a) for a in c._list(head)}
     message = "Value {} not in list " + str([c._label(a) for a in c._list(head)])
-    return "In", lambda data, focus, values: [(v, message.format(c._label(v))) for v in values if v not in allowed]
+    return "In", lambda data, focus, values: [
+        (v, message.format(c._label(v))) for v in values if _key(v) not in allowed
+    ]
 
 
 def _has_value(c: CompiledShapes, node, shape: _Shape, wanted):
+    key = _key(wanted)
+
     def check(data, focus, values):
-        if wanted in values:
+        if any(_key(v) == key for v in values):
             return []
         return [(None, f"Node {c._label(focus)} value {c._label(wanted)} is missing")]
 
@@ -436,7 +493,7 @@ def _pattern(c: CompiledShapes, node, shape: _Shape, value):
     regex = re.compile(str(value), flags)
     message = f"Value does not match pattern '{value}'"
     return "Pattern", lambda data, focus, values: [
-        (v, message) for v in values if isinstance(v, BNode) or not regex.search(str(v))
+        (v, message) for v in values if _kind(v) is BNode or not regex.search(str(v))
     ]
 
 
@@ -446,7 +503,7 @@ def _length(name: str, ok: Callable[[int, int], bool]):
         message = f"String length not {'>=' if name == 'MinLength' else '<='} {n}"
 
         def check(data, focus, values):
-            return [(v, message) for v in values if isinstance(v, BNode) or not ok(len(str(v)), n)]
+            return [(v, message) for v in values if _kind(v) is BNode or not ok(len(str(v)), n)]
 
         return name, check
 
@@ -468,6 +525,9 @@ def _unique_lang(c: CompiledShapes, node, shape: _Shape, value):
 
     return "UniqueLang", check
 
+
+# Components that can fail on a focus node with no value nodes; the others check each value.
+_COUNTING = {"MinCount", "HasValue"}
 
 _COMPILERS = {
     SH.minCount: _min_count,

@@ -148,6 +148,10 @@ def test_broken_records_give_the_same_results_as_pyshacl_and_cover_every_shape()
         assert prop in fired_shapes, prop
     for node_shape in set(shapes.subjects(RDF.type, SH.NodeShape)):
         props = set(shapes.objects(node_shape, SH.property))
+        compiled = gate_checker()._shape(node_shape)
+        if not compiled.checks and all(not gate_checker()._shape(p).checks for p in props):
+            # shapes.ttl's LicenceDocument_Shape: its one property shape only names a path.
+            continue
         referrers = {s for s in shapes.subjects(SH.node, node_shape) if (s, SH.NodeConstraintComponent) in fired}
         assert props & fired_shapes or referrers, f"no broken record triggers {node_shape}"
 
@@ -182,7 +186,12 @@ def test_a_record_with_only_warnings_fails_the_gate_as_pyshacls_conforms_says():
 
     from catalogue.publication import gate_violates
 
-    series = [(URIRef("urn:broken:series"), RDF.type, DCAT.DatasetSeries)]
+    series_iri = URIRef("urn:broken:series")
+    series = [
+        (series_iri, RDF.type, URIRef(str(DCAT) + "DatasetSeries")),
+        (series_iri, URIRef("http://purl.org/dc/terms/title"), Literal("A series")),
+        (series_iri, URIRef("http://purl.org/dc/terms/description"), Literal("Its datasets name it in dcat:inSeries")),
+    ]
     graph = as_graph(series)
     conforms, _, _ = validate(graph, shacl_graph=_gate_shapes(), inference="none")
     results = compiled_results(series)

@@ -185,7 +185,8 @@ def _client(job: tuple) -> tuple[int, int, int, list[float]]:
     else:
         events = [run_event(tag, [f"in_{i}"], [f"out_{i}"]) for i in range(batch)]
         path, body = "/api/v1/lineage/batch", json.dumps(events)
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    # As behind the TLS-terminating proxy Provcat expects with DEBUG off (config/settings.py).
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "X-Forwarded-Proto": "https"}
     accepted = ok = failed = 0
     latencies = []
     deadline = time.monotonic() + seconds

@@ -388,6 +388,7 @@ class _Batch:
         self.named: set[tuple[int, tuple[int, ...]]] = set()
         self.agents: dict[str, Agent] = {}
         self.activities: dict[str, Activity] = {}
+        self.absent_activities: set[str] = set()  # keys no activity had when the batch began
         self.pairs: set[tuple[int, int]] = set()  # (source, derived) current derivations
         self.paired: set[int] = set()  # datasets whose current derivations ``pairs`` holds
         self.prefetched = False
@@ -405,6 +406,16 @@ class _Batch:
             if key in wanted:
                 self.aliases[key] = alias.dataset
         self.missing = wanted - set(self.aliases)
+        keys = {
+            _activity_key(event, self.organisation_ids(event.received_by))
+            for event in self.events
+            if event.kind == OpenLineageEvent.Kind.JOB
+            or (event.kind == OpenLineageEvent.Kind.RUN and event.event_type in ("COMPLETE", ""))
+        }
+        uris = {mint_uri("activity", key): key for key in keys}
+        for activity in Activity.objects.filter(uri__in=uris):
+            self.activities[uris[activity.uri]] = activity
+        self.absent_activities = keys - set(self.activities)
         ids = {dataset.pk for dataset in self.aliases.values()}
         self.paired = set(ids)
         self.pairs = set(
@@ -418,6 +429,17 @@ class _Batch:
         if key not in self.organisations:
             self.organisations[key] = sender_organisation_ids(user)
         return self.organisations[key]
+
+
+def _activity_key(event: OpenLineageEvent, organisation_ids: list[int]) -> str:
+    """The key of the activity a run (by run id) or a job (by name) makes, within the sender's
+    organisations (or the site, for a site administrator)."""
+    scope = "-".join(f"o{pk}" for pk in organisation_ids) or "site"
+    if event.kind == OpenLineageEvent.Kind.RUN:
+        return f"openlineage-run-{scope}-{event.run_id}"
+    job = event.payload["job"]
+    digest = hashlib.sha1(f"{scope}\n{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
+    return f"openlineage-job-{digest}"
 
 
 def _names_in(payload) -> set[tuple[str, str]]:
@@ -600,11 +622,7 @@ class _Applier:
         return self.activity_made()
 
     def activity_key(self) -> str:
-        if self.event.kind == OpenLineageEvent.Kind.RUN:
-            return f"openlineage-run-{self.scope()}-{self.event.run_id}"
-        job = self.payload["job"]
-        digest = hashlib.sha1(f"{self.scope()}\n{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
-        return f"openlineage-job-{digest}"
+        return _activity_key(self.event, self.organisation_ids)
 
     def activity_made(self) -> Activity:
         """The activity of this run (or job): the one recorded before, or a new one."""
@@ -626,7 +644,8 @@ class _Applier:
             digest = hashlib.sha1(f"{self.scope()}\n{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
             key, kind, started, ended = f"openlineage-job-{digest}", Activity.Kind.TRANSFORMATION, None, None
         description = ((facets.get("documentation") or {}).get("description") or "")[:5000]
-        activity = Activity.objects.filter(uri=mint_uri("activity", key)).first()
+        known_absent = self.batch is not None and key in self.batch.absent_activities
+        activity = None if known_absent else Activity.objects.filter(uri=mint_uri("activity", key)).first()
         if activity is not None:
             return activity
         source = self.web_iri((facets.get("sourceCodeLocation") or {}).get("url"), "the job's source code location")

@@ -660,8 +660,8 @@ class _Applier:
             "ended_at": ended,
         }
         try:
-            with transaction.atomic():
-                return activity_record(user=self.user, data=data)
+            # No savepoint: the service checks every field before it writes anything.
+            return activity_record(user=self.user, data=data)
         except ValidationError as exc:  # e.g. a code location that is not a valid URL: keep the rest
             self.problems.append(f"not recorded: the job's source code location — {' '.join(exc.messages)}")
             data["code_reference"] = ""

@@ -347,7 +347,8 @@ def openlineage_events_store(*, events: list, user) -> list[OpenLineageEvent]:
         stored = OpenLineageEvent.objects.bulk_create(
             [OpenLineageEvent(payload=event, received_by=user, **fields) for event, fields in validated]
         )
-        transaction.on_commit(_nudge)
+        ids = [event.pk for event in stored]
+        transaction.on_commit(lambda: _nudge(ids))
     return stored
 
 

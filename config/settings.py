@@ -453,6 +453,8 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # The body limit holds for the bytes on the wire and, for gzip, for the inflated body too.
 OPENLINEAGE_MAX_BODY_BYTES = env_int("OPENLINEAGE_MAX_BODY_BYTES", 20 * 1024 * 1024)
 OPENLINEAGE_MAX_BATCH = env_int("OPENLINEAGE_MAX_BATCH", 1000)
+# How many stored events the worker claims and applies together in one transaction.
+OPENLINEAGE_APPLY_BATCH = env_int("OPENLINEAGE_APPLY_BATCH", 500)
 OPENLINEAGE_MAX_DATASETS_PER_EVENT = env_int("OPENLINEAGE_MAX_DATASETS_PER_EVENT", 50)
 # Each input is derived into each output, by the worker: 20 x 20 (400 derivations) took it
 # 5.2 s, 50 x 50 (2,500) 22 s, from a 6 KB request (bench/openlineage_intake.py).

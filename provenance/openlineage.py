@@ -341,42 +341,147 @@ def openlineage_events_store(*, events: list, user) -> list[OpenLineageEvent]:
             validated.append((event, openlineage_validate(event)))
         except InvalidEvent as exc:
             raise InvalidEvent(f"event {i}: {exc}" if len(events) > 1 else str(exc)) from None
+    # One INSERT for the whole batch and one nudge for it: the worker claims pending events in
+    # batches (openlineage_events_apply_pending), so it needs no id.
     with transaction.atomic():
-        stored = [
-            OpenLineageEvent.objects.create(payload=event, received_by=user, **fields) for event, fields in validated
-        ]
+        stored = OpenLineageEvent.objects.bulk_create(
+            [OpenLineageEvent(payload=event, received_by=user, **fields) for event, fields in validated]
+        )
         ids = [event.pk for event in stored]
         transaction.on_commit(lambda: _nudge(ids))
     return stored
 
 
-def _nudge(ids: list[int]) -> None:
+def _nudge(ids: list[int] | None = None) -> None:
+    """Ask a worker to apply the pending events (``ids`` is accepted for old callers and
+    ignored: the task claims whatever is pending, oldest first)."""
     # Not at the top: provenance.tasks imports this module for the apply it runs.
-    from provenance.tasks import openlineage_process_event
+    from provenance.tasks import openlineage_apply_pending
 
-    for event_id in ids:
-        # Broker down: the event rows stay unprocessed and the periodic sweep applies them.
-        if not task_send_quietly(openlineage_process_event, event_id):
-            return
+    # Broker down: the event rows stay unprocessed and the periodic sweep applies them.
+    task_send_quietly(openlineage_apply_pending)
 
 
 # --- applying a stored event -----------------------------------------------------------------
 
 
+class _Batch:
+    """What the events of one batch share, so each is looked up once per batch instead of once
+    per event: the senders (with their memberships), the datasets their aliases name, the stubs
+    already named by a sender's organisations, agents, activities and current derivations.
+
+    Everything here is what the database says inside the batch's transaction; an event that
+    fails has its writes undone by its savepoint, so ``forget()`` drops it all and the next
+    event reads the database again."""
+
+    def __init__(self, events: list[OpenLineageEvent]):
+        self.events = events
+        self.forget()
+        self.users: dict[int, object] = {}
+        self.organisations: dict[int | None, list[int]] = {}
+        for event in events:  # one user object per sender: its memberships are read once
+            if event.received_by_id is not None:
+                event.received_by = self.users.setdefault(event.received_by_id, event.received_by)
+
+    def forget(self) -> None:
+        self.aliases: dict[tuple[str, str], Dataset] = {}
+        self.missing: set[tuple[str, str]] = set()  # names no alias held when the batch began
+        self.named: set[tuple[int, tuple[int, ...]]] = set()
+        self.agents: dict[str, Agent] = {}
+        self.activities: dict[str, Activity] = {}
+        self.absent_activities: set[str] = set()  # keys no activity had when the batch began
+        self.pairs: set[tuple[int, int]] = set()  # (source, derived) current derivations
+        self.paired: set[int] = set()  # datasets whose current derivations ``pairs`` holds
+        self.prefetched = False
+
+    def prefetch(self) -> None:
+        """Every alias the batch names, and the current derivations among them: two queries."""
+        self.prefetched = True
+        wanted = set()
+        for event in self.events:
+            wanted.update(_names_in(event.payload))
+        names = {name for _, name in wanted}
+        found = DatasetAlias.objects.select_related("dataset__publisher").filter(name__in=names)
+        for alias in found:
+            key = (alias.namespace, alias.name)
+            if key in wanted:
+                self.aliases[key] = alias.dataset
+        self.missing = wanted - set(self.aliases)
+        keys = {
+            _activity_key(event, self.organisation_ids(event.received_by))
+            for event in self.events
+            if event.kind == OpenLineageEvent.Kind.JOB
+            or (event.kind == OpenLineageEvent.Kind.RUN and event.event_type in ("COMPLETE", ""))
+        }
+        uris = {mint_uri("activity", key): key for key in keys}
+        for activity in Activity.objects.filter(uri__in=uris):
+            self.activities[uris[activity.uri]] = activity
+        self.absent_activities = keys - set(self.activities)
+        ids = {dataset.pk for dataset in self.aliases.values()}
+        self.paired = set(ids)
+        self.pairs = set(
+            Derivation.objects.current()
+            .filter(derived_id__in=ids, source_id__in=ids)
+            .values_list("source_id", "derived_id")
+        )
+
+    def organisation_ids(self, user) -> list[int]:
+        key = getattr(user, "pk", None)
+        if key not in self.organisations:
+            self.organisations[key] = sender_organisation_ids(user)
+        return self.organisations[key]
+
+
+def _activity_key(event: OpenLineageEvent, organisation_ids: list[int]) -> str:
+    """The key of the activity a run (by run id) or a job (by name) makes, within the sender's
+    organisations (or the site, for a site administrator)."""
+    scope = "-".join(f"o{pk}" for pk in organisation_ids) or "site"
+    if event.kind == OpenLineageEvent.Kind.RUN:
+        return f"openlineage-run-{scope}-{event.run_id}"
+    job = event.payload["job"]
+    digest = hashlib.sha1(f"{scope}\n{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
+    return f"openlineage-job-{digest}"
+
+
+def _names_in(payload) -> set[tuple[str, str]]:
+    """The (namespace, name) of every dataset an event names, column lineage sources included."""
+    refs = [payload.get("dataset")] + list(payload.get("inputs") or []) + list(payload.get("outputs") or [])
+    names = set()
+    for ref in refs:
+        if not isinstance(ref, dict):
+            continue
+        if isinstance(ref.get("namespace"), str) and isinstance(ref.get("name"), str):
+            names.add((ref["namespace"], ref["name"]))
+        facets = ref.get("facets")
+        facet = facets.get("columnLineage") if isinstance(facets, dict) else None
+        fields = facet.get("fields") if isinstance(facet, dict) else None
+        for spec in fields.values() if isinstance(fields, dict) else ():
+            for source in (spec.get("inputFields") or []) if isinstance(spec, dict) else ():
+                if isinstance(source, dict) and isinstance(source.get("namespace"), str):
+                    if isinstance(source.get("name"), str):
+                        names.add((source["namespace"], source["name"]))
+    return names
+
+
 class _Applier:
-    def __init__(self, event: OpenLineageEvent):
+    def __init__(self, event: OpenLineageEvent, batch: _Batch | None = None):
         self.event = event
         self.payload = event.payload
         self.user = event.received_by
+        self.batch = batch
         self.problems: list[str] = []
         self.datasets: dict[tuple[str, str], Dataset] = {}
         self.names: dict[int, str] = {}  # dataset pk -> the namespace/name this event called it
         # Stubs and activities belong to the organisations the sender edits for (none for a
         # site administrator), so one organisation's events never reach another's.
-        self.organisation_ids = sender_organisation_ids(self.user)
+        self.organisation_ids = batch.organisation_ids(self.user) if batch else sender_organisation_ids(self.user)
 
     def dataset(self, namespace: str, name: str) -> Dataset:
         key = (namespace, name)
+        if key not in self.datasets and self.batch is not None:
+            dataset = self._batch_dataset(key)
+            self.datasets[key] = dataset
+            self.names.setdefault(dataset.pk, f"{namespace}/{name}")
         if key not in self.datasets:
             alias = (
                 DatasetAlias.objects.select_related("dataset__publisher").filter(namespace=namespace, name=name).first()
@@ -398,6 +503,37 @@ class _Applier:
             self.datasets[key] = dataset
             self.names.setdefault(dataset.pk, f"{namespace}/{name}")
         return self.datasets[key]
+
+    def _batch_dataset(self, key: tuple[str, str]) -> Dataset:
+        """``dataset()`` within a batch: the alias read with the batch's, a stub made once, and
+        the sender's organisations added to a stub once per batch (as ``dataset()`` does)."""
+        batch, (namespace, name) = self.batch, key
+        if not batch.prefetched:
+            batch.prefetch()
+        dataset = batch.aliases.get(key)
+        if dataset is None and key not in batch.missing:  # not named in the batch: read it
+            alias = DatasetAlias.objects.select_related("dataset__publisher").filter(namespace=namespace, name=name)
+            alias = alias.first()
+            dataset = alias.dataset if alias is not None else None
+        if dataset is None:
+            try:
+                with transaction.atomic():
+                    dataset = dataset_stub_create(namespace=namespace, name=name, named_by=self.organisation_ids)
+            except IntegrityError:  # another worker made the same stub a moment ago
+                dataset = DatasetAlias.objects.select_related("dataset__publisher").get(namespace=namespace, name=name)
+                dataset = dataset.dataset
+                stub_named_by(dataset=dataset, organisation_ids=self.organisation_ids)
+            else:
+                batch.paired.add(dataset.pk)  # a new stub has no derivations yet
+            batch.aliases[key] = dataset
+            batch.named.add((dataset.pk, tuple(self.organisation_ids)))
+            return dataset
+        batch.aliases[key] = dataset
+        named = (dataset.pk, tuple(self.organisation_ids))
+        if named not in batch.named:
+            stub_named_by(dataset=dataset, organisation_ids=self.organisation_ids)
+            batch.named.add(named)
+        return dataset
 
     def may_use(self, dataset: Dataset) -> bool:
         """May the sender name ``dataset`` as a source? The rule every writer follows
@@ -455,7 +591,9 @@ class _Applier:
         producer = self.web_iri(self.payload.get("producer"), "the producer as the activity's agent")
         if not producer:
             return None
-        agent = Agent.objects.filter(uri=producer).first()
+        agent = self.batch.agents.get(producer) if self.batch is not None else None
+        if agent is None:
+            agent = Agent.objects.filter(uri=producer).first()
         if agent is None:
             try:
                 with transaction.atomic():
@@ -466,6 +604,8 @@ class _Applier:
             except ValidationError as exc:  # not a URI Provcat can keep: the activity has no agent
                 self.problems.append(f"not recorded: the producer as the activity's agent — {' '.join(exc.messages)}")
                 return None
+        if self.batch is not None:
+            self.batch.agents[producer] = agent
         return agent
 
     def scope(self) -> str:
@@ -475,6 +615,18 @@ class _Applier:
         return "-".join(f"o{pk}" for pk in self.organisation_ids) or "site"
 
     def activity(self) -> Activity:
+        if self.batch is not None:  # an activity is made once and never changed by an event
+            key = self.activity_key()
+            if key not in self.batch.activities:
+                self.batch.activities[key] = self.activity_made()
+            return self.batch.activities[key]
+        return self.activity_made()
+
+    def activity_key(self) -> str:
+        return _activity_key(self.event, self.organisation_ids)
+
+    def activity_made(self) -> Activity:
+        """The activity of this run (or job): the one recorded before, or a new one."""
         job = self.payload["job"]
         facets = job.get("facets") or {}
         if self.event.kind == OpenLineageEvent.Kind.RUN:
@@ -493,7 +645,8 @@ class _Applier:
             digest = hashlib.sha1(f"{self.scope()}\n{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
             key, kind, started, ended = f"openlineage-job-{digest}", Activity.Kind.TRANSFORMATION, None, None
         description = ((facets.get("documentation") or {}).get("description") or "")[:5000]
-        activity = Activity.objects.filter(uri=mint_uri("activity", key)).first()
+        known_absent = self.batch is not None and key in self.batch.absent_activities
+        activity = None if known_absent else Activity.objects.filter(uri=mint_uri("activity", key)).first()
         if activity is not None:
             return activity
         source = self.web_iri((facets.get("sourceCodeLocation") or {}).get("url"), "the job's source code location")
@@ -508,8 +661,8 @@ class _Applier:
             "ended_at": ended,
         }
         try:
-            with transaction.atomic():
-                return activity_record(user=self.user, data=data)
+            # No savepoint: the service checks every field before it writes anything.
+            return activity_record(user=self.user, data=data)
         except ValidationError as exc:  # e.g. a code location that is not a valid URL: keep the rest
             self.problems.append(f"not recorded: the job's source code location — {' '.join(exc.messages)}")
             data["code_reference"] = ""
@@ -523,7 +676,7 @@ class _Applier:
             for source in inputs:
                 if source.pk == output.pk or not self.may_use(source):
                     continue
-                if Derivation.objects.current().filter(derived=output, source=source).exists():
+                if self.derivation_exists(source, output):
                     continue
                 try:
                     derivation_add(
@@ -534,11 +687,19 @@ class _Applier:
                         description=f"Recorded from OpenLineage run {self.event.run_id or activity.name}.",
                         valid_from=self.event.event_time,
                     )
+                    if self.batch is not None:
+                        self.batch.pairs.add((source.pk, output.pk))
                 except (ValidationError, PermissionDenied) as exc:
                     self.problems.append(
                         f"not applied: {self.label(output)} from {self.label(source)}: "
                         f"{' '.join(getattr(exc, 'messages', [str(exc)]))}"
                     )
+
+    def derivation_exists(self, source: Dataset, derived: Dataset) -> bool:
+        batch = self.batch
+        if batch is not None and source.pk in batch.paired and derived.pk in batch.paired:
+            return (source.pk, derived.pk) in batch.pairs
+        return Derivation.objects.current().filter(derived=derived, source=source).exists()
 
     def field(self, dataset: Dataset, name: str) -> CatalogueField | None:
         existing = CatalogueField.objects.filter(dataset=dataset, name=name).first()
@@ -758,6 +919,64 @@ def openlineage_event_apply(*, event_id: int) -> None:
         event.problems = applier.problems
         event.processed_at = timezone.now()
         event.save(update_fields=["problems", "processed_at"])
+
+
+def openlineage_events_apply_pending(*, limit: int | None = None, received_before: datetime | None = None) -> int:
+    """Apply the oldest pending events together, in the order they were received; returns how
+    many were claimed (applied or failed).
+
+    One transaction claims up to ``limit`` events (OPENLINEAGE_APPLY_BATCH) with FOR UPDATE SKIP
+    LOCKED, so a second worker takes the next ones instead of waiting, applies each in its own
+    savepoint with what the batch shares looked up once (``_Batch``), and marks them all at
+    the end (``received_before``: only events received before then, for the sweep). The result is the one ``openlineage_event_apply`` gives event by event, in id
+    order. An event that raises fails alone, as there: its writes are undone, it is kept with
+    its error, and the others are applied. The lineage closure work the derivations record in
+    the outbox is drained once for the batch, after it commits."""
+    limit = limit or settings.OPENLINEAGE_APPLY_BATCH
+    with transaction.atomic():
+        pending = (
+            OpenLineageEvent.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("received_by")
+            .filter(processed_at__isnull=True, failed_at__isnull=True)
+            .order_by("id")
+        )
+        if received_before is not None:
+            pending = pending.filter(received_at__lt=received_before)
+        pending = pending[:limit]
+        try:
+            events = list(pending)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:  # a stored value the driver cannot read back: one by one, as before
+            ids = list(pending.values_list("id", flat=True))
+            for event_id in ids:
+                openlineage_event_apply(event_id=event_id)
+            return len(ids)
+        _batch_apply(events)
+    return len(events)
+
+
+def _batch_apply(events: list[OpenLineageEvent]) -> None:
+    batch = _Batch(events)
+    applied, failed = [], []
+    for event in events:
+        applier = _Applier(event, batch)
+        try:
+            with transaction.atomic():  # a savepoint: a failure undoes this event's writes only
+                applier.apply()
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            logger.exception("OpenLineage event %s could not be applied; marked failed", event.pk)
+            failed.append((event, f"{type(exc).__name__}: {exc}"[:2000]))
+            batch.forget()  # what it looked up or made may be undone
+        else:
+            event.problems, event.processed_at = applier.problems, timezone.now()
+            applied.append(event)
+    OpenLineageEvent.objects.bulk_update(applied, ["problems", "processed_at"], batch_size=500)
+    now = timezone.now()
+    for event, error in failed:
+        OpenLineageEvent.objects.filter(pk=event.pk).update(failed_at=now, error=error)
 
 
 def _event_fail(event_id: int, exc: Exception) -> None:

@@ -4,12 +4,12 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
 from provenance import lineage
-from provenance.models import OpenLineageEvent
-from provenance.openlineage import openlineage_event_apply
+from provenance.openlineage import openlineage_event_apply, openlineage_events_apply_pending
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,27 @@ def lineage_process() -> int:
     acks_late=True,
 )
 def openlineage_process_event(event_id: int) -> None:
+    """One event (the nudge before batches; kept so messages already queued still apply)."""
     openlineage_event_apply(event_id=event_id)
+
+
+@shared_task(
+    name="provenance.openlineage_apply_pending",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def openlineage_apply_pending() -> int:
+    """Apply the pending OpenLineage events in batches, oldest first, until none is left
+    (a nudge that finds them already claimed by another worker finds nothing: harmless)."""
+    total = 0
+    limit = settings.OPENLINEAGE_APPLY_BATCH
+    while True:
+        claimed = openlineage_events_apply_pending(limit=limit)
+        total += claimed
+        if claimed < limit:
+            return total
 
 
 @shared_task(name="provenance.lineage_sweep")
@@ -42,15 +62,10 @@ def lineage_sweep() -> dict:
     """Periodic: apply any lineage request or OpenLineage event that no nudge reached."""
     # Events younger than this are probably still on their way through their own task.
     cutoff = timezone.now() - timedelta(seconds=10)
-    events = list(
-        # A failed (poison) event waits for an admin's "apply again", so the sweep never spins on it.
-        OpenLineageEvent.objects.filter(processed_at__isnull=True, failed_at__isnull=True, received_at__lt=cutoff)
-        .order_by("id")
-        .values_list("id", flat=True)[:1000]
-    )
-    for event_id in events:
-        openlineage_event_apply(event_id=event_id)  # a poison event is marked failed, not raised
+    # A failed (poison) event waits for an admin's "apply again", so the sweep never spins on it;
+    # one that fails here is marked failed, not raised.
+    events = openlineage_events_apply_pending(limit=1000, received_before=cutoff)
     applied = lineage.lineage_process_pending()
     if applied or events:
-        logger.info("lineage sweep applied %s requests and %s events", applied, len(events))
-    return {"requests": applied, "events": len(events)}
+        logger.info("lineage sweep applied %s requests and %s events", applied, events)
+    return {"requests": applied, "events": events}

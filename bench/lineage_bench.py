@@ -42,6 +42,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from catalogue.actors import system_actor  # noqa: E402
 from catalogue.models import Dataset  # noqa: E402
 from provenance import queries  # noqa: E402
 from provenance.lineage import DERIVATION, EDGE, lineage_process_pending, lineage_rebuild_all  # noqa: E402
@@ -260,6 +261,7 @@ def add_and_apply(source_id: int, derived_id: int) -> tuple[float, float, Deriva
         derivation_add,
         derived=Dataset(pk=derived_id, title=str(derived_id)),
         source=Dataset(pk=source_id, title=str(source_id)),
+        user=system_actor("lineage-bench"),
     )
     t_graph, applied = timed(lineage_process_pending)
     if not applied or not LineageEdge.objects.filter(ancestor_id=source_id, descendant_id=derived_id, depth=1).exists():
@@ -325,7 +327,7 @@ def bench_incremental(rng: random.Random, count: int, hub_count_adds: int, lines
 
     removal = []
     for derivation in reversed(added):
-        t_service, _ = timed(derivation_remove, derivation=derivation)
+        t_service, _ = timed(derivation_remove, derivation=derivation, user=system_actor("lineage-bench"))
         t_graph, _ = timed(lineage_process_pending)
         removal.append(t_graph)
     lines.append(

@@ -44,6 +44,9 @@ FRESH = "lineage_fresh_closure"
 # buffers, and its joins hashed in memory.
 REBUILD_TEMP_BUFFERS = "256MB"
 REBUILD_WORK_MEM = "128MB"
+# Dead closure rows after which lineage_process_pending vacuums the closure itself (about 1% of
+# the 1.5 million pairs of the 100,000-dataset bench catalogue).
+VACUUM_AFTER_DEAD_ROWS = 20_000
 
 # Advisory lock keys (fixed bigints below 2**40, where lib/rowlocks keeps its per-dataset
 # keys): one for closure writers, one for derivation writers.
@@ -293,11 +296,50 @@ def _sync_rows(rows) -> None:
         if (source_id, derived_id) not in synced:
             synced.add((source_id, derived_id))
             lineage_sync_pair(source_id, derived_id)
+    _count_dead_rows()
+
+
+# Dead closure rows this process has left since it last vacuumed the closure (PostgreSQL).
+_dead_rows = 0
+
+
+def _count_dead_rows() -> None:
+    """Add the rows this transaction deleted or updated in the closure (each leaves a dead version)."""
+    global _dead_rows
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_stat_get_xact_tuples_deleted(%s::regclass) + pg_stat_get_xact_tuples_updated(%s::regclass)",
+                [EDGE, EDGE],
+            )
+            _dead_rows += cursor.fetchone()[0]
+
+
+def lineage_vacuum_if_churned() -> bool:
+    """VACUUM the closure once the changes applied here have left VACUUM_AFTER_DEAD_ROWS dead rows.
+
+    One new source above a hub writes tens of thousands of pairs and its removal deletes them
+    again; without a vacuum in between, the next such change cannot reuse their space and the
+    table and its indexes grow (autovacuum may be slow to come, or off). Runs outside any
+    transaction only (VACUUM cannot run in one), skips the table if another VACUUM holds it;
+    returns whether it vacuumed."""
+    global _dead_rows
+    if connection.vendor != "postgresql" or connection.in_atomic_block or _dead_rows < VACUUM_AFTER_DEAD_ROWS:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (SKIP_LOCKED) {EDGE}")
+    logger.info("lineage closure vacuumed after %s dead rows", _dead_rows)
+    _dead_rows = 0
+    return True
 
 
 def lineage_process_pending(batch_size: int = 200) -> int:
-    """Apply the outbox's lineage work, oldest first; returns how many requests were applied."""
-    return outbox.drain(outbox.Kind.LINEAGE, _sync_rows, batch_size=batch_size, before=_closure_writer)
+    """Apply the outbox's lineage work, oldest first; returns how many requests were applied.
+
+    Vacuums the closure afterwards if the work left many dead rows (``lineage_vacuum_if_churned``)."""
+    applied = outbox.drain(outbox.Kind.LINEAGE, _sync_rows, batch_size=batch_size, before=_closure_writer)
+    lineage_vacuum_if_churned()
+    return applied
 
 
 def lineage_pending_count() -> int:

@@ -262,3 +262,27 @@ def test_closure_has_its_own_autovacuum_thresholds(db):
     # Vacuum after about 1% of the 1.5 million pairs changed, not the default 20%.
     assert float(options["autovacuum_vacuum_scale_factor"]) <= 0.02
     assert float(options["autovacuum_vacuum_insert_scale_factor"]) <= 0.02
+
+
+def closure_vacuum_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s", [LineageEdge._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM and its statistics are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_lineage_worker_vacuums_the_closure_once_it_has_left_enough_dead_rows(make_dataset, monkeypatch):
+    monkeypatch.setattr(lineage, "VACUUM_AFTER_DEAD_ROWS", 3)
+    monkeypatch.setattr(lineage, "_dead_rows", 0)
+    a, b, c, d = (make_dataset(f"Dataset {i}") for i in range(4))
+    first = derivation_add(derived=b, source=a)
+    derivation_add(derived=c, source=b)
+    derivation_add(derived=d, source=c)
+    lineage_process_pending()
+    vacuums = closure_vacuum_count()  # inserts leave no dead rows: no vacuum for them
+    derivation_remove(derivation=first)  # (a, b), (a, c) and (a, d) go: three dead rows
+    lineage_process_pending()
+    assert closure_vacuum_count() == vacuums + 1
+    assert closure_rows() == closure_by_bfs() == {(b.pk, c.pk, 1), (b.pk, d.pk, 2), (c.pk, d.pk, 1)}

@@ -86,6 +86,27 @@ def lineage_rebuild_all() -> int:
     return total
 
 
+def lineage_compact_indexes() -> tuple[int, int]:
+    """Rebuild the closure's indexes (REINDEX CONCURRENTLY: reads and writes go on); returns their
+    total size in bytes before and after. PostgreSQL only (elsewhere nothing to do: (0, 0)).
+
+    VACUUM makes the space of removed pairs reusable but keeps the index pages: after a burst that
+    was live all at once (new sources above a hub, then their removal) the indexes stay at the
+    burst's size. An operator's step (``manage.py rebuild_lineage --compact-indexes``), not run
+    automatically: it reads the whole table and must run outside a transaction."""
+    if connection.vendor != "postgresql":
+        return 0, 0
+    size = f"SELECT COALESCE(SUM(pg_relation_size(indexrelid)), 0) FROM pg_index WHERE indrelid = '{EDGE}'::regclass"
+    with connection.cursor() as cursor:
+        cursor.execute(size)
+        before = cursor.fetchone()[0]
+        cursor.execute(f"REINDEX TABLE CONCURRENTLY {EDGE}")
+        cursor.execute(size)
+        after = cursor.fetchone()[0]
+    logger.info("lineage closure indexes rebuilt: %s -> %s bytes", before, after)
+    return int(before), int(after)
+
+
 def _fill_fresh_closure(cursor) -> int:
     """The closure computed from scratch into the temporary table FRESH; returns its number of pairs."""
     if connection.vendor == "postgresql":

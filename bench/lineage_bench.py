@@ -42,6 +42,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from catalogue.actors import system_actor  # noqa: E402
 from catalogue.models import Dataset  # noqa: E402
 from provenance import queries  # noqa: E402
 from provenance.lineage import DERIVATION, EDGE, lineage_process_pending, lineage_rebuild_all  # noqa: E402
@@ -260,6 +261,7 @@ def add_and_apply(source_id: int, derived_id: int) -> tuple[float, float, Deriva
         derivation_add,
         derived=Dataset(pk=derived_id, title=str(derived_id)),
         source=Dataset(pk=source_id, title=str(source_id)),
+        user=system_actor("lineage-bench"),
     )
     t_graph, applied = timed(lineage_process_pending)
     if not applied or not LineageEdge.objects.filter(ancestor_id=source_id, descendant_id=derived_id, depth=1).exists():
@@ -268,11 +270,8 @@ def add_and_apply(source_id: int, derived_id: int) -> tuple[float, float, Deriva
 
 
 def bench_incremental(rng: random.Random, count: int, hub_count_adds: int, lines: list[str]) -> None:
-    import provenance.lineage
-
-    # Apply the closure update ourselves, right after the service call, to time the two parts.
-    nudge = provenance.lineage._nudge
-    provenance.lineage._nudge = lambda: None
+    # The closure update is applied here, right after the service call, to time the two parts;
+    # the outbox's on-commit nudge goes to the Redis of CELERY_BROKER_URL, which no worker reads.
     ids = list(Dataset.objects.values_list("pk", flat=True))
     added: list[Derivation] = []
     service, graph = [], []
@@ -328,7 +327,7 @@ def bench_incremental(rng: random.Random, count: int, hub_count_adds: int, lines
 
     removal = []
     for derivation in reversed(added):
-        t_service, _ = timed(derivation_remove, derivation=derivation)
+        t_service, _ = timed(derivation_remove, derivation=derivation, user=system_actor("lineage-bench"))
         t_graph, _ = timed(lineage_process_pending)
         removal.append(t_graph)
     lines.append(
@@ -341,7 +340,6 @@ def bench_incremental(rng: random.Random, count: int, hub_count_adds: int, lines
         "the other apps' signal work, commit; their on-commit nudges go to Redis). "
         "Closure update = lineage_process_pending(), what the worker runs on the lineage nudge."
     )
-    provenance.lineage._nudge = nudge
 
 
 def post_events(client: Client, token: str, namespace: str, pairs: list[tuple[str, str]]) -> tuple[float, list[float]]:
@@ -426,6 +424,70 @@ def bench_openlineage(rng: random.Random, count: int, lines: list[str]) -> None:
     )
 
 
+def closure_size() -> dict:
+    """The closure on disk (table + indexes, table alone) and PostgreSQL's live/dead row counts for it."""
+    time.sleep(1)  # this backend's table statistics reach pg_stat_user_tables within a second
+    run_sql("SELECT pg_stat_clear_snapshot()", [])
+    total, heap, live, dead, vacuums, options = run_sql(
+        "SELECT pg_total_relation_size(c.oid), pg_relation_size(c.oid), s.n_live_tup, s.n_dead_tup, "
+        "s.autovacuum_count + s.vacuum_count, c.reloptions FROM pg_class c "
+        "JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = %s",
+        [EDGE],
+    )[0]
+    pairs = run_sql(f"SELECT COUNT(*) FROM {EDGE}", [])[0][0]
+    load = os.getloadavg()[0]
+    return {
+        "total": total,
+        "heap": heap,
+        "live": live,
+        "dead": dead,
+        "vacuums": vacuums,
+        "pairs": pairs,
+        "options": options,
+        "load": load,
+    }
+
+
+class Sizes:
+    """Closure size after each step of the run, relative to the size as found (a freshly built closure)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.rows: list[tuple[str, dict]] = []
+
+    def snap(self, label: str) -> None:
+        size = closure_size()
+        self.rows.append((label, size))
+        print(f"  closure {label}: {size['total'] / 2**20:,.0f} MB, {size['dead']:,} dead rows", flush=True)
+
+    def settle(self, seconds: int) -> None:
+        """Wait (up to ``seconds``) for autovacuum to visit the closure, as it would on a server between bursts."""
+        started = time.perf_counter()
+        before = closure_size()["vacuums"]
+        while time.perf_counter() - started < seconds:
+            size = closure_size()
+            if size["vacuums"] > before and size["dead"] < max(1000, size["live"] // 100):
+                break
+            time.sleep(9)
+        self.snap(f"after waiting up to {seconds} s for autovacuum ({time.perf_counter() - started:.0f} s)")
+
+    def report(self) -> None:
+        fresh = self.rows[0][1]["total"]
+        lines = self.lines
+        lines.append("")
+        lines.append(f"Closure size through the run (reloptions: {self.rows[-1][1]['options'] or 'none'}):")
+        lines.append("")
+        lines.append(
+            "| after | pairs | table + indexes MB | x as found | table MB | dead rows (pg_stat) | vacuums | load 1 min |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for label, size in self.rows:
+            lines.append(
+                f"| {label} | {size['pairs']:,} | {size['total'] / 2**20:,.0f} | {size['total'] / fresh:.2f}x | "
+                f"{size['heap'] / 2**20:,.0f} | {size['dead']:,} | {size['vacuums']} | {size['load']:.1f} |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=1)
@@ -437,8 +499,12 @@ def main() -> None:
     parser.add_argument("--prewarm", action="store_true", help="pg_prewarm the closure and derivations first")
     parser.add_argument("--skip-rebuild", action="store_true")
     parser.add_argument(
-        "--parts", default="queries,uniform,incremental,openlineage", help="comma-separated parts to run"
+        "--parts",
+        default="queries,uniform,incremental,openlineage",
+        help="comma-separated parts, run in this order; 'sizes' (first) prints the closure's size on disk "
+        "after each part, 'settle' waits for autovacuum",
     )
+    parser.add_argument("--settle", type=int, default=300, help="seconds the settle part waits at most")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("run the bench on PostgreSQL (DATABASE_URL=postgres://...)")
@@ -447,22 +513,34 @@ def main() -> None:
     n_derivations = Derivation.objects.current().count()
     lines = Report()
     lines.append(f"{n_datasets:,} datasets, {n_derivations:,} current derivations, PostgreSQL, seed {args.seed}.")
+    parts = args.parts.split(",")
+    sizes = Sizes(lines) if "sizes" in parts else None
+    if sizes:
+        sizes.snap("as found (built fresh)")
     if not args.skip_rebuild:
         t, pairs = timed(lineage_rebuild_all)
         lines.append(f"Full rebuild (manage.py rebuild_lineage): {pairs:,} closure pairs in {t:.1f} s")
+        if sizes:
+            sizes.snap("full rebuild")
     else:
         lines.append(f"Closure: {LineageEdge.objects.count():,} pairs (rebuild skipped)")
-    parts = set(args.parts.split(","))
     if args.prewarm:
         prewarm(lines)
-    if "queries" in parts:
-        bench_queries(rng, args.samples, lines)
-    if "uniform" in parts:
-        bench_uniform(rng, args.uniform, lines)
-    if "incremental" in parts:
-        bench_incremental(rng, args.adds, args.hub_adds, lines)
-    if "openlineage" in parts:
-        bench_openlineage(rng, args.events, lines)
+    steps = {
+        "queries": lambda: bench_queries(rng, args.samples, lines),
+        "uniform": lambda: bench_uniform(rng, args.uniform, lines),
+        "incremental": lambda: bench_incremental(rng, args.adds, args.hub_adds, lines),
+        "openlineage": lambda: bench_openlineage(rng, args.events, lines),
+    }
+    for part in parts:
+        if part == "settle" and sizes:
+            sizes.settle(args.settle)
+        elif part in steps:
+            steps[part]()
+            if sizes:
+                sizes.snap(part)
+    if sizes:
+        sizes.report()
 
 
 if __name__ == "__main__":

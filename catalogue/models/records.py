@@ -303,6 +303,8 @@ class Dataset(models.Model):
         indexes = [
             models.Index(fields=["status", "access_rights"], name="dataset_visibility_idx"),
             models.Index(fields=["publisher", "status"], name="dataset_publisher_status_idx"),
+            # The REST API's cursor pages seek on (updated_at, id), newest first.
+            models.Index(fields=["updated_at", "id"], name="dataset_updated_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

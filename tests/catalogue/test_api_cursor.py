@@ -229,3 +229,8 @@ def test_schema_documents_the_cursor(client, db):
     assert "cursor" in parameters and "slower" in parameters["page"]["description"]
     history = schema["paths"]["/api/v1/datasets/{slug}/history/"]["get"]["parameters"]
     assert "cursor" not in {p["name"] for p in history}
+
+
+def test_the_api_guide_explains_both_ways_of_paging(client, db):
+    page = client.get("/about/api/").content.decode()
+    assert "/api/v1/datasets/?cursor=" in page and "deep pages are slower" in page

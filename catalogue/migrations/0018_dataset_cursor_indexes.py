@@ -15,4 +15,8 @@ class Migration(migrations.Migration):
             model_name="dataset",
             index=models.Index(fields=["updated_at", "id"], name="dataset_updated_id_idx"),
         ),
+        migrations.AddIndex(
+            model_name="dataset",
+            index=models.Index(fields=["title", "id"], name="dataset_title_id_idx"),
+        ),
     ]

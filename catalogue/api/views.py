@@ -16,11 +16,12 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from catalogue import access, services, workflow
 from catalogue.api import serializers as s
+from catalogue.api.pagination import KeysetPagination, Pagination
 from catalogue.models import (
     CollectionMethod,
     Dataset,
@@ -62,12 +63,6 @@ class DocumentedErrorsSchema(AutoSchema):
                 code, {"description": description, "content": {"application/json": {"schema": self.ERROR_BODY}}}
             )
         return responses
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class PartsPagination(CursorPagination):
@@ -184,6 +179,19 @@ class DatasetFilter(CatalogueFilterSet):
         fields = ["publisher", "status", "access_rights", "quality_band", "theme", "keyword", "modified_since"]
 
 
+class StableOrderingFilter(OrderingFilter):
+    """The ``ordering`` parameter's terms, then the id in the direction of the last term:
+    among datasets that tie (the same score, the same title) numbered pages would otherwise
+    come in whatever order the database picks for each page, so a walk could skip or repeat
+    them; the id fixes one order, the one cursor pages walk."""
+
+    def get_ordering(self, request, queryset, view):
+        terms = super().get_ordering(request, queryset, view)
+        if not terms or any(term.lstrip("-") in ("pk", "id") for term in terms):
+            return terms
+        return [*terms, "-pk" if terms[-1].startswith("-") else "pk"]
+
+
 class CanChangeDataset(permissions.BasePermission):
     """Object permission from the one access helper: editors and admins of the publisher."""
 
@@ -230,21 +238,27 @@ class DatasetViewSet(
 
     serializer_class = s.DatasetSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, CanChangeDataset]
-    pagination_class = Pagination
+    # ?page=N as ever; ?cursor= pages cost the same at any depth (catalogue/api/pagination.py).
+    pagination_class = KeysetPagination
     filterset_class = DatasetFilter
     lookup_field = "slug"
     lookup_value_regex = "[a-z0-9-]+"
-    filter_backends = [FilterBackend, OrderingFilter]
-    # Newest change first by default: the index on updated_at serves it on a large catalogue.
+    filter_backends = [FilterBackend, StableOrderingFilter]
+    # Newest change first by default: the index on (updated_at, id) serves it on a large catalogue.
     ordering_fields = ["updated_at", "title", "quality_score"]
+    default_ordering = ["-updated_at", "-pk"]
 
     def get_queryset(self):
         queryset = (
             Dataset.objects.select_related("publisher", "licence", "frequency", "language")
             .prefetch_related("keywords", "themes")
-            .order_by("-updated_at", "-pk")
+            .order_by(*self.default_ordering)
         )
         return access.visible_datasets(self.request.user, queryset)
+
+    def cursor_ordering(self, queryset) -> list[str]:
+        """The order of the list: the terms the ordering filter applies, else the default."""
+        return StableOrderingFilter().get_ordering(self.request, queryset, self) or self.default_ordering
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

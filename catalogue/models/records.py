@@ -303,6 +303,9 @@ class Dataset(models.Model):
         indexes = [
             models.Index(fields=["status", "access_rights"], name="dataset_visibility_idx"),
             models.Index(fields=["publisher", "status"], name="dataset_publisher_status_idx"),
+            # The REST API's cursor pages seek on (updated_at, id), newest first, or (title, id).
+            models.Index(fields=["updated_at", "id"], name="dataset_updated_id_idx"),
+            models.Index(fields=["title", "id"], name="dataset_title_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -86,6 +86,10 @@ def test_read_endpoints_conform_to_the_schema(api_schema):
             max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
         )
         def run(case):
+            if case.operation.path == "/api/v1/datasets/" and "cursor" in (case.query or {}):
+                # A dataset-list cursor is a token the catalogue gave out (start with an empty
+                # one); any other is refused with 400, in tests/catalogue/test_api_cursor.py.
+                case.query["cursor"] = ""
             case.call_and_validate()
 
         run()

@@ -4,7 +4,7 @@
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/provcat_bench_<you>
     .venv/bin/python manage.py migrate
     git worktree add /tmp/provcat-before <old commit> && ln -s "$PWD/.venv" /tmp/provcat-before/.venv
-    .venv/bin/python bench/shapes_bench.py --before /tmp/provcat-before [--pages 3] [--page-size 100]
+    .venv/bin/python bench/shapes_bench.py --before /tmp/provcat-before [--pages 5] [--page-size 100] [--served]
 
 For each code tree (the old one given by --before, then this one), a child process run with
 that tree first on sys.path builds the same pages the way /catalog serves them (the catalogue
@@ -15,7 +15,9 @@ against that tree's shapes_recommended.ttl (Warnings, counted per shape path) an
 shapes.ttl + range.ttl (Violations: must stay 0). Pages: the first page in /catalog order
 (dataset id) and --pages - 1 more drawn at random (seeded) from the whole catalogue; each
 dataset's record is also validated alone against the recommended shapes, as
-/datasets/<slug>.ttl serves it.
+/datasets/<slug>.ttl serves it. With --served, the first page's records are also stored
+(that tree's rebuild_records: this writes RdfRecord rows into the copy) and /catalog.ttl is
+fetched through the whole view (Django's test client) and validated the same way.
 """
 
 from __future__ import annotations
@@ -64,7 +66,32 @@ def page_graph(ids: list[int]):
     return graph, records
 
 
-def child(page_ids: list[list[int]]) -> dict:
+def served_page(ids: list[int], recommended, gate) -> dict:
+    """The first page as /catalog.ttl serves it over the whole view, from stored records built
+    (by that tree's rebuild_records) for these datasets only: the copy's only stored records."""
+    from django.test import Client
+    from pyshacl import validate
+    from rdflib import Graph
+    from rdflib.namespace import RDF, SH
+
+    from catalogue.dcat.records import rebuild_records
+
+    rebuild_records(ids)
+    response = Client().get(f"/catalog.ttl?page_size={len(ids)}", secure=True)
+    if response.status_code != 200:
+        raise SystemExit(f"/catalog.ttl answered {response.status_code}")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    graph = Graph().parse(data=body.decode(), format="turtle")
+    _, report, _ = validate(graph, shacl_graph=recommended, inference="none")
+    warnings = Counter(
+        str(report.value(r, SH.resultPath)).replace("http://data.europa.eu/r5r/", "dcatap:")
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    )
+    conforms, _, _ = validate(graph, shacl_graph=gate, inference="none")
+    return {"status": response.status_code, "warnings": dict(warnings), "conforms": conforms}
+
+
+def child(page_ids: list[list[int]], served: bool = False) -> dict:
     import django
 
     django.setup()
@@ -115,7 +142,7 @@ def child(page_ids: list[list[int]]) -> dict:
                 "validate_s": round(validated, 2),
             }
         )
-    return {"pages": pages}
+    return {"pages": pages, "served": served_page(page_ids[0], recommended, gate) if served else None}
 
 
 def choose_pages(count: int, size: int, seed: int) -> list[list[int]]:
@@ -131,10 +158,10 @@ def choose_pages(count: int, size: int, seed: int) -> list[list[int]]:
     return [ids[s : s + size] for s in starts]
 
 
-def run_tree(tree: Path, pages: list[list[int]]) -> dict:
+def run_tree(tree: Path, pages: list[list[int]], served: bool) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child"],
+        [sys.executable, str(Path(__file__).resolve()), "--child", *(["--served"] if served else [])],
         input=json.dumps(pages),
         capture_output=True,
         text=True,
@@ -183,6 +210,14 @@ def report(before: dict, after: dict, loads: dict) -> str:
                 f"{name} page {i + 1}: {page['datasets']} datasets, {page['triples']} triples, "
                 f"{per:.2f} warnings per dataset, built in {page['build_s']} s, validated in {page['validate_s']} s"
             )
+    for name, run in (("before", before), ("after", after)):
+        if run.get("served"):
+            served = run["served"]
+            lines.append(
+                f"{name}, /catalog.ttl?page_size=100 as served from stored records (HTTP {served['status']}): "
+                f"{sum(served['warnings'].values())} warnings {served['warnings']}, mandatory shapes conform: "
+                f"{served['conforms']}"
+            )
     lines.append(f"load average (1, 5, 15 min): before {loads['before']}, after {loads['after']}")
     return "\n".join(lines)
 
@@ -193,12 +228,18 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=5)
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--served",
+        action="store_true",
+        help="also store the first page's records (rebuild_records, writes to the copy) and validate "
+        "/catalog.ttl as served",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     _environment()
     if args.child:
         sys.path.insert(0, os.getcwd())
-        print(json.dumps(child(json.loads(sys.stdin.read()))))
+        print(json.dumps(child(json.loads(sys.stdin.read()), served=args.served)))
         return
     sys.path.insert(0, str(HERE))
     pages = choose_pages(args.pages, args.page_size, args.seed)
@@ -208,7 +249,7 @@ def main() -> None:
         if tree is None:
             continue
         loads[name] = uptime()
-        runs[name] = run_tree(tree.resolve(), pages)
+        runs[name] = run_tree(tree.resolve(), pages, args.served)
         print(f"{name}: {json.dumps(runs[name])}", flush=True)
     if "before" in runs:
         print(report(runs["before"], runs["after"], loads))

@@ -70,14 +70,15 @@ LICENCE_TYPES = {
 
 # dcatap:availability: the EU planned-availability vocabulary, one term per Distribution.Availability.
 PLANNED_AVAILABILITY = "http://publications.europa.eu/resource/authority/planned-availability"
+AVAILABILITY_LABELS = dict(Distribution.Availability.choices)
 
 
 def availability_triples(node, availability: str) -> list:
     """How long the publisher plans to keep a distribution available (nothing when unstated)."""
-    if not availability:
+    label = AVAILABILITY_LABELS.get(availability)
+    if label is None:  # "" (not stated), or a code no form or API accepts
         return []
     term = f"{PLANNED_AVAILABILITY}/{availability}"
-    label = Distribution.Availability(availability).label
     return [(node, DCATAP.availability, URIRef(term)), *concept(term, label, PLANNED_AVAILABILITY)]
 
 

@@ -280,6 +280,7 @@ def test_ckan_dcat_turtle_reads_with_its_literals_paging_and_licences():
         "licence": "",
         "rights": "",
         "conforms_to": "",
+        "availability": "",
         "issued": "",
         "modified": "",
     }

@@ -269,6 +269,23 @@ def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
+# How long publishers say they will keep a file (dcatap:availability): most say nothing beyond
+# the form's default (Available), series with a long-term commitment say Stable, files of
+# statistics in development Experimental, and a few one-off extracts Temporary.
+AVAILABILITY = [("TEMPORARY", 2), ("EXPERIMENTAL", 6), ("AVAILABLE", 62), ("STABLE", 30)]
+
+
+def _availability(key: uuid.UUID) -> str:
+    """Drawn from the distribution's UUID, not the generator's stream, so adding it changed
+    nothing else a seed generates."""
+    roll = key.int % 100
+    for code, weight in AVAILABILITY:
+        if roll < weight:
+            return code
+        roll -= weight
+    return AVAILABILITY[-1][0]
+
+
 def _day(rng: random.Random, year: int) -> dt.date:
     return dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
 
@@ -691,6 +708,7 @@ def generate(
                         "licence_id": None,
                         "rights": "",
                         "conforms_to": "",
+                        "availability": _availability(dist_key),
                         "issued": issued_day,
                         "modified": modified,
                         "position": position,

@@ -65,6 +65,7 @@ class DistributionInline(admin.StackedInline):
         "licence",
         "rights",
         "conforms_to",
+        "availability",
         ("issued", "modified"),
         "position",
     ]

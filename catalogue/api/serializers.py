@@ -214,6 +214,7 @@ class DistributionSerializer(DatasetPartSerializer):
             "licence",
             "rights",
             "conforms_to",
+            "availability",
             "issued",
             "modified",
             "position",

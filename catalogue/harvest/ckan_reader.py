@@ -363,6 +363,7 @@ def _distribution(resource: dict, package_id: str, site_url: str) -> dict:
         "licence": _text(resource.get("license")),
         "rights": _text(resource.get("rights")),
         "conforms_to": _first(resource.get("conforms_to")),
+        "availability": _text(resource.get("availability")),  # ckanext-dcat's resource field
         "issued": _day(resource.get("issued")) or _day(resource.get("created")),
         "modified": _moment(resource.get("modified")) or _moment(resource.get("last_modified")),
     }

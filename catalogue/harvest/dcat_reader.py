@@ -40,6 +40,7 @@ RDF, RDFS, XSD, DCAT, DCT, FOAF, SKOS, VCARD, ADMS, PROV, SPDX, CSVW, HYDRA = (
     PREFIXES[p]
     for p in ("rdf", "rdfs", "xsd", "dcat", "dct", "foaf", "skos", "vcard", "adms", "prov", "spdx", "csvw", "hydra")
 )
+DCATAP = PREFIXES["dcatap"]
 TIME = "http://www.w3.org/2006/time#"
 OWL = "http://www.w3.org/2002/07/owl#"
 SCHEMA = ("http://schema.org/", "https://schema.org/")
@@ -392,6 +393,7 @@ class PageGraph:
             "licence": self.iri_or_label(node, DCT + "license"),
             "rights": self.rights(node),
             "conforms_to": self.url(node, DCT + "conformsTo", exclude=schemas),
+            "availability": self.iri_or_label(node, DCATAP + "availability"),
             "issued": date_text(self.text(node, DCT + "issued")),
             "modified": moment_text(self.text(node, DCT + "modified")),
             "schema": schemas,

@@ -27,6 +27,7 @@ content hash is the hash of what the source said, as Provcat understood it:
           "format": str, "media_type": str,    # IRI, code, label or MIME type
           "byte_size": int | None, "checksum": str, "checksum_algorithm": "sha256" | "sha1" | "md5" | "",
           "licence": str, "rights": str, "conforms_to": str,
+          "availability": str,                 # dcatap:availability: IRI, code or label ("" if none)
           "issued": "YYYY-MM-DD" | "", "modified": ISO 8601 | "",
       }],
       "fields": [{                  # the data dictionary (CSVW columns), in order
@@ -73,6 +74,7 @@ DISTRIBUTION_KEYS = (
     "licence",
     "rights",
     "conforms_to",
+    "availability",
     "issued",
     "modified",
 )
@@ -90,7 +92,7 @@ class RecordFailure:
 # The version of what the readers and the writer make of a source. A page whose bytes did not
 # change is skipped only if it was read by the same version: bump this when a reader's mapping
 # or the writer's vocabulary matching changes, so the next runs read every page again.
-MAPPING_VERSION = "1"
+MAPPING_VERSION = "2"  # 2: distributions carry dcatap:availability
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from catalogue.models import Dataset, VocabularyTerm
+from catalogue.models import Dataset, Distribution, VocabularyTerm
 
 Scheme = VocabularyTerm.Scheme
 
@@ -54,6 +54,23 @@ ACCESS_RIGHTS = {
     "nonpublic": Dataset.AccessRights.NON_PUBLIC,
     "private": Dataset.AccessRights.NON_PUBLIC,
 }
+
+
+# dcatap:availability: the EU planned-availability vocabulary, and the DCAT-AP 2.0 IRIs it replaced.
+PLANNED_AVAILABILITY = "publications.europa.eu/resource/authority/planned-availability/"
+OLD_AVAILABILITY = "data.europa.eu/r5r/"
+
+
+def availability(value: str) -> str:
+    """A Distribution.Availability code from an IRI, code or label; "" when the source says
+    nothing Provcat can read (the distribution then states no availability)."""
+    key = _uri_key(value)
+    for prefix in (PLANNED_AVAILABILITY, OLD_AVAILABILITY):
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+            break
+    code = key.upper()
+    return code if code in Distribution.Availability.values else ""
 
 
 def _uri_key(value: str) -> str:

@@ -33,6 +33,7 @@ from catalogue.bulk import BulkLoad, allocate_ids
 from catalogue.harvest.models import HarvestedDataset, HarvestJob, HarvestRecordError, HarvestSource
 from catalogue.harvest.records import content_hash
 from catalogue.harvest.vocab import Vocabularies
+from catalogue.harvest.vocab import availability as vocab_availability
 from catalogue.models import Dataset, Distribution, Field, Keyword, mint_uri, unique_slug
 from catalogue.models.records import validate_iri
 from provenance import services as provenance_services
@@ -247,6 +248,7 @@ class HarvestWriter:
                     "licence": licence if licence is not None and licence != dataset_licence else None,
                     "rights": dist["rights"],
                     "conforms_to": clean_url(dist["conforms_to"]),
+                    "availability": vocab_availability(dist["availability"]),
                     "issued": _date(dist["issued"]),
                     "modified": _datetime(dist["modified"]),
                     "position": position,

@@ -353,6 +353,16 @@ class Distribution(models.Model):
         SHA1 = "sha1", "SHA-1"
         MD5 = "md5", "MD5"
 
+    class Availability(models.TextChoices):
+        """How long the publisher plans to keep the distribution available (dcatap:availability):
+        the codes of the EU planned-availability vocabulary
+        (http://publications.europa.eu/resource/authority/planned-availability)."""
+
+        TEMPORARY = "TEMPORARY", "Temporary"
+        EXPERIMENTAL = "EXPERIMENTAL", "Experimental"
+        AVAILABLE = "AVAILABLE", "Available"
+        STABLE = "STABLE", "Stable"
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     uri = models.URLField(max_length=500, unique=True, blank=True, validators=[validate_iri])
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
@@ -399,6 +409,14 @@ class Distribution(models.Model):
     )
     rights = models.TextField(blank=True, help_text="Any rights statement beyond the licence.")
     conforms_to = models.URLField(max_length=500, blank=True, validators=[validate_iri])
+    # Empty only where nobody said: a harvested distribution whose source gives no availability.
+    availability = models.CharField(
+        max_length=12,
+        choices=Availability.choices,
+        blank=True,
+        default=Availability.AVAILABLE,
+        help_text="How long you plan to keep it available (dcatap:availability).",
+    )
     issued = models.DateField(null=True, blank=True)
     modified = models.DateTimeField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)

@@ -206,13 +206,26 @@ DISTRIBUTION_HELP = {
     "byte_size": "The file size in bytes. Example: 204800.",
     "licence": "Only if it differs from the dataset's licence.",
     "rights": "Anything else about rights, e.g. 'Crown copyright 2024'.",
+    "availability": "How long you plan to keep it: Temporary (days or weeks), Experimental (up to about a "
+    "year), Available (some years; the usual choice) or Stable (for the long term: choose it only if you "
+    "commit to keeping it at this address).",
 }
 
 
 class DistributionForm(forms.ModelForm):
     class Meta:
         model = Distribution
-        fields = ["title", "access_url", "download_url", "format", "media_type", "byte_size", "licence", "rights"]
+        fields = [
+            "title",
+            "access_url",
+            "download_url",
+            "format",
+            "media_type",
+            "byte_size",
+            "licence",
+            "rights",
+            "availability",
+        ]
         widgets = {"rights": forms.TextInput()}
 
     def __init__(self, *args, **kwargs):
@@ -223,6 +236,10 @@ class DistributionForm(forms.ModelForm):
         self.fields["access_url"].label = "Access address"
         self.fields["download_url"].label = "Download address"
         self.fields["byte_size"].label = "File size in bytes"
+        # The publisher says; "not stated" is only for harvested distributions whose source did not.
+        self.fields["availability"].label = "Planned availability"
+        self.fields["availability"].choices = Distribution.Availability.choices
+        self.fields["availability"].required = True
         plain_error_messages(self)
 
 

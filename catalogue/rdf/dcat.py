@@ -14,8 +14,10 @@ from catalogue.models import Dataset, Distribution, Organisation
 from catalogue.rdf.namespaces import (
     ADMS,
     DCAT,
+    DCATAP,
     DCTERMS,
     FOAF,
+    GSP,
     HYDRA,
     PROV,
     RDF,
@@ -26,6 +28,7 @@ from catalogue.rdf.namespaces import (
     XSD,
     base_uri,
 )
+from catalogue.rdf.places import place as known_place
 from catalogue.rdf.terms import concept, dataset_iri, dataset_node, date_or_datetime, integer, own_iri, plain, text
 from lib.iri import uri_ref_or_none
 
@@ -61,7 +64,40 @@ LICENCE_TYPES = {
     "CC0": ("PublicDomain",),
     "ODC_PDDL": ("PublicDomain",),
     "CC_BYNC_4_0": ("Attribution", "NonCommercialUseOnly"),
+    # Commission Decision 2011/833/EU, Art. 6: re-users must acknowledge the source.
+    "COM_REUSE": ("Attribution",),
 }
+
+# dcatap:availability: the EU planned-availability vocabulary, one term per Distribution.Availability.
+PLANNED_AVAILABILITY = "http://publications.europa.eu/resource/authority/planned-availability"
+AVAILABILITY_LABELS = dict(Distribution.Availability.choices)
+
+
+def availability_triples(node, availability: str) -> list:
+    """How long the publisher plans to keep a distribution available (nothing when unstated)."""
+    label = AVAILABILITY_LABELS.get(availability)
+    if label is None:  # "" (not stated), or a code no form or API accepts
+        return []
+    term = f"{PLANNED_AVAILABILITY}/{availability}"
+    return [(node, DCATAP.availability, URIRef(term)), *concept(term, label, PLANNED_AVAILABILITY)]
+
+
+def location_triples(uri: str, label: str = "") -> tuple[URIRef | None, list]:
+    """A dct:Location with its name, and its bounding box and centroid when Provcat knows the
+    place (catalogue.rdf.places); (None, []) for a value that is not an IRI."""
+    node = uri_ref_or_none(uri)
+    if node is None:
+        return None, []
+    triples = [(node, RDF.type, DCTERMS.Location)]
+    if label:
+        triples.append((node, SKOS.prefLabel, text(label)))
+    extent = known_place(uri)
+    if extent is not None:
+        triples += [
+            (node, DCAT.bbox, Literal(extent.bbox_wkt, datatype=GSP.wktLiteral)),
+            (node, DCAT.centroid, Literal(extent.centroid_wkt, datatype=GSP.wktLiteral)),
+        ]
+    return node, triples
 
 
 def licence_type_triples(licence) -> list:
@@ -125,6 +161,11 @@ def catalog_publisher_triples() -> tuple[URIRef, list]:
     ]
 
 
+def _catalog_spatial(node, spatial: str) -> list:
+    place, triples = location_triples(spatial)
+    return [(node, DCTERMS.spatial, place), *triples] if place is not None else []
+
+
 def catalog_triples(*, issued=None, modified=None) -> list:
     """The dcat:Catalog's own description (without its dcat:dataset links)."""
     node = catalog_uri()
@@ -151,8 +192,7 @@ def catalog_triples(*, issued=None, modified=None) -> list:
         (homepage, RDF.type, FOAF.Document),
         (node, DCTERMS.language, URIRef(ENGLISH)),
         (URIRef(ENGLISH), RDF.type, DCTERMS.LinguisticSystem),
-        (node, DCTERMS.spatial, URIRef(spatial)),
-        (URIRef(spatial), RDF.type, DCTERMS.Location),
+        *_catalog_spatial(node, spatial),
         (node, DCTERMS.license, URIRef(licence)),
         (URIRef(licence), RDF.type, DCTERMS.LicenseDocument),
         (URIRef(licence), DCTERMS.type, URIRef(LICENCE_TYPE + "PublicDomain")),
@@ -316,11 +356,9 @@ def dataset_triples(dataset: Dataset) -> list:
             triples.append((period, DCAT.startDate, date_or_datetime(dataset.temporal_start)))
         if dataset.temporal_end:
             triples.append((period, DCAT.endDate, date_or_datetime(dataset.temporal_end)))
-    place = uri_ref_or_none(dataset.spatial_uri)
+    place, place_triples = location_triples(dataset.spatial_uri, dataset.spatial_label)
     if place is not None:
-        triples += [(node, DCTERMS.spatial, place), (place, RDF.type, DCTERMS.Location)]
-        if dataset.spatial_label:
-            triples.append((place, SKOS.prefLabel, text(dataset.spatial_label)))
+        triples += [(node, DCTERMS.spatial, place), *place_triples]
     if dataset.version:
         triples.append((node, DCAT_VERSION, plain(dataset.version)))
     if dataset.version_notes:
@@ -383,6 +421,7 @@ def distribution_triples(dataset: Dataset, distribution: Distribution, *, schema
         triples += [(node, DCTERMS.conformsTo, standard), (standard, RDF.type, DCTERMS.Standard)]
     if schema is not None:
         triples.append((node, DCTERMS.conformsTo, schema))
+    triples += availability_triples(node, distribution.availability)
     if distribution.issued:
         triples.append((node, DCTERMS.issued, date_or_datetime(distribution.issued)))
     if distribution.modified:

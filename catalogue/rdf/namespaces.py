@@ -12,6 +12,8 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 CSVW = Namespace("http://www.w3.org/ns/csvw#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 DQV = Namespace("http://www.w3.org/ns/dqv#")
+# GeoSPARQL: only its wktLiteral datatype (dcat:bbox, dcat:centroid), written as a full IRI.
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 QB = Namespace("http://purl.org/linked-data/cube#")
@@ -47,6 +49,7 @@ __all__ = [
     "DCTERMS",
     "DQV",
     "FOAF",
+    "GSP",
     "HYDRA",
     "OA",
     "PREFIXES",

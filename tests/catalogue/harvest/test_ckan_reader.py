@@ -330,6 +330,7 @@ def test_a_data_gov_uk_package_maps_every_value():
         "licence": "",
         "rights": "",
         "conforms_to": "",
+        "availability": "",
     }
     assert record == {
         # A CKAN package states no derivations and no data dictionary.
@@ -471,6 +472,7 @@ def test_a_ckan_2_10_package_with_ckanext_dcat_extras_maps_every_value():
                 "licence": f"{eu}/licence/CC_BY_4_0",
                 "rights": "Attribution required.",
                 "conforms_to": "https://www.w3.org/TR/tabular-data-primer/",
+                "availability": "",
                 "issued": "2024-01-15",
                 "modified": "2024-01-20T12:00:00+00:00",
             },
@@ -488,6 +490,7 @@ def test_a_ckan_2_10_package_with_ckanext_dcat_extras_maps_every_value():
                 "licence": "",
                 "rights": "",
                 "conforms_to": "",
+                "availability": "",
                 "issued": "2021-04-12",
                 "modified": "",
             },
@@ -625,6 +628,7 @@ def test_provcat_read_through_its_own_ckan_api_gives_back_every_dataset(live_ser
                 "licence": "",
                 "rights": "",
                 "conforms_to": "",
+                "availability": "",
                 "issued": "",
                 "modified": "",
             }

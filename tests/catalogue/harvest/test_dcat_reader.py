@@ -17,7 +17,7 @@ from catalogue.harvest.errors import MalformedPage
 from catalogue.harvest.records import content_hash
 from catalogue.models import Dataset
 from catalogue.rdf.csvw import DATATYPES
-from catalogue.rdf.dcat import page_url
+from catalogue.rdf.dcat import PLANNED_AVAILABILITY, page_url
 from catalogue.rdf.record import with_rdf_relations
 from catalogue.rdf.terms import own_iri
 from tests.catalogue.dcat_data import derive, full_dataset, term
@@ -113,6 +113,7 @@ def expected_distribution(dataset: Dataset, distribution, dataset_licence: str) 
         "licence": "" if licence is None or licence.uri == dataset_licence else licence.uri,
         "rights": distribution.rights,
         "conforms_to": distribution.conforms_to,
+        "availability": f"{PLANNED_AVAILABILITY}/{distribution.availability}" if distribution.availability else "",
         "issued": distribution.issued.isoformat() if distribution.issued else "",
         "modified": _moment(distribution.modified),
     }
@@ -279,6 +280,7 @@ def test_ckan_dcat_turtle_reads_with_its_literals_paging_and_licences():
         "licence": "",
         "rights": "",
         "conforms_to": "",
+        "availability": "",
         "issued": "",
         "modified": "",
     }

@@ -14,7 +14,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0017_drafts_and_reviews'),
+        ('catalogue', '0018_dataset_cursor_indexes'),
     ]
 
     operations = [

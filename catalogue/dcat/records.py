@@ -20,6 +20,7 @@ from catalogue.rdf.formats import FORMATS, RecordWriter
 from catalogue.rdf.record import records_for
 
 FRAGMENT_FIELDS = [f.name for f in FORMATS]
+LOAD_CHUNK = 100
 # What a rebuild writes into a record that changed, besides the fragments.
 _COLUMNS = ["dataset_id", "dataset_uri", "slug", "title", "in_catalogue", "modified", "withdrawn_at", "etag"]
 
@@ -47,15 +48,16 @@ def rebuild_records(dataset_ids: Iterable[int]) -> int:
             .order_by("dataset_pk")
             .values_list("id", "dataset_pk", "etag", "in_catalogue")
         }
-        built = records_for(ids)
         datasets = {
             pk: (uri, slug, title)
-            for pk, uri, slug, title in Dataset.objects.filter(pk__in=list(built)).values_list(
-                "pk", "uri", "slug", "title"
-            )
+            for pk, uri, slug, title in Dataset.objects.filter(pk__in=ids).values_list("pk", "uri", "slug", "title")
         }
         to_create, to_update, to_withdraw = [], [], []
-        for pk in ids:
+        built: dict[int, list] = {}
+        for index, pk in enumerate(ids):
+            if index % LOAD_CHUNK == 0:
+                # The models and triples of LOAD_CHUNK datasets at a time: memory stays small.
+                built = records_for(ids[index : index + LOAD_CHUNK])
             record = existing.get(pk)
             if pk in built:
                 writer = RecordWriter(built.pop(pk))

@@ -87,7 +87,7 @@ def test_generated_records_equal_the_reference_and_pages_state_each_triple_once(
     from bench.generate import generate
 
     generate(300, seed=5)
-    assert rebuild_all(batch_size=70) > 200
+    assert rebuild_all(batch_size=250) > 200  # batches load 100 datasets at a time
     assert assert_records_equal_the_reference() > 200
     assert_pages_state_each_triple_once(client, 100)
     assert_pages_state_each_triple_once(client, 1000)

@@ -475,12 +475,13 @@ def _split_blocks(name: str, fragment: str) -> list[str]:
     return [part + _XML_END for part in fragment.split(_XML_END)[:-1]]
 
 
-def _subject(name: str, block: str) -> str:
+def _subjects(name: str, blocks: list[str]) -> list[str]:
+    """The subject of each block, as the block writes it."""
     if name == "turtle":
-        return block[: block.index("\n")]
+        return [block[: block.index("\n")] for block in blocks]
     if name == "jsonld":
-        return json.decoder.scanstring(block, 8)[0]
-    return block[: block.index(">\n")]  # <rdf:Description rdf:about="...">
+        return [json.decoder.scanstring(block, 8)[0] for block in blocks]
+    return [block[: block.index(">\n")] for block in blocks]  # <rdf:Description rdf:about="...">
 
 
 def _statements(name: str, block: str) -> list:
@@ -526,16 +527,17 @@ class StatedOnce:
     def __call__(self, fragment: str) -> str:
         if not fragment:
             return ""
-        kept = []
-        for block in _split_blocks(self.name, fragment):
-            if block in self.blocks:
-                continue
-            self.blocks.add(block)
-            if self.name != "ntriples":
-                block = self._new_part(block)
-            if block:
-                kept.append(block)
-        return self.separator.join(kept)
+        blocks = _split_blocks(self.name, fragment)
+        fresh = [block for block in blocks if block not in self.blocks]
+        self.blocks.update(fresh)
+        if self.name == "ntriples" or not fresh:
+            return self.separator.join(fresh)
+        subjects = _subjects(self.name, fresh)
+        if self.subjects.keys().isdisjoint(subjects):  # no subject stated before: all kept whole
+            self.subjects.update(zip(subjects, ([block] for block in fresh), strict=True))
+            return self.separator.join(fresh)
+        kept = [self._new_part(subject, block) for subject, block in zip(subjects, fresh, strict=True)]
+        return self.separator.join(block for block in kept if block)
 
     def mark(self) -> None:
         """Remember what has been stated so far, for ``forget``."""
@@ -546,8 +548,7 @@ class StatedOnce:
         blocks, subjects = self._marked
         self.blocks, self.subjects = set(blocks), {subject: list(written) for subject, written in subjects.items()}
 
-    def _new_part(self, block: str) -> str:
-        subject = _subject(self.name, block)
+    def _new_part(self, subject: str, block: str) -> str:
         earlier = self.subjects.get(subject)
         if earlier is None:
             self.subjects[subject] = [block]

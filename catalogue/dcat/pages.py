@@ -18,7 +18,7 @@ from django.db.models import Max, QuerySet
 from catalogue.access import catalogued_datasets
 from catalogue.models import RdfRecord
 from catalogue.rdf import dcat
-from catalogue.rdf.formats import RdfFormat
+from catalogue.rdf.formats import RdfFormat, StatedOnce
 from lib.input_parsing import InvalidValue, moment_parse, whole_number_parse
 
 DEFAULT_PAGE_SIZE = 100
@@ -210,18 +210,28 @@ def stored_fragments(fmt: RdfFormat, ids: list[int], chunk: int = 200) -> Iterat
 
 
 def page_fragments(fmt: RdfFormat, page: Page, hydra: list) -> Iterator[str]:
-    yield fmt.fragment(
-        dcat.catalog_triples(issued=first_issued(), modified=last_change())
-        + dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in page.rows])
-        + hydra
+    """The page's catalogue node and its datasets' stored records, each triple once (the
+    records share publishers, licences, formats and other nodes)."""
+    once = StatedOnce(fmt)
+    yield once(
+        fmt.fragment(
+            dcat.catalog_triples(issued=first_issued(), modified=last_change())
+            + dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in page.rows])
+            + hydra
+        )
     )
-    yield from stored_fragments(fmt, page.ids)
+    for fragment in stored_fragments(fmt, page.ids):
+        yield once(fragment)
 
 
 def dump_fragments(fmt: RdfFormat) -> Iterator[str]:
     """The whole catalogue, read in id order ``DUMP_CHUNK`` records at a time: memory stays
-    flat whatever the catalogue's size."""
-    yield fmt.fragment(dcat.catalog_triples(issued=first_issued(), modified=last_change()))
+    flat whatever the catalogue's size. Each chunk states each triple once (what it
+    remembers to do so is dropped with the chunk); a node shared by records of different
+    chunks is stated once per chunk."""
+    once = StatedOnce(fmt)
+    yield once(fmt.fragment(dcat.catalog_triples(issued=first_issued(), modified=last_change())))
+    once.mark()
     records = catalogued_records()
     after = 0
     while True:
@@ -231,10 +241,11 @@ def dump_fragments(fmt: RdfFormat) -> Iterator[str]:
         if not chunk:
             return
         rows = confirm(chunk)
-        yield fmt.fragment(dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in rows]))
+        once.forget()
+        yield once(fmt.fragment(dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in rows])))
         for row in rows:
             if row[3]:
-                yield row[3]
+                yield once(row[3])
         after = chunk[-1][0]
 
 

@@ -70,5 +70,8 @@ def schema_triples(dataset: Dataset, fields: list[Field], table_urls: list[str])
     return triples
 
 
+_TRUE, _FALSE = Literal("true", datatype=XSD.boolean), Literal("false", datatype=XSD.boolean)
+
+
 def plain_bool(value: bool):
-    return Literal("true" if value else "false", datatype=XSD.boolean)
+    return _TRUE if value else _FALSE

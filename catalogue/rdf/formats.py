@@ -269,3 +269,293 @@ RDFXML = RdfFormat(
 FORMATS: tuple[RdfFormat, ...] = (TURTLE, RDFXML, JSONLD, NTRIPLES)
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
 BY_MEDIA_TYPE = {f.media_type: f for f in FORMATS}
+
+
+# Every format at once ------------------------------------------------------------------
+#
+# Writing a stored record's four fragments with the writers above means four passes over
+# rdflib terms (each hashed, compared and formatted again in every pass). Below, each
+# distinct term is formatted once, for all four formats, and kept: a batch of records
+# shares most of its IRIs (classes, properties, publishers, licences, formats, themes), so
+# most terms are dictionary hits. The output is byte for byte what the writers above
+# write (the tests compare the two on the demo and on generated catalogues).
+
+_RDF_TYPE = str(RDF.type)
+_XSD_STRING = str(XSD.string)
+_TERM_CACHE_LIMIT = 50_000  # terms kept between records (a few tens of MB)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Term:
+    """One term formatted for every writer (as subject, predicate and object)."""
+
+    __slots__ = (
+        "text",
+        "nt",
+        "ttl",
+        "verb",
+        "json_id",
+        "json_key",
+        "json_value",
+        "json_type",
+        "is_type",
+        "xml",
+        "element",
+    )
+
+    def __init__(self, text: str, language: str | None, datatype: str | None, literal: bool):
+        self.text = text
+        self.json_type = _json(qname(text) or text)
+        if literal:
+            quoted = _quoted(text)
+            value = {"@value": text}
+            if language:
+                self.nt = self.ttl = f"{quoted}@{language}"
+                value["@language"] = language
+                attrs = f' xml:lang="{language}"'
+            elif datatype and datatype != _XSD_STRING:
+                self.nt = f"{quoted}^^<{_iri(datatype)}>"
+                self.ttl = f"{quoted}^^{_ttl_iri(datatype)}"
+                value["@type"] = qname(datatype) or datatype
+                attrs = f' rdf:datatype="{_xml_attr(datatype)}"'
+            else:
+                self.nt = self.ttl = quoted
+                attrs = ""
+            self.json_value = _json(value)
+            self.xml = (attrs, _xml_text(text))  # <element{attrs}>{text}</element>
+            self.verb = self.json_id = self.json_key = self.element = None
+            self.is_type = False
+            return
+        self.nt = f"<{_iri(text)}>"
+        self.ttl = qname(text) or self.nt
+        self.is_type = text == _RDF_TYPE
+        self.verb = "a" if self.is_type else self.ttl
+        self.json_id = _json(text)
+        self.json_key = _json(qname(text) or text)
+        self.json_value = _json({"@id": text})
+        self.xml = _xml_attr(text)  # rdf:about / rdf:resource
+        self.element = qname(text)
+
+
+_IRIS: dict[str, _Term] = {}
+_LITERALS: dict[tuple, _Term] = {}
+
+
+def _term(term) -> _Term:
+    if term.__class__ is URIRef:  # most terms: skip the isinstance checks
+        key = str.__str__(term)
+        found = _IRIS.get(key)
+        if found is None:
+            found = _IRIS[key] = _Term(key, None, None, literal=False)
+        return found
+    if isinstance(term, Literal):
+        datatype = term.datatype
+        key = (str.__str__(term), term.language, None if datatype is None else str.__str__(datatype))
+        found = _LITERALS.get(key)
+        if found is None:
+            found = _LITERALS[key] = _Term(key[0], key[1], key[2], literal=True)
+        return found
+    key = str.__str__(term)
+    found = _IRIS.get(key)
+    if found is None:
+        found = _IRIS[key] = _Term(key, None, None, literal=False)
+    return found
+
+
+def _terms(triples: Iterable[Triple]) -> dict[tuple[_Term, _Term, _Term], None]:
+    """The triples as formatted terms, without duplicates, in first-seen order."""
+    if len(_IRIS) + len(_LITERALS) > _TERM_CACHE_LIMIT:
+        _IRIS.clear()
+        _LITERALS.clear()
+    term = _term
+    return dict.fromkeys((term(s), term(p), term(o)) for s, p, o in triples)
+
+
+def _grouped(rows) -> dict[_Term, dict[_Term, list[_Term]]]:
+    subjects: dict = {}
+    for s, p, o in rows:
+        predicates = subjects.get(s)
+        if predicates is None:
+            predicates = subjects[s] = {}
+        objects = predicates.get(p)
+        if objects is None:
+            predicates[p] = [o]
+        else:
+            objects.append(o)
+    return subjects
+
+
+def _turtle(subjects) -> str:
+    blocks = []
+    for subject, predicates in subjects.items():
+        lines = [f"    {p.verb} " + ", ".join([o.ttl for o in objects]) for p, objects in predicates.items()]
+        blocks.append(f"{subject.nt}\n" + " ;\n".join(lines) + " .\n")
+    return "\n".join(blocks)
+
+
+def _jsonld(subjects) -> str:
+    nodes = []
+    for subject, predicates in subjects.items():
+        parts = ['{"@id":', subject.json_id]
+        for p, objects in predicates.items():
+            if p.is_type:
+                parts += [',"@type":[', ",".join([o.json_type for o in objects]), "]"]
+            else:
+                parts += [",", p.json_key, ":[", ",".join([o.json_value for o in objects]), "]"]
+        parts.append("}")
+        nodes.append("".join(parts))
+    return ",\n".join(nodes)
+
+
+def _rdfxml(subjects) -> str:
+    parts = []
+    for subject, predicates in subjects.items():
+        parts.append(f'<rdf:Description rdf:about="{subject.xml}">\n')
+        for p, objects in predicates.items():
+            element = p.element
+            if element is None:
+                raise ValueError(f"RDF/XML needs a predicate in a declared namespace, not {p.text}")
+            for o in objects:
+                if isinstance(o.xml, tuple):
+                    parts.append(f"  <{element}{o.xml[0]}>{o.xml[1]}</{element}>\n")
+                else:
+                    parts.append(f'  <{element} rdf:resource="{o.xml}"/>\n')
+        parts.append("</rdf:Description>\n")
+    return "".join(parts)
+
+
+class RecordWriter:
+    """One record's triples, formatted once and written in any of the four formats.
+
+    ``RecordWriter(triples).write("ntriples")`` equals ``NTRIPLES.fragment(triples)``
+    byte for byte (and so for every format): the writers above stay the reference."""
+
+    def __init__(self, triples: Iterable[Triple]):
+        self._rows = _terms(triples)
+        self._subjects = None
+
+    def write(self, name: str) -> str:
+        if name == "ntriples":
+            return "".join([f"{s.nt} {p.nt} {o.nt} .\n" for s, p, o in self._rows])
+        if self._subjects is None:
+            self._subjects = _grouped(self._rows)
+        return {"turtle": _turtle, "jsonld": _jsonld, "rdfxml": _rdfxml}[name](self._subjects)
+
+
+# Stating each triple once across fragments ------------------------------------------
+#
+# Records share nodes (publishers, licences, formats, themes, the DCAT-AP standard), so
+# fragments put together state those nodes' triples once per record. A page passes its
+# fragments through a StatedOnce, which drops what an earlier fragment already stated:
+# a subject's block already written word for word is dropped whole (the common case, a
+# dictionary hit), and a subject already written with other triples keeps only its new
+# statements. The writers above never put a raw newline inside a term (literals escape
+# it; RDF/XML escapes '<'), so a block and its statements are found by plain splits.
+
+_TTL_OBJECT = re.compile(
+    r'"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^(?:<[^>]*>|[A-Za-z][\w-]*:[A-Za-z_][A-Za-z0-9_-]*))?'
+    r"|<[^>]*>|[A-Za-z][\w-]*:[A-Za-z_][A-Za-z0-9_-]*"
+)
+_XML_END = "</rdf:Description>\n"
+
+
+def _split_blocks(name: str, fragment: str) -> list[str]:
+    """A fragment's subject blocks (N-Triples: its lines), which joined by the format's
+    separator give the fragment back."""
+    if name == "ntriples":
+        return [line + "\n" for line in fragment.split("\n")[:-1]]
+    if name == "turtle":
+        parts = fragment.split("\n\n")
+        return [part + "\n" for part in parts[:-1]] + [parts[-1]]
+    if name == "jsonld":
+        return fragment.split(",\n")
+    return [part + _XML_END for part in fragment.split(_XML_END)[:-1]]
+
+
+def _subjects(name: str, blocks: list[str]) -> list[str]:
+    """The subject of each block, as the block writes it."""
+    if name == "turtle":
+        return [block[: block.index("\n")] for block in blocks]
+    if name == "jsonld":
+        return [json.decoder.scanstring(block, 8)[0] for block in blocks]
+    return [block[: block.index(">\n")] for block in blocks]  # <rdf:Description rdf:about="...">
+
+
+def _statements(name: str, block: str) -> list:
+    """One statement per triple of a block, as text that is equal for equal triples."""
+    if name == "turtle":
+        statements = []
+        for line in block[block.index("\n") + 1 : -3].split(" ;\n"):
+            verb, objects = line[4:].split(" ", 1)
+            statements += [(verb, m.group()) for m in _TTL_OBJECT.finditer(objects)]
+        return statements
+    if name == "jsonld":
+        node = json.loads(block)
+        return [(key, _json(value)) for key, values in node.items() if key != "@id" for value in values]
+    body = block[block.index(">\n") + 2 : -len(_XML_END)]  # "  <element ...>...</element>\n" each
+    return ["  <" + line + "\n" for line in body[3:-1].split("\n  <")]
+
+
+def _block(name: str, block: str, statements: list) -> str:
+    """``block`` with only these of its statements."""
+    if name == "turtle":
+        verbs: dict[str, list[str]] = {}
+        for verb, obj in statements:
+            verbs.setdefault(verb, []).append(obj)
+        lines = [f"    {verb} " + ", ".join(objects) for verb, objects in verbs.items()]
+        return block[: block.index("\n") + 1] + " ;\n".join(lines) + " .\n"
+    if name == "jsonld":
+        node = {"@id": json.loads(block)["@id"]}
+        for key, value in statements:
+            node.setdefault(key, []).append(json.loads(value))
+        return _json(node)
+    return block[: block.index(">\n") + 2] + "".join(statements) + _XML_END
+
+
+class StatedOnce:
+    """Fragments of one format, less whatever an earlier fragment already stated."""
+
+    def __init__(self, fmt: "RdfFormat"):
+        self.name = fmt.name
+        self.separator = fmt.separator
+        self.blocks: set[str] = set()  # every block written (N-Triples: every line)
+        self.subjects: dict[str, list] = {}  # subject -> its blocks written, or its statements
+
+    def __call__(self, fragment: str) -> str:
+        if not fragment:
+            return ""
+        blocks = _split_blocks(self.name, fragment)
+        fresh = [block for block in blocks if block not in self.blocks]
+        self.blocks.update(fresh)
+        if self.name == "ntriples" or not fresh:
+            return self.separator.join(fresh)
+        subjects = _subjects(self.name, fresh)
+        if self.subjects.keys().isdisjoint(subjects):  # no subject stated before: all kept whole
+            self.subjects.update(zip(subjects, ([block] for block in fresh), strict=True))
+            return self.separator.join(fresh)
+        kept = [self._new_part(subject, block) for subject, block in zip(subjects, fresh, strict=True)]
+        return self.separator.join(block for block in kept if block)
+
+    def mark(self) -> None:
+        """Remember what has been stated so far, for ``forget``."""
+        self._marked = (set(self.blocks), {subject: list(blocks) for subject, blocks in self.subjects.items()})
+
+    def forget(self) -> None:
+        """Forget what was stated since ``mark`` (a dump's memory stays bounded per chunk)."""
+        blocks, subjects = self._marked
+        self.blocks, self.subjects = set(blocks), {subject: list(written) for subject, written in subjects.items()}
+
+    def _new_part(self, subject: str, block: str) -> str:
+        earlier = self.subjects.get(subject)
+        if earlier is None:
+            self.subjects[subject] = [block]
+            return block
+        stated = set()
+        for written in earlier:
+            stated.update(_statements(self.name, written))
+        fresh = [s for s in dict.fromkeys(_statements(self.name, block)) if s not in stated]
+        earlier.append(block)
+        return _block(self.name, block, fresh) if fresh else ""

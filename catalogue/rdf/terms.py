@@ -1,6 +1,7 @@
 """Small constructors of RDF terms shared by the vocabulary modules."""
 
 import datetime
+import functools
 import re
 
 from rdflib import Literal, URIRef
@@ -15,11 +16,16 @@ _INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 LANGUAGE = "en"
 
 
+# Literals are immutable, and records repeat much of their text (column names and titles,
+# units, labels): building a record reuses the ones made before instead of constructing
+# rdflib terms again (a third of the mapping's time before).
+@functools.lru_cache(maxsize=20_000)
 def text(value: str, *, lang: str | None = LANGUAGE) -> Literal:
     """Human text (titles, descriptions): a language-tagged literal."""
     return Literal(_INVALID_CHARS.sub("", value), lang=lang)
 
 
+@functools.lru_cache(maxsize=20_000)
 def plain(value: str) -> Literal:
     return Literal(_INVALID_CHARS.sub("", value))
 

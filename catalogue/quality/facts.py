@@ -22,27 +22,10 @@ def facts_for_dataset(dataset: Dataset, *, now=None, conforms: bool | None = Non
     checks = {
         (c.distribution_id, c.kind, c.url): c.reachable for c in LinkCheck.objects.filter(distribution__dataset=dataset)
     }
-    distributions = []
-    for d in dataset.distributions.select_related("format", "media_type", "licence"):
-        licence = d.licence if d.licence_id else dataset.licence
-        distributions.append(
-            DistributionFacts(
-                access_url=d.access_url,
-                download_url=d.download_url,
-                has_format=d.format_id is not None,
-                has_media_type=d.media_type_id is not None,
-                # Both are foreign keys to vocabulary terms, so present means from a vocabulary.
-                format_from_vocabulary=d.format_id is not None or d.media_type_id is not None,
-                non_proprietary=bool(d.format and d.format.non_proprietary),
-                machine_readable=bool(d.format and d.format.machine_readable),
-                has_licence=licence is not None,
-                licence_from_vocabulary=licence is not None,
-                has_rights=bool(d.rights.strip()),
-                has_byte_size=d.byte_size is not None,
-                access_reachable=checks.get((d.pk, "access", d.access_url)) if d.access_url else False,
-                download_reachable=checks.get((d.pk, "download", d.download_url)) if d.download_url else False,
-            )
-        )
+    distributions = [
+        _distribution_facts(dataset, d, checks)
+        for d in dataset.distributions.select_related("format", "media_type", "licence")
+    ]
     fields = list(dataset.fields.values_list("definition", flat=True))
     try:
         method = dataset.collection_method

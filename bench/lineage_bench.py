@@ -23,6 +23,7 @@ import os
 import random
 import statistics
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
@@ -448,6 +449,56 @@ def closure_size() -> dict:
     }
 
 
+def bench_sweep(rng: random.Random, lines: list[str]) -> None:
+    """The periodic lineage sweep, called as Celery beat calls it (provenance.tasks.lineage_sweep), while
+    a second connection reads depth-20 downstreams of random datasets the whole time."""
+    from provenance.tasks import lineage_sweep  # the code under test: the branch's, or the base's
+
+    ids = [row[0] for row in run_sql(f"SELECT ancestor_id FROM {EDGE} WHERE depth = 1 LIMIT 5000", [])]
+    done = threading.Event()
+    reads: list[float] = []
+    failures: list[str] = []
+
+    def reader() -> None:
+        try:
+            while not done.is_set():
+                started = time.perf_counter()
+                with connections["default"].cursor() as cursor:
+                    cursor.execute(CLOSURE_DOWN, [rng.choice(ids), 20])
+                    cursor.fetchall()
+                reads.append(time.perf_counter() - started)
+        except Exception as error:  # reported in the table, not hidden
+            failures.append(repr(error))
+        finally:
+            connections["default"].close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    load = os.getloadavg()[0]
+    t, result = timed(lineage_sweep)
+    done.set()
+    thread.join()
+    compacted = result.get("compacted")
+    lines.append("")
+    lines.append(
+        f"Lineage sweep as the beat runs it: {t:.1f} s (load {load:.1f}); compaction: "
+        + (
+            f"{compacted['before'] / 2**20:,.0f} -> {compacted['after'] / 2**20:,.0f} MB (table "
+            f"{compacted['heap_after'] / 2**20:,.0f}, indexes {compacted['indexes_after'] / 2**20:,.0f}; "
+            f"a fresh build of the live pairs estimated at {compacted['fresh'] / 2**20:,.0f} MB, "
+            f"indexes rebuilt: {compacted['reindexed']})"
+            if compacted
+            else "none"
+        )
+    )
+    if reads:
+        lines.append(
+            f"Reads during the sweep (second connection, depth-20 downstream): {len(reads):,} answered, "
+            f"p50 {ms(pct(reads, 50)):.1f} ms, p95 {ms(pct(reads, 95)):.1f} ms, max {ms(max(reads)):.1f} ms, "
+            f"{len(failures)} failed{': ' + failures[0] if failures else ''}"
+        )
+
+
 class Sizes:
     """Closure size after each step of the run, relative to the size as found (a freshly built closure)."""
 
@@ -502,7 +553,7 @@ def main() -> None:
         "--parts",
         default="queries,uniform,incremental,openlineage",
         help="comma-separated parts, run in this order; 'sizes' (first) prints the closure's size on disk "
-        "after each part, 'settle' waits for autovacuum",
+        "after each part, 'settle' waits for autovacuum, 'sweep' runs the periodic lineage sweep (and its compaction)",
     )
     parser.add_argument("--settle", type=int, default=300, help="seconds the settle part waits at most")
     args = parser.parse_args()
@@ -531,6 +582,7 @@ def main() -> None:
         "uniform": lambda: bench_uniform(rng, args.uniform, lines),
         "incremental": lambda: bench_incremental(rng, args.adds, args.hub_adds, lines),
         "openlineage": lambda: bench_openlineage(rng, args.events, lines),
+        "sweep": lambda: bench_sweep(rng, lines),
     }
     for part in parts:
         if part == "settle" and sizes:

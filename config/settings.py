@@ -464,6 +464,13 @@ OPENLINEAGE_MAX_QUALITY_RESULTS_PER_EVENT = env_int("OPENLINEAGE_MAX_QUALITY_RES
 # Output columns plus their input fields, over every columnLineage facet of one event.
 OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT = env_int("OPENLINEAGE_MAX_COLUMN_LINEAGE_PER_EVENT", 2000)
 
+# Lineage: the sweep compacts the closure (VACUUM, then REINDEX CONCURRENTLY of its indexes) when
+# its table + indexes exceed this percentage of what a fresh build of its live pairs takes (a burst
+# of new sources above a hub, then their removal, leaves the files at the burst's size; autovacuum
+# cannot shrink them). Closures smaller than LINEAGE_COMPACT_MIN_BYTES are left alone.
+LINEAGE_COMPACT_AT_PERCENT = env_int("LINEAGE_COMPACT_AT_PERCENT", 140, minimum=110)
+LINEAGE_COMPACT_MIN_BYTES = env_int("LINEAGE_COMPACT_MIN_BYTES", 32 * 1024 * 1024, minimum=0)
+
 # Analyst: seconds an anonymous visitor's rendering of a dataset page is kept (keyed by the
 # dataset's version, so edits show at once); 0 renders every request.
 PROVCAT_PAGE_CACHE_SECONDS = env_int("PROVCAT_PAGE_CACHE_SECONDS", 300)

@@ -59,7 +59,8 @@ def openlineage_apply_pending() -> int:
 
 @shared_task(name="provenance.lineage_sweep")
 def lineage_sweep() -> dict:
-    """Periodic: apply any lineage request or OpenLineage event that no nudge reached."""
+    """Periodic: apply any lineage request or OpenLineage event that no nudge reached, and compact
+    the closure when churn has left it well over its fresh size (``lineage_compact_if_bloated``)."""
     # Events younger than this are probably still on their way through their own task.
     cutoff = timezone.now() - timedelta(seconds=10)
     # A failed (poison) event waits for an admin's "apply again", so the sweep never spins on it;
@@ -68,4 +69,7 @@ def lineage_sweep() -> dict:
     applied = lineage.lineage_process_pending()
     if applied or events:
         logger.info("lineage sweep applied %s requests and %s events", applied, events)
-    return {"requests": applied, "events": events}
+    # Autovacuum may be off or slow, and never shrinks an index: the sweep keeps the closure near
+    # its fresh size itself (a few reads of pg_class when there is nothing to do).
+    compacted = lineage.lineage_compact_if_bloated()
+    return {"requests": applied, "events": events, "compacted": compacted}

@@ -40,7 +40,7 @@ from django.utils import timezone
 from catalogue import access
 from catalogue import services as catalogue_services
 from catalogue.actors import system_actor
-from catalogue.models import Dataset, QualityMeasurement, ValidationCheck
+from catalogue.models import Dataset, Membership, QualityMeasurement, ValidationCheck
 from catalogue.models import Field as CatalogueField
 from config.celery import task_send_quietly
 from lib.input_parsing import InvalidValue, json_document_load
@@ -50,6 +50,7 @@ from provenance.openlineage_spec import SpecError, event_schema_for, event_valid
 from provenance.queries import may_name_as_source
 from provenance.services import (
     STUB_ORGANISATION_SLUG,
+    DerivationBatch,
     activity_record,
     agent_record,
     dataset_stub_create,
@@ -393,6 +394,10 @@ class _Batch:
         self.pairs: set[tuple[int, int]] = set()  # (source, derived) current derivations
         self.paired: set[int] = set()  # datasets whose current derivations ``pairs`` holds
         self.prefetched = False
+        # Derivations of plain events (``_plain``), checked in memory and written together.
+        self.derivations = DerivationBatch()
+        self.deferring = False
+        self.starts: list | None = None  # the STARTs of the batch's runs, read once (run_start)
 
     def prefetch(self) -> None:
         """Every alias the batch names, and the current derivations among them: two queries."""
@@ -419,11 +424,39 @@ class _Batch:
         self.absent_activities = keys - set(self.activities)
         ids = {dataset.pk for dataset in self.aliases.values()}
         self.paired = set(ids)
+        self.derivations.batch_ids |= ids
         self.pairs = set(
             Derivation.objects.current()
             .filter(derived_id__in=ids, source_id__in=ids)
             .values_list("source_id", "derived_id")
         )
+
+    def run_start(self, run_id: str, organisation_ids: list[int]):
+        """When the run started, as ``_Applier.activity_made`` reads it: the earliest START of
+        ``run_id`` sent by an editor of one of ``organisation_ids`` (by a site administrator
+        when there are none), from the STARTs of every run of the batch read at once."""
+        if self.starts is None:
+            runs = {event.run_id for event in self.events if event.run_id}
+            self.starts = list(
+                OpenLineageEvent.objects.filter(run_id__in=runs, event_type="START").values_list(
+                    "run_id", "event_time", "received_by_id", "received_by__is_superuser"
+                )
+            )
+            senders = {sender for _, _, sender, _ in self.starts if sender is not None}
+            self.editing: dict[int, set[int]] = {}
+            for user_id, organisation_id in Membership.objects.filter(
+                user_id__in=senders, role__in=access.EDIT_ROLES
+            ).values_list("user_id", "organisation_id"):
+                self.editing.setdefault(user_id, set()).add(organisation_id)
+        wanted = set(organisation_ids)
+        times = [
+            time
+            for run, time, sender, superuser in self.starts
+            if run == run_id
+            and time is not None
+            and (self.editing.get(sender, set()) & wanted if wanted else superuser)
+        ]
+        return min(times, default=None)
 
     def organisation_ids(self, user) -> list[int]:
         key = getattr(user, "pk", None)
@@ -525,6 +558,7 @@ class _Applier:
                 stub_named_by(dataset=dataset, organisation_ids=self.organisation_ids)
             else:
                 batch.paired.add(dataset.pk)  # a new stub has no derivations yet
+                batch.derivations.known_new(dataset.pk)
             batch.aliases[key] = dataset
             batch.named.add((dataset.pk, tuple(self.organisation_ids)))
             return dataset
@@ -639,7 +673,10 @@ class _Applier:
                 )
             else:
                 starts = starts.filter(received_by__is_superuser=True)
-            started = starts.order_by("event_time").values_list("event_time", flat=True).first()
+            if self.batch is not None and self.batch.deferring:
+                started = self.batch.run_start(self.event.run_id, self.organisation_ids)
+            else:
+                started = starts.order_by("event_time").values_list("event_time", flat=True).first()
             ended = self.event.event_time
         else:
             digest = hashlib.sha1(f"{self.scope()}\n{job['namespace']}\n{job['name']}".encode()).hexdigest()[:16]
@@ -660,13 +697,16 @@ class _Applier:
             "started_at": started or ended,
             "ended_at": ended,
         }
+        record = activity_record
+        if self.batch is not None and self.batch.deferring:  # checked now, written with the batch
+            record = self.batch.derivations.activity
         try:
             # No savepoint: the service checks every field before it writes anything.
-            return activity_record(user=self.user, data=data)
+            return record(user=self.user, data=data)
         except ValidationError as exc:  # e.g. a code location that is not a valid URL: keep the rest
             self.problems.append(f"not recorded: the job's source code location — {' '.join(exc.messages)}")
             data["code_reference"] = ""
-            return activity_record(user=self.user, data=data)
+            return record(user=self.user, data=data)
 
     def derivations(self, activity: Activity, inputs: list[Dataset], outputs: list[Dataset]) -> None:
         for output in outputs:
@@ -679,7 +719,9 @@ class _Applier:
                 if self.derivation_exists(source, output):
                     continue
                 try:
-                    derivation_add(
+                    deferred = self.batch is not None and self.batch.deferring
+                    add = self.batch.derivations.add if deferred else derivation_add
+                    add(
                         derived=output,
                         source=source,
                         activity=activity,
@@ -689,6 +731,8 @@ class _Applier:
                     )
                     if self.batch is not None:
                         self.batch.pairs.add((source.pk, output.pk))
+                        if not deferred:
+                            self.batch.derivations.note(source.pk, output.pk)
                 except (ValidationError, PermissionDenied) as exc:
                     self.problems.append(
                         f"not applied: {self.label(output)} from {self.label(source)}: "
@@ -956,11 +1000,45 @@ def openlineage_events_apply_pending(*, limit: int | None = None, received_befor
     return len(events)
 
 
+def _plain(event: OpenLineageEvent) -> bool:
+    """An event whose only writes are stubs, an activity and derivations (no column lineage, no
+    checks or measurements): its derivations are checked in memory and written with the batch's
+    (``DerivationBatch``). Any other event reads and writes through the services one by one,
+    after the derivations before it are written."""
+    payload = event.payload
+    if not isinstance(payload, dict):
+        return False
+    if event.kind == OpenLineageEvent.Kind.RUN and event.event_type not in ("COMPLETE", ""):
+        return True  # makes no lineage
+    if event.kind not in (OpenLineageEvent.Kind.RUN, OpenLineageEvent.Kind.JOB):
+        return False
+    inputs, outputs = payload.get("inputs") or [], payload.get("outputs") or []
+    if not isinstance(inputs, list) or not isinstance(outputs, list):
+        return False
+    for ref in inputs + outputs:
+        if not isinstance(ref, dict):
+            return False
+        for key in ("facets", "inputFacets", "outputFacets"):
+            facets = ref.get(key)
+            if facets and not isinstance(facets, dict):
+                return False
+            if facets and any(facets.get(name) for name in ("columnLineage", *_QUALITY_FACETS)):
+                return False
+    return True
+
+
+_QUALITY_FACETS = ("dataQualityAssertions", "dataQualityMetrics")
+
+
 def _batch_apply(events: list[OpenLineageEvent]) -> None:
     batch = _Batch(events)
     applied, failed = [], []
     for event in events:
         applier = _Applier(event, batch)
+        batch.deferring = _plain(event)
+        if not batch.deferring:  # it reads and writes as the services do: the derivations first
+            batch.derivations.flush()
+        mark = batch.derivations.mark()
         try:
             with transaction.atomic():  # a savepoint: a failure undoes this event's writes only
                 applier.apply()
@@ -969,10 +1047,13 @@ def _batch_apply(events: list[OpenLineageEvent]) -> None:
         except Exception as exc:
             logger.exception("OpenLineage event %s could not be applied; marked failed", event.pk)
             failed.append((event, f"{type(exc).__name__}: {exc}"[:2000]))
+            batch.derivations.discard_after(mark)  # its derivations are not written
+            batch.derivations.flush()  # the others' are, before the database is read again
             batch.forget()  # what it looked up or made may be undone
         else:
             event.problems, event.processed_at = applier.problems, timezone.now()
             applied.append(event)
+    batch.derivations.flush()
     OpenLineageEvent.objects.bulk_update(applied, ["problems", "processed_at"], batch_size=500)
     now = timezone.now()
     for event, error in failed:

@@ -13,10 +13,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalogue import access, outbox
-from catalogue.models import Dataset, Field, Organisation
+from catalogue.models import Dataset, DerivedWork, Field, Organisation
 from provenance import queries
 from provenance.lineage import DERIVATION, lock_derivation_writes
-from provenance.models import STUB_ORGANISATION_SLUG, Activity, Agent, DatasetAlias, Derivation, FieldDerivation
+from provenance.models import (
+    STUB_ORGANISATION_SLUG,
+    Activity,
+    Agent,
+    DatasetAlias,
+    Derivation,
+    FieldDerivation,
+    mint_uri,
+)
 
 SOURCE_NOT_VISIBLE = "You may only record lineage from a dataset you can see (or a lineage stub you may claim)."
 
@@ -82,15 +90,10 @@ def derivation_add(
     with transaction.atomic():
         lock_derivation_writes()
         if Derivation.objects.current().filter(derived=derived, source=source).exists():
-            raise ValidationError(f"“{derived.title}” is already recorded as derived from “{source.title}”.")
+            raise ValidationError(derivation_duplicate_message(derived, source))
         cycle = _upstream_path(source.pk, derived.pk)
         if cycle is not None:
-            steps = len(cycle) - 1
-            raise ValidationError(
-                f"This derivation would make a cycle: “{source.title}” is already derived from "
-                f"“{derived.title}” ({steps} step{'s' if steps != 1 else ''} upstream), so "
-                f"“{derived.title}” cannot also be derived from it."
-            )
+            raise ValidationError(derivation_cycle_message(derived, source, len(cycle) - 1))
         derivation = Derivation(
             derived=derived,
             source=source,
@@ -287,9 +290,202 @@ def agent_record(*, user, data: dict) -> Agent:
     return agent
 
 
+def activity_prepare(*, user, data: dict) -> Activity:
+    """A new prov:Activity checked as ``activity_record`` checks it, not yet written (a batch
+    writer writes it with ``activities_add_bulk``). The two checks that read the database
+    cannot fail for it and are left out: its uuid is new, and its agent was just read or made."""
+    activity = Activity(**data)
+    activity.full_clean(exclude=["uri", "agent"], validate_unique=False)
+    if activity.uri:
+        try:
+            Activity._meta.get_field("uri").clean(activity.uri, activity)
+        except ValidationError as exc:
+            raise ValidationError({"uri": exc.messages}) from None
+    else:
+        activity.uri = mint_uri("activity", str(activity.uuid))
+    activity._history_date = timezone.now()
+    return _with_user(activity, user)
+
+
+def activities_add_bulk(activities: list[Activity]) -> list[Activity]:
+    """Write activities made by ``activity_prepare``, with their history, in two statements."""
+    if activities:
+        Activity.objects.bulk_create(activities)
+        Activity.history.bulk_history_create(activities, default_change_reason=None)
+    return activities
+
+
 def activity_record(*, user, data: dict) -> Activity:
     """A new prov:Activity; nothing shows it until a derivation or a check names it."""
     activity = Activity(**data)
     _clean_without_unique_uri(activity)
     _with_user(activity, user).save()
     return activity
+
+
+def derivation_cycle_message(derived: Dataset, source: Dataset, steps: int) -> str:
+    """What ``derivation_add`` says when ``source`` is already ``steps`` derivations downstream of ``derived``."""
+    return (
+        f"This derivation would make a cycle: “{source.title}” is already derived from "
+        f"“{derived.title}” ({steps} step{'s' if steps != 1 else ''} upstream), so "
+        f"“{derived.title}” cannot also be derived from it."
+    )
+
+
+def derivation_duplicate_message(derived: Dataset, source: Dataset) -> str:
+    return f"“{derived.title}” is already recorded as derived from “{source.title}”."
+
+
+def derivation_sources_upstream(dataset_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """Every current derivation (source, derived) upstream of these datasets, in one query: what
+    a batch writer needs to walk for cycles in memory (the rows, not the closure, as
+    ``_upstream_path`` does)."""
+    ids = sorted(set(dataset_ids))
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(node) AS ("
+            f" SELECT unnest(CAST(%s AS BIGINT[]))"
+            f" UNION"
+            f" SELECT d.source_id FROM {DERIVATION} d JOIN up ON d.derived_id = up.node"
+            f" WHERE d.valid_to IS NULL"
+            f") SELECT d.source_id, d.derived_id FROM {DERIVATION} d"
+            f" WHERE d.valid_to IS NULL AND d.derived_id IN (SELECT node FROM up)",
+            [ids],
+        )
+        return cursor.fetchall()
+
+
+class DerivationBatch:
+    """``derivation_add`` for the many derivations of one transaction (a batch of OpenLineage
+    events): each is checked when it is added, in order, as ``derivation_add`` checks it (the
+    same permissions, the same errors and messages), but in memory, over the current
+    derivations upstream of the datasets involved, read in one query under
+    ``lock_derivation_writes``; the rows, history and outbox work are written together by
+    ``flush()`` (``derivations_add_bulk``)."""
+
+    def __init__(self, dataset_ids: Iterable[int] = ()):
+        self.batch_ids = set(dataset_ids)  # read with the first lookup, in the same query
+        self.up: dict[int, set[int]] = {}  # derived -> current sources, for every dataset in ``loaded``
+        self.loaded: set[int] = set()  # datasets whose whole upstream ``up`` holds
+        self.pending: list[Derivation] = []
+        self.activities: list[Activity] = []  # made by activity_prepare, written first at flush()
+        self.locked = False
+
+    def known_new(self, dataset_id: int) -> None:
+        """A dataset made in this transaction: it has no derivations but the ones added here."""
+        self.loaded.add(dataset_id)
+
+    def _load(self, ids: set[int]) -> None:
+        if not self.locked:
+            lock_derivation_writes()
+            self.locked = True
+        missing = ids - self.loaded
+        if not missing:
+            return
+        missing |= self.batch_ids - self.loaded
+        self.batch_ids = set()
+        for source_id, derived_id in derivation_sources_upstream(missing):
+            self.up.setdefault(derived_id, set()).add(source_id)
+            self.loaded.update((source_id, derived_id))
+        self.loaded |= missing
+
+    def _steps_upstream(self, start: int, target: int) -> int | None:
+        """How many derivations up from ``start`` ``target`` is (the shortest way), or None."""
+        seen, frontier, steps = {start}, [start], 0
+        while frontier:
+            steps += 1
+            upper = []
+            for node in frontier:
+                for parent in self.up.get(node, ()):
+                    if parent == target:
+                        return steps
+                    if parent not in seen:
+                        seen.add(parent)
+                        upper.append(parent)
+            frontier = upper
+        return None
+
+    def note(self, source_id: int, derived_id: int) -> None:
+        """A derivation ``derivation_add`` wrote in this transaction."""
+        if derived_id in self.loaded:
+            self.up.setdefault(derived_id, set()).add(source_id)
+
+    def add(
+        self,
+        *,
+        derived: Dataset,
+        source: Dataset,
+        activity: Activity | None = None,
+        user=None,
+        description: str = "",
+        valid_from: datetime | None = None,
+    ) -> Derivation:
+        """As ``derivation_add`` (same checks, same exceptions), written at ``flush()``."""
+        if not access.can_edit_dataset(user, derived):
+            raise PermissionDenied("You may not change the lineage of this dataset.")
+        if not queries.may_name_as_source(user, source):
+            raise PermissionDenied(SOURCE_NOT_VISIBLE)
+        if derived.pk == source.pk:
+            raise ValidationError("A dataset cannot be derived from itself.")
+        self._load({derived.pk, source.pk})
+        if source.pk in self.up.get(derived.pk, ()):
+            raise ValidationError(derivation_duplicate_message(derived, source))
+        steps = self._steps_upstream(source.pk, derived.pk)
+        if steps is not None:
+            raise ValidationError(derivation_cycle_message(derived, source, steps))
+        derivation = Derivation(
+            derived=derived,
+            source=source,
+            activity=activity,
+            description=description,
+            valid_from=valid_from or timezone.now(),
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        derivation._history_date = timezone.now()
+        self.pending.append(_with_user(derivation, user))
+        self.up.setdefault(derived.pk, set()).add(source.pk)
+        return derivation
+
+    def activity(self, *, user, data: dict) -> Activity:
+        """As ``activity_record`` (same checks, same exceptions), written at ``flush()``."""
+        activity = activity_prepare(user=user, data=data)
+        self.activities.append(activity)
+        return activity
+
+    def discard_after(self, mark: tuple[int, int]) -> None:
+        """Drop what was added since ``mark()`` (an event that failed); the
+        in-memory graph is then stale: make a new DerivationBatch after ``flush()``."""
+        del self.pending[mark[0] :]
+        del self.activities[mark[1] :]
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.pending), len(self.activities)
+
+    def flush(self) -> None:
+        activities, self.activities = self.activities, []
+        activities_add_bulk(activities)
+        pending, self.pending = self.pending, []
+        derivations_add_bulk(pending)
+
+
+def derivations_add_bulk(derivations: list[Derivation]) -> list[Derivation]:
+    """Write derivations a batch writer has already checked as ``derivation_add`` checks them
+    (permission, self, duplicate, cycle, under ``lock_derivation_writes``): the rows, their
+    history and the outbox work each sets off, each in a few statements for the lot, with the
+    rows ``derivation_add`` would write one by one, in the same order."""
+    if not derivations:
+        return []
+    for derivation in derivations:
+        derivation.valid_from = derivation.valid_from or timezone.now()
+    Derivation.objects.bulk_create(derivations)
+    Derivation.history.bulk_history_create(derivations, default_change_reason=None)
+    rows = []
+    for d in derivations:  # as outbox.derivation_changed writes them, derivation by derivation
+        rows.append(DerivedWork(kind=outbox.Kind.LINEAGE, source_id=d.source_id, target_id=d.derived_id))
+        rows += [DerivedWork(kind=outbox.Kind.SEARCH, target_id=pk) for pk in sorted({d.source_id, d.derived_id})]
+        rows += [DerivedWork(kind=kind, target_id=d.derived_id) for kind in (outbox.Kind.RDF, outbox.Kind.QUALITY)]
+    DerivedWork.objects.bulk_create(rows)
+    outbox.nudge(outbox.Kind.LINEAGE, outbox.Kind.SEARCH, outbox.Kind.RDF, outbox.Kind.QUALITY)
+    return derivations

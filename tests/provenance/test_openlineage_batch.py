@@ -250,3 +250,107 @@ def test_the_worker_claims_in_batches_of_the_setting_until_none_is_pending(catal
     events = store(catalogue)
     assert openlineage_apply_pending.delay().get() == len(events)
     assert not OpenLineageEvent.objects.filter(processed_at__isnull=True, failed_at__isnull=True).exists()
+
+
+def plain_stream():
+    """Events whose derivations a batch checks in memory and writes together: a cycle through a
+    derivation recorded before the batch, a duplicate, a cycle of several steps made within the
+    batch, and an event that fails after its derivations were checked (its derivation must not
+    be written, nor count when the next event is checked for a cycle). The STARTs give runs their
+    start only when sent for the same organisation (dan edits for another, root for the site)."""
+    r = [str(uuid.UUID(int=100 + i)) for i in range(9)]
+    starts = [
+        (run(r[0], [], [], minutes=-30, event_type="START"), "bob"),
+        (run(r[3], [], [], minutes=-40, event_type="START"), "dan"),
+        (run(r[3], [], [], minutes=-35, event_type="START"), "root"),
+        (run(r[4], [], [], minutes=-20, event_type="START"), "root"),
+        (run(r[4], [], [], minutes=-10, event_type="START"), "bob"),
+        (run(r[4], [], [], minutes=-15, event_type="START"), "bob"),
+    ]
+    return starts + [
+        (payload, "bob")
+        for payload in [
+            run(r[0], [ref("reg.out")], [ref("s.a")], minutes=1),
+            run(r[1], [ref("s.a")], [ref("reg.in")], minutes=2),  # reg.in -> reg.out -> s.a: a cycle, 2 steps
+            run(r[2], [ref("reg.out")], [ref("s.a")], minutes=3),  # already recorded: nothing new
+            run(r[3], [ref("s.a")], [ref("s.b"), ref("s.c")], minutes=4),
+            run(r[4], [ref("s.b")], [ref("s.c")], minutes=5),
+            run(r[5], [ref("s.c")], [ref("reg.out")], minutes=6),  # s.c is downstream of reg.out: a cycle
+            run(r[6], [ref("s.c")], [ref("s.d")], minutes=7),  # fails after its derivations were checked
+            run(r[7], [ref("s.d")], [ref("s.c")], minutes=8),  # no cycle: the failed event's derivation is gone
+            run(r[8], [ref("s.d")], [ref("reg.in")], minutes=9),
+        ]
+    ], r[6]
+
+
+def test_a_batch_checks_derivations_as_one_by_one_across_recorded_and_new_ones(catalogue, monkeypatch):
+    from provenance import openlineage
+    from provenance.services import derivation_add
+
+    by_alias = {a.name: a.dataset for a in DatasetAlias.objects.select_related("dataset")}
+    derivation_add(derived=by_alias["reg.out"], source=by_alias["reg.in"], user=catalogue["root"])
+    lineage_process_pending()
+    events, faulty = plain_stream()
+    stored = [
+        OpenLineageEvent.objects.create(payload=payload, received_by=catalogue[sender], **openlineage_validate(payload))
+        for payload, sender in events
+    ]
+    quality = openlineage._Applier.quality
+
+    def fault_after_derivations(self, dataset, facets, activity):
+        if self.event.run_id == faulty:
+            raise RuntimeError("the applier broke after the derivations")
+        return quality(self, dataset, facets, activity)
+
+    monkeypatch.setattr(openlineage._Applier, "quality", fault_after_derivations)
+    before = transaction.savepoint()
+    for event in stored:
+        openlineage_event_apply(event_id=event.pk)
+    lineage_process_pending()
+    one_by_one = snapshot()
+    transaction.savepoint_rollback(before)
+
+    assert openlineage_events_apply_pending(limit=100) == len(stored)
+    lineage_process_pending()
+    together = snapshot()
+
+    for part, expected in one_by_one.items():
+        assert together[part] == expected, part
+    problems = [" ".join(found) for *_, found in one_by_one["events"]][6:]
+    assert "would make a cycle" in problems[1] and "(2 steps upstream)" in problems[1]
+    assert "would make a cycle" in problems[5] and not problems[7]
+    failed = [error for _, _, is_failed, error, _ in one_by_one["events"] if is_failed]
+    assert failed == ["RuntimeError: the applier broke after the derivations"]
+    derived = {(source, target) for source, target, *_ in one_by_one["derivations"]}
+    slug = {name: by_alias[name].slug for name in ("reg.in", "reg.out")}
+    assert (slug["reg.in"], slug["reg.out"]) in derived and len(derived) == 7
+    started = {uri[-36:]: start for uri, *_, start, _ in one_by_one["activities"]}
+    r = [str(uuid.UUID(int=100 + i)) for i in (0, 3, 4)]
+    minutes = [started[run_id] - T0 for run_id in r]
+    assert minutes == [dt.timedelta(minutes=m) for m in (-30, 4, -15)]  # only bob's organisation's STARTs count
+
+
+def test_a_batch_of_plain_events_writes_its_activities_and_derivations_in_a_few_statements(catalogue, make_dataset):
+    """A batch of plain events (catalogued datasets, a new run each) writes its activities,
+    derivations, their history and the outbox rows together: as many INSERTs for 20 events as
+    for 10 (the closure drained after commit is not part of it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(60):
+        DatasetAlias.objects.create(namespace="warehouse", name=f"d{i}", dataset=make_dataset(f"Bulk {i}"))
+
+    def inserts_for(first: int, count: int) -> int:
+        for i in range(first, first + count):
+            payload = run(str(uuid.UUID(int=1000 + i)), [ref(f"d{2 * i}")], [ref(f"d{2 * i + 1}")], minutes=i)
+            OpenLineageEvent.objects.create(
+                payload=payload, received_by=catalogue["bob"], **openlineage_validate(payload)
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert openlineage_events_apply_pending(limit=100) == count
+        written = ("provenance_activity", "provenance_historicalactivity", "provenance_derivation")
+        written += ("provenance_historicalderivation", "catalogue_derivedwork")
+        return sum(q["sql"].startswith(tuple(f'INSERT INTO "{t}"' for t in written)) for q in captured.captured_queries)
+
+    assert inserts_for(0, 20) == inserts_for(20, 10) < 10
+    assert Derivation.objects.current().filter(derived__aliases__name__startswith="d").count() == 30

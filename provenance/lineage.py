@@ -119,6 +119,7 @@ def lineage_compact_indexes() -> tuple[int, int]:
         return 0, 0
     size = f"SELECT COALESCE(SUM(pg_relation_size(indexrelid)), 0) FROM pg_index WHERE indrelid = '{EDGE}'::regclass"
     with connection.cursor() as cursor:
+        _drop_abandoned_rebuilds(cursor)
         cursor.execute(size)
         before = cursor.fetchone()[0]
         cursor.execute(f"REINDEX TABLE CONCURRENTLY {EDGE}")
@@ -126,6 +127,20 @@ def lineage_compact_indexes() -> tuple[int, int]:
         after = cursor.fetchone()[0]
     logger.info("lineage closure indexes rebuilt: %s -> %s bytes", before, after)
     return int(before), int(after)
+
+
+def _drop_abandoned_rebuilds(cursor) -> None:
+    """Drop what an interrupted REINDEX CONCURRENTLY left behind: its new copies (``..._ccnew``,
+    ``..._ccnew1``, ...) stay as invalid indexes that every write still maintains and that a
+    later REINDEX would copy again. Only invalid ``_ccnew`` indexes of the closure are dropped."""
+    cursor.execute(
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisvalid AND c.relname ~ '_ccnew[0-9]*$'",
+        [EDGE],
+    )
+    for (name,) in cursor.fetchall():
+        logger.warning("dropping %s, left invalid by an interrupted index rebuild of the lineage closure", name)
+        cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
 
 
 def _fill_fresh_closure(cursor) -> int:

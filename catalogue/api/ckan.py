@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from catalogue.access import catalogued_datasets
 from catalogue.dcat.pages import BadRequest, parse_when
 from catalogue.models import Dataset, Distribution, Organisation
+from catalogue.rdf.dcat import PLANNED_AVAILABILITY
 from catalogue.search.query import matching_dataset_ids
 from config.throttling import rate_limited
 from lib.input_parsing import InvalidValue, json_document_load, row_id_parse, whole_number_parse
@@ -189,6 +190,8 @@ def resource_dict(dataset: Dataset, distribution: Distribution) -> dict:
         "created": _ckan_time(distribution.issued),
         "last_modified": _ckan_time(distribution.modified),
         "position": distribution.position,
+        # ckanext-dcat's resource field: the EU planned-availability IRI, None when not stated.
+        "availability": f"{PLANNED_AVAILABILITY}/{distribution.availability}" if distribution.availability else None,
         "state": "active",
         "uri": distribution.uri,
     }

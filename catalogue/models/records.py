@@ -422,11 +422,23 @@ class Distribution(models.Model):
     position = models.PositiveIntegerField(default=0)
     history = HistoricalRecords()
 
+    AVAILABILITY_MEANINGS = {
+        Availability.TEMPORARY: "kept for days or weeks",
+        Availability.EXPERIMENTAL: "kept for up to about a year",
+        Availability.AVAILABLE: "kept for some years",
+        Availability.STABLE: "kept at this address for the long term",
+    }
+
     class Meta:
         ordering = ["dataset", "position", "id"]
 
     def __str__(self) -> str:
         return self.title or (self.format.label if self.format_id else self.access_url)
+
+    @property
+    def availability_meaning(self) -> str:
+        """What the planned availability promises, in words ("" when not stated)."""
+        return self.AVAILABILITY_MEANINGS.get(self.availability, "")
 
     def clean(self):
         errors = {}

@@ -198,3 +198,22 @@ def test_readers_query_the_closure_while_the_sweep_compacts_it(churned):
     assert [sorted(rows) for rows in outcome["reads"]] == [expected] * 5
     assert outcome["sweep"]["compacted"]["reindexed"]
     assert sorted(closure_rows()) == sorted((hub.pk, pk, depth) for pk, depth in expected)
+
+
+def test_compaction_drops_the_invalid_index_an_interrupted_rebuild_left(churned):
+    """A REINDEX CONCURRENTLY that fails partway leaves its new copy as an invalid ``_ccnew``
+    index, which every write keeps maintaining. A concurrent build that fails is the same state:
+    a unique index on ancestor_id cannot be built (the hub has 20 pairs), so it stays invalid."""
+    leftover = "lineageedge_down_idx_ccnew"
+    with connection.cursor() as cursor, pytest.raises(Exception, match="could not create unique index"):
+        cursor.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {leftover} ON {EDGE} (ancestor_id)")
+    assert leftover in index_files()
+    rows = closure_rows()
+
+    lineage.lineage_compact_indexes()
+
+    assert leftover not in index_files()
+    assert closure_rows() == rows
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_index WHERE indrelid = %s::regclass AND indisvalid", [EDGE])
+        assert cursor.fetchone()[0] == 4 == len(index_files())

@@ -8,6 +8,7 @@ from rdflib import Graph
 from catalogue import services
 from catalogue.actors import system_actor
 from catalogue.harvest import services as harvest_services
+from catalogue.harvest.ckan_reader import package_to_record
 from catalogue.harvest.dcat_reader import read_dcat_page
 from catalogue.harvest.runner import run_job
 from catalogue.harvest.vocab import availability as harvested_availability
@@ -92,3 +93,28 @@ def test_availability_round_trips_through_provcats_own_record(client, ohs, bob):
     (read,) = read_dcat_page(body, url="http://testserver/catalog.ttl", content_type="text/turtle").records
     assert read["distributions"][0]["availability"] == f"{PLANNED_AVAILABILITY}/TEMPORARY"
     assert harvested_availability(read["distributions"][0]["availability"]) == "TEMPORARY"
+
+
+def test_the_dataset_page_says_what_the_planned_availability_promises(client, ohs, bob):
+    dataset = full_dataset(ohs, "Ferry timetables")
+    distribution = dataset.distributions.get()
+    services.distribution_save(dataset=dataset, user=bob, distribution=distribution, data={"availability": "STABLE"})
+    page = client.get(dataset.get_absolute_url()).content.decode()
+    assert "Planned availability: Stable (kept at this address for the long term)" in page
+
+    distribution.refresh_from_db()  # as a harvested distribution whose source said nothing
+    services.distribution_save(dataset=dataset, user=bob, distribution=distribution, data={"availability": ""})
+    assert "Planned availability" not in client.get(dataset.get_absolute_url()).content.decode()
+
+
+def test_the_ckan_api_gives_the_availability_a_ckan_harvest_reads_back(client, ohs, bob):
+    """ckanext-dcat's resource field carries the planned-availability IRI; Provcat's own CKAN
+    reader (harvesting another Provcat through its CKAN API) maps it back to the same code."""
+    dataset = full_dataset(ohs, "Harbour dues")
+    services.distribution_save(
+        dataset=dataset, user=bob, distribution=dataset.distributions.get(), data={"availability": "EXPERIMENTAL"}
+    )
+    package = client.get(f"/api/3/action/package_show?id={dataset.slug}").json()["result"]
+    assert package["resources"][0]["availability"] == f"{PLANNED_AVAILABILITY}/EXPERIMENTAL"
+    (read,) = package_to_record(package, site_url="http://testserver")["distributions"]
+    assert harvested_availability(read["availability"]) == "EXPERIMENTAL"

@@ -3,7 +3,7 @@
     createdb -h 127.0.0.1 -U postgres -T provcat_bench provcat_bench_pages
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/provcat_bench_pages
     .venv/bin/python manage.py migrate
-    .venv/bin/python bench/api_pages_bench.py [--runs 20] [--label after] [--walk] [--ckan]
+    .venv/bin/python bench/api_pages_bench.py [--runs 20] [--label after] [--walk] [--ckan] [--cursor-only] [--plain]
 
 Before and after in one run: run the script from a worktree of the old commit (it has no
 cursor pages; the script notices and times numbered pages only), then from this one, on
@@ -17,6 +17,8 @@ copy if missing: ``bench-editor``), median and p95 wall time and the queries of
   depths are kept and each is then requested ``--runs`` times, as the numbered ones are;
   with ``--walk``, also the median, p95 and maximum over every request of the walk;
 - the same for ``&theme=HEAL`` and ``&ordering=title``.
+``--cursor-only`` times the cursor pages alone (the numbered pages are still read once to
+seed them); ``--plain`` only the list without a filter or an ordering.
 With ``--ckan``: ``/api/3/action/package_search?rows=50&start=N`` at the same depths (an
 OFFSET by contract: figures only).
 Requests go through Django's test client in this process (no network). The load average
@@ -135,6 +137,10 @@ def main() -> None:
     parser.add_argument("--label", default="")
     parser.add_argument("--walk", action="store_true", help="also time every request of each cursor walk")
     parser.add_argument("--ckan", action="store_true", help="also time CKAN package_search at the same depths")
+    parser.add_argument(
+        "--cursor-only", action="store_true", help="time cursor pages only (numbered pages still seed them)"
+    )
+    parser.add_argument("--plain", action="store_true", help="only the list without filter or ordering")
     args = parser.parse_args()
 
     import django
@@ -159,10 +165,10 @@ def main() -> None:
     print("| Request | Median | p95 | CPU (median) | Queries | Load (1, 5, 15 min) |")
     print("|---|---|---|---|---|---|")
     for who, client in (("anonymous", anonymous), ("editor", signed_in)):
-        for query in ("", "&theme=HEAL", "&ordering=title"):
+        for query in ("",) if args.plain else ("", "&theme=HEAL", "&ordering=title"):
             total = client.get(f"/api/v1/datasets/?page_size=1{query}").json()["count"]
             last = math.ceil(total / SIZE)
-            for depth in [*(d for d in DEPTHS if d < last), last]:
+            for depth in [] if args.cursor_only and cursor else [*(d for d in DEPTHS if d < last), last]:
                 name = "last" if depth == last else depth
                 url = f"/api/v1/datasets/?page_size={SIZE}{query}&page={depth}"
                 row(f"{args.label} {who} `page={depth}`{query} ({name})", timed(client, url, args.runs))

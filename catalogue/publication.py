@@ -13,8 +13,9 @@ from pathlib import Path
 from rdflib import RDF, Graph
 from rdflib.namespace import SH
 
+from catalogue.access import is_catalogued
 from catalogue.models import Dataset
-from catalogue.rdf.record import catalogued_source_ids, record_triples, with_rdf_relations
+from catalogue.rdf.record import record_triples, with_rdf_relations
 from lib.shacl_compiled import CompiledShapes
 
 
@@ -60,7 +61,9 @@ def gate_checker() -> CompiledShapes:
 def gate_records(datasets: list[Dataset]) -> dict[int, list]:
     """dataset id -> the triples of the record the gate checks, for ``datasets`` loaded with
     ``with_rdf_relations`` (the stored record less the sharing agreements)."""
-    sources = catalogued_source_ids(datasets)
+    # The sources were loaded with the derivations: whether each may be named is read from its
+    # row (is_catalogued, the per-object form of catalogued_q), not asked of the database again.
+    sources = {d.source_id for dataset in datasets for d in dataset.current_derivations if is_catalogued(d.source)}
     return {d.pk: record_triples(d, public_source_ids=sources) for d in datasets}
 
 

@@ -1,7 +1,12 @@
 """REST API serializers: parse and present; the changes themselves are catalogue.services."""
 
+import copy
+import re
+
 from django.db import models
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from catalogue.access import visible_datasets, visible_datasets_q
 from catalogue.models import (
@@ -30,6 +35,19 @@ class OptionalURLField(serializers.URLField):
 
     def to_representation(self, value):
         return value or None
+
+
+# Fields whose to_representation reads nothing but the value (no request, no parent).
+PLAIN_FIELDS = (
+    serializers.CharField,
+    serializers.IntegerField,
+    serializers.FloatField,
+    serializers.BooleanField,
+    serializers.ChoiceField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.UUIDField,
+)
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -87,6 +105,152 @@ class KeywordsField(serializers.ListField):
 
     def to_representation(self, data):
         return [keyword.name for keyword in data.all()]
+
+
+# A stand-in slug: a link made for it once per page gives every dataset's link by substitution.
+STAND_IN_SLUG = "stand-in-slug-0"
+SLUG = re.compile(r"[a-z0-9-]+")
+
+
+def _m2m_values(rows: list, relation: str, value_field: str) -> dict[int, list]:
+    """row pk -> the ``value_field`` of its ``relation`` (a many-to-many), in the order its
+    prefetch gives (the related model's ordering), in one query read as plain values."""
+    field = rows[0]._meta.get_field(relation)
+    target = field.m2m_reverse_field_name()
+    ordering = [
+        ("-" if term.startswith("-") else "") + f"{target}__{term.lstrip('-')}"
+        for term in field.related_model._meta.ordering
+    ]
+    values: dict[int, list] = {row.pk: [] for row in rows}
+    pairs = (
+        field.remote_field.through.objects.filter(**{f"{field.m2m_field_name()}__in": list(values)})
+        .order_by(*ordering)
+        .values_list(f"{field.m2m_field_name()}_id", f"{target}__{value_field}")
+    )
+    for pk, value in pairs:
+        values[pk].append(value)
+    return values
+
+
+class DatasetListSerializer(serializers.ListSerializer):
+    """The dataset list: each dataset exactly as ``DatasetSerializer`` presents it alone
+    (tests/catalogue/test_api_list_json.py compares the two), at a fraction of the cost.
+
+    DRF's generic path runs its field machinery for each of 35 fields of each of 50 datasets,
+    a ``reverse()`` for each of two links of each, and the keywords' and themes' prefetch
+    builds two managers per dataset: about 20 ms of CPU a page. Here each field's value is
+    read from the row and given to the same field's ``to_representation``, the links are
+    made from one ``reverse()`` each per page (a dataset's slug substituted into the link of
+    a stand-in), and the keywords and themes come as plain values in one query each. A field
+    of a kind not listed here goes through DRF's own path, so a new field is never wrong."""
+
+    _plan = None  # [(name, kind, field)], the same for every request: made once per process
+
+    @classmethod
+    def _plan_of(cls, serializer_class) -> list:
+        if cls._plan is None:
+            plan = []
+            for name, field in serializer_class().fields.items():
+                if field.write_only:
+                    continue
+                if isinstance(field, serializers.HyperlinkedIdentityField) and field.lookup_field == "slug":
+                    kind = "link"
+                elif field.source == "get_absolute_url":
+                    kind = "page"
+                elif isinstance(field, KeywordsField):
+                    kind = "keywords"
+                elif isinstance(field, serializers.ManyRelatedField) and isinstance(
+                    field.child_relation, serializers.SlugRelatedField
+                ):
+                    kind = "many_slugs"
+                elif isinstance(field, serializers.SlugRelatedField) and "." not in field.source:
+                    kind = "slug"
+                elif isinstance(field, serializers.SerializerMethodField):
+                    kind = "method"
+                elif isinstance(field, PLAIN_FIELDS) and "." not in field.source and field.source != "*":
+                    kind = "plain"
+                else:
+                    kind = "drf"
+                plan.append((name, kind, field))
+            cls._plan = plan
+        return cls._plan
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        if not rows:
+            return []
+        getters = [
+            (name, self._getter(name, kind, field, rows)) for name, kind, field in self._plan_of(type(self.child))
+        ]
+        return [{name: value for name, get in getters if (value := get(row)) is not SKIPPED} for row in rows]
+
+    def _getter(self, name: str, kind: str, field: serializers.Field, rows: list):
+        """How to read this field of a row of this page: a function of the row."""
+        if kind == "plain":
+            source, present = field.source, field.to_representation
+
+            def plain(row):
+                value = getattr(row, source)
+                if callable(value):  # as DRF's get_attribute: a method named as the source is called
+                    value = value()
+                return None if value is None else present(value)
+
+            return plain
+        if kind == "slug":
+            source, slug_field = field.source, field.slug_field
+
+            def slug(row):
+                related = getattr(row, source)
+                return None if related is None else getattr(related, slug_field)
+
+            return slug
+        if kind in ("keywords", "many_slugs"):
+            values = _m2m_values(rows, field.source, "name" if kind == "keywords" else field.child_relation.slug_field)
+            return lambda row: values[row.pk]
+        if kind == "method":
+            return getattr(self.child, field.method_name)
+        if kind == "link":
+            bound = copy.deepcopy(field)
+            bound.bind(name, self.child)
+            halves = _halves(str(bound.to_representation(type(rows[0])(pk=rows[0].pk, slug=STAND_IN_SLUG))))
+            return _substituted(halves, bound.to_representation)
+        if kind == "page":
+            halves = _halves(type(rows[0])(slug=STAND_IN_SLUG).get_absolute_url())
+            return _substituted(halves, lambda row: row.get_absolute_url())
+        bound = self.child.fields[name]
+        return lambda row: _drf_field(bound, row)
+
+
+def _halves(link: str) -> tuple[str, str] | None:
+    """The text before and after the stand-in slug in a link made for it (None: not there once)."""
+    before, found, after = link.partition(STAND_IN_SLUG)
+    return (before, after) if found and STAND_IN_SLUG not in after else None
+
+
+def _substituted(halves: tuple[str, str] | None, make):
+    """A row's link: its slug between the halves of the stand-in's (``make`` it otherwise)."""
+    if halves is None:
+        return make
+    before, after = halves
+
+    def link(row):
+        slug = row.slug
+        return before + slug + after if SLUG.fullmatch(slug) else make(row)
+
+    return link
+
+
+SKIPPED = object()  # a field DRF leaves out of this row (SkipField)
+
+
+def _drf_field(field: serializers.Field, row):
+    """One field of one row as DRF's Serializer.to_representation gives it."""
+    try:
+        attribute = field.get_attribute(row)
+    except SkipField:
+        return SKIPPED
+    check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+    return None if check is None else field.to_representation(attribute)
 
 
 class DatasetSerializer(ModelSerializer):
@@ -151,6 +315,7 @@ class DatasetSerializer(ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        list_serializer_class = DatasetListSerializer
 
     def get_awaiting_review(self, dataset) -> bool:
         return dataset.review_requested_by_id is not None

@@ -65,12 +65,18 @@ def facts_for_datasets(dataset_ids, *, now=None) -> tuple[dict[int, Dataset], di
     ids of datasets that do not exist are left out."""
     now = now or timezone.now()
     datasets = list(with_rdf_relations(Dataset.objects.filter(pk__in=list(dataset_ids)).order_by("pk")))
-    checks = {
-        (c.distribution_id, c.kind, c.url): c.reachable
-        for c in LinkCheck.objects.filter(distribution__dataset__in=[d.pk for d in datasets]).only(
-            "distribution_id", "kind", "url", "reachable"
-        )
-    }
+    # The link checks of the distributions just loaded, as plain tuples (none to ask for without any).
+    distribution_ids = [d.pk for dataset in datasets for d in dataset.distributions.all()]
+    checks = (
+        {
+            (distribution_id, kind, url): reachable
+            for distribution_id, kind, url, reachable in LinkCheck.objects.filter(
+                distribution_id__in=distribution_ids
+            ).values_list("distribution_id", "kind", "url", "reachable")
+        }
+        if distribution_ids
+        else {}
+    )
     conforms = dcat_ap_conforms_many(datasets)
     facts = {d.pk: _facts_of_loaded(d, checks, conforms[d.pk], now) for d in datasets}
     return {d.pk: d for d in datasets}, facts

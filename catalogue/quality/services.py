@@ -117,20 +117,33 @@ def quality_assess_many(dataset_ids) -> int:
         outbox.record_many({outbox.Kind.SEARCH: [a.dataset_id for a in new], outbox.Kind.RDF: rescored})
         QualityAssessment.objects.bulk_create(new)
         # bulk_update(), not save(): a score is not an edit, so no new revision or history record.
-        Dataset.objects.bulk_update(
-            list(datasets.values()), ["quality_score", "quality_band", "quality_scored_at"], batch_size=500
-        )
+        # One dataset (a publish) is a plain UPDATE: the same row written, without the CASE.
+        if len(datasets) == 1:
+            [(pk, dataset)] = datasets.items()
+            Dataset.objects.filter(pk=pk).update(
+                quality_score=dataset.quality_score,
+                quality_band=dataset.quality_band,
+                quality_scored_at=dataset.quality_scored_at,
+            )
+        else:
+            Dataset.objects.bulk_update(
+                list(datasets.values()), ["quality_score", "quality_band", "quality_scored_at"], batch_size=500
+            )
     return len(datasets)
 
 
 def _latest_assessments(dataset_ids: list[int]) -> dict[int, QualityAssessment]:
     """dataset id -> its most recent assessment, in one query."""
+    fields = ("dataset_id", "mqa_score", "provcat_score", "breakdown")
+    if len(dataset_ids) == 1:  # a publish: the same row read without the correlated subquery
+        latest = (
+            QualityAssessment.objects.filter(dataset_id=dataset_ids[0]).order_by("-computed_at").only(*fields).first()
+        )
+        return {} if latest is None else {latest.dataset_id: latest}
     newest = (
         QualityAssessment.objects.filter(dataset_id=OuterRef("dataset_id")).order_by("-computed_at").values("pk")[:1]
     )
-    rows = QualityAssessment.objects.filter(dataset_id__in=dataset_ids, pk=Subquery(newest)).only(
-        "dataset_id", "mqa_score", "provcat_score", "breakdown"
-    )
+    rows = QualityAssessment.objects.filter(dataset_id__in=dataset_ids, pk=Subquery(newest)).only(*fields)
     return {a.dataset_id: a for a in rows}
 
 

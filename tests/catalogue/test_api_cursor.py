@@ -218,7 +218,7 @@ def test_history_pages_by_number_even_with_a_cursor(db, make_dataset, bob):
 def test_cursor_pages_take_a_fixed_number_of_queries(catalogue, django_assert_num_queries):
     client = client_as(None)
     first = client.get(f"{LIST}?page_size=3&cursor=").json()
-    # The page (no count), then keywords and themes prefetched.
+    # The page (no count), then the page's keywords and themes, one query each.
     with django_assert_num_queries(3):
         assert client.get(first["next"]).status_code == 200
 

@@ -16,7 +16,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -569,6 +568,7 @@ class StatedOnce:
         self.first: dict[str, int] = {}  # subject -> the number of the fragment that first wrote it
         self.stated: dict[str, list | set] = {}  # subject written again -> its blocks written (N-Triples: lines)
         self.block: dict[str, str] = {}  # subject written again -> its first block (not N-Triples)
+        self.runs: set[str] = set()  # N-Triples: runs of lines of subjects written again, all stated
 
     def __call__(self, fragment: str) -> str:
         return self.separator.join(self.pieces(fragment))
@@ -586,44 +586,48 @@ class StatedOnce:
 
     def _lines(self, fragment: str, number: int) -> list[str]:
         remember = self.first.setdefault
-        kept, run = [], 0  # the text kept so far, and where the run of lines kept since began
+        again = []  # (subject, start, end) of each run of lines whose subject an earlier fragment wrote
         for match in _NT_RUN.finditer(fragment):
-            subject = match.group(1)
-            if remember(subject, number) != number:  # an earlier fragment wrote it: keep its new lines only
-                start, end = match.span()
-                if run < start:
-                    kept.append(fragment[run:start])
-                new = self._new_lines(subject, fragment[start:end])
-                if new:
-                    kept.append(new)
-                run = end
-        if not run:
-            return [fragment]
-        if run < len(fragment):
-            kept.append(fragment[run:])
-        return kept
+            if remember(match[1], number) != number:
+                again.append((match[1], *match.span()))
+        return self._kept(fragment, again, "") if again else [fragment]
 
     def _blocks(self, fragment: str, number: int) -> list[str]:
-        blocks, remember, first_block = _BLOCKS[self.name], self.first.setdefault, self.block
+        blocks, remember = _BLOCKS[self.name], self.first.setdefault
         tail, gap = blocks.tail, len(blocks.separator)
-        kept, run = [], 0  # the runs of blocks kept whole so far, and where the current run began
-        subject, start = blocks.first.match(fragment).group(1), 0
-        for match in chain(blocks.next.finditer(fragment), (None,)):
-            end = len(fragment) if match is None else match.start() + tail
-            if remember(subject, number) != number:  # an earlier fragment wrote it: keep its new statements only
-                if run < start:
-                    kept.append(fragment[run : start - gap])
+        again = []  # (subject, start, end) of each block whose subject an earlier fragment wrote
+        subject, start = blocks.first.match(fragment)[1], 0
+        for match in blocks.next.finditer(fragment):
+            end = match.start() + tail
+            if remember(subject, number) != number:
+                again.append((subject, start, end))
+            subject, start = match[1], end + gap
+        if remember(subject, number) != number:
+            again.append((subject, start, len(fragment)))
+        return self._kept(fragment, again, blocks.separator) if again else [fragment]
+
+    def _kept(self, fragment: str, again: list[tuple[str, int, int]], separator: str) -> list[str]:
+        """The fragment in pieces, each block (N-Triples: run of lines) in ``again`` less
+        what was stated before: dropped when it was written before word for word (the
+        common case), else its new statements only."""
+        nt, runs, first_block, gap = self.name == "ntriples", self.runs, self.block, len(separator)
+        kept, run = [], 0  # the pieces so far, and where the run of text kept whole since began
+        for subject, start, end in again:
+            if run < start:
+                kept.append(fragment[run : start - gap])
+            run = end + gap
+            if nt:
+                text = fragment[start:end]
+                if text not in runs:
+                    new = self._new_lines(subject, text)
+                    if new:
+                        kept.append(new)
+            else:
                 text = first_block.get(subject)
                 if text is None or end - start != len(text) or not fragment.startswith(text, start):
                     new = self._new_block(subject, fragment[start:end])
                     if new:
                         kept.append(new)
-                # else: the block as first written, word for word (the common case)
-                run = end + gap
-            if match is not None:
-                subject, start = match.group(1), end + gap
-        if not run:
-            return [fragment]
         if run < len(fragment):
             kept.append(fragment[run:])
         return kept
@@ -637,7 +641,10 @@ class StatedOnce:
     def _new_lines(self, subject: str, lines: str) -> str:
         stated = self.stated.get(subject)
         if stated is None:
-            stated = self.stated[subject] = set("".join(self._written(subject))[:-1].split("\n"))
+            written = self._written(subject)
+            self.runs.update(written)
+            stated = self.stated[subject] = set("".join(written)[:-1].split("\n"))
+        self.runs.add(lines)
         fresh = [line for line in lines[:-1].split("\n") if line not in stated]
         if not fresh:
             return ""
@@ -665,11 +672,12 @@ class StatedOnce:
             dict(self.first),
             {subject: type(stated)(stated) for subject, stated in self.stated.items()},
             dict(self.block),
+            set(self.runs),
         )
 
     def forget(self) -> None:
         """Forget what was stated since ``mark`` (a dump's memory stays bounded per chunk)."""
-        count, first, stated, block = self._marked
+        count, first, stated, block, runs = self._marked
         del self.fragments[count:]
-        self.first, self.block = dict(first), dict(block)
+        self.first, self.block, self.runs = dict(first), dict(block), set(runs)
         self.stated = {subject: type(written)(written) for subject, written in stated.items()}

@@ -571,6 +571,7 @@ class StatedOnce:
         self.stated: dict[str, list | set] = {}  # subject written again -> its blocks written (N-Triples: lines)
         self.block: dict[str, str] = {}  # subject written again -> its first block (not N-Triples)
         self.runs: set[str] = set()  # N-Triples: runs of lines of subjects written again, all stated
+        self.written: dict[int, dict[str, list[str]]] = {}  # fragment number -> its blocks by subject, once read
 
     def __call__(self, fragment: str) -> str:
         return self.separator.join(self.pieces(fragment))
@@ -636,9 +637,15 @@ class StatedOnce:
 
     def _written(self, subject: str) -> list[str]:
         """The text of each block (N-Triples: run of lines) of ``subject`` in the fragment
-        that first wrote it."""
-        fragment = self.fragments[self.first[subject]]
-        return [fragment[start:end] for found, start, end in _each_block(self.name, fragment) if found == subject]
+        that first wrote it (a fragment is read once for all the subjects it first wrote)."""
+        number = self.first[subject]
+        written = self.written.get(number)
+        if written is None:
+            written = self.written[number] = {}
+            fragment = self.fragments[number]
+            for found, start, end in _each_block(self.name, fragment):
+                written.setdefault(found, []).append(fragment[start:end])
+        return list(written[subject])
 
     def _new_lines(self, subject: str, lines: str) -> str:
         stated = self.stated.get(subject)
@@ -681,5 +688,6 @@ class StatedOnce:
         """Forget what was stated since ``mark`` (a dump's memory stays bounded per chunk)."""
         count, first, stated, block, runs = self._marked
         del self.fragments[count:]
+        self.written = {}  # fragment numbers from ``count`` on are given out again
         self.first, self.block, self.runs = dict(first), dict(block), set(runs)
         self.stated = {subject: type(written)(written) for subject, written in stated.items()}

@@ -16,7 +16,12 @@ the code before the change, sharing this .venv):
 3. the old code on a sample of the whole run: ``rdf_refresh --all`` restricted to a random
    sample, extrapolated to the catalogue (said so in the output);
 4. an N-Triples page of 100 served by the old and the new page code: lines and distinct
-   triples, and the p50 of serving a page of 100 and of 1,000 in Turtle and N-Triples.
+   triples, and the p50 of serving a page of 100 and of 1,000 in every format (wall and CPU
+   time of the serving process), with a digest of each body (equal digests: the same bytes).
+
+``--pages-only`` runs step 4 alone (the records must be built), ``--runs`` times each page,
+alternating the trees round by round; ``--old`` adds a third tree (e.g. the page code
+before pages stated each triple once).
 """
 
 import argparse
@@ -62,15 +67,22 @@ out = {}
 def body(url):
     response = client.get(url)
     return b"".join(response.streaming_content).decode()
+import hashlib
+runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 text = body("/catalog.nt?page_size=100")
 lines = text.splitlines()
 out["nt100_lines"], out["nt100_distinct"] = len(lines), len(set(lines))
-for suffix in ("ttl", "nt"):
+for suffix in ("ttl", "nt", "jsonld", "rdf"):
     for size in (100, 1000):
-        times = []
-        for _ in range(5):
-            started = time.perf_counter(); body(f"/catalog.{suffix}?page_size={size}"); times.append(time.perf_counter() - started)
-        out[f"{suffix}{size}_p50_ms"] = sorted(times)[2] * 1000
+        walls, cpus = [], []
+        for _ in range(runs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            text = body(f"/catalog.{suffix}?page_size={size}")
+            walls.append(time.perf_counter() - wall); cpus.append(time.process_time() - cpu)
+        out[f"{suffix}{size}_p50_ms"] = round(sorted(walls)[runs // 2] * 1000, 1)
+        out[f"{suffix}{size}_cpu_p50_ms"] = round(sorted(cpus)[runs // 2] * 1000, 1)
+        out[f"{suffix}{size}_bytes"] = len(text.encode())
+        out[f"{suffix}{size}_sha256"] = hashlib.sha256(text.encode()).hexdigest()[:12]
 print(json.dumps(out))
 """
 )
@@ -169,8 +181,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sample", type=int, default=2000, help="datasets the old code rebuilds for step 3")
     parser.add_argument("--skip-all", action="store_true", help="skip step 1 (records already built)")
+    parser.add_argument("--pages-only", action="store_true", help="step 4 alone (records already built)")
+    parser.add_argument("--runs", type=int, default=5, help="times each page is served per round (step 4)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of step 4, the trees alternating")
+    parser.add_argument("--old", type=Path, help="a third tree for step 4 (e.g. before pages stated each triple once)")
     args = parser.parse_args()
     trees = {"before": args.before.resolve(), "after": HERE}
+    if args.pages_only:
+        pages_step(args, trees)
+        return
     rng = random.Random(16)
     print(f"load average at start: {load()}")
 
@@ -213,8 +232,19 @@ def main() -> None:
             f"(peak RSS {peak / 2**20:.0f} MiB); extrapolated to {len(ids)} records: {per * len(ids):.0f} s (load {load()})"
         )
 
-    for name in ("before", "after"):
-        print(f"4. pages, {name} page code: {python(trees[name], PAGE)} (load {load()})")
+    pages_step(args, trees)
+
+
+def pages_step(args, trees: dict[str, Path]) -> None:
+    if args.old:
+        trees = {"old": args.old.resolve(), **trees}
+    for round_ in range(args.rounds):
+        for name, tree in trees.items():
+            started = load()
+            result = python(tree, PAGE, str(args.runs))
+            print(
+                f"4. pages, round {round_ + 1}, {name} page code ({tree}): {json.dumps(result)} (load {started} -> {load()})"
+            )
 
 
 if __name__ == "__main__":

@@ -213,7 +213,7 @@ def page_fragments(fmt: RdfFormat, page: Page, hydra: list) -> Iterator[str]:
     """The page's catalogue node and its datasets' stored records, each triple once (the
     records share publishers, licences, formats and other nodes)."""
     once = StatedOnce(fmt)
-    yield once(
+    yield from once.pieces(
         fmt.fragment(
             dcat.catalog_triples(issued=first_issued(), modified=last_change())
             + dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in page.rows])
@@ -221,7 +221,7 @@ def page_fragments(fmt: RdfFormat, page: Page, hydra: list) -> Iterator[str]:
         )
     )
     for fragment in stored_fragments(fmt, page.ids):
-        yield once(fragment)
+        yield from once.pieces(fragment)
 
 
 def dump_fragments(fmt: RdfFormat) -> Iterator[str]:
@@ -230,7 +230,7 @@ def dump_fragments(fmt: RdfFormat) -> Iterator[str]:
     remembers to do so is dropped with the chunk); a node shared by records of different
     chunks is stated once per chunk."""
     once = StatedOnce(fmt)
-    yield once(fmt.fragment(dcat.catalog_triples(issued=first_issued(), modified=last_change())))
+    yield from once.pieces(fmt.fragment(dcat.catalog_triples(issued=first_issued(), modified=last_change())))
     once.mark()
     records = catalogued_records()
     after = 0
@@ -242,10 +242,10 @@ def dump_fragments(fmt: RdfFormat) -> Iterator[str]:
             return
         rows = confirm(chunk)
         once.forget()
-        yield once(fmt.fragment(dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in rows])))
+        yield from once.pieces(fmt.fragment(dcat.catalog_link_triples([(uri, uuid) for _, uri, uuid, _ in rows])))
         for row in rows:
             if row[3]:
-                yield once(row[3])
+                yield from once.pieces(row[3])
         after = chunk[-1][0]
 
 

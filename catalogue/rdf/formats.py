@@ -449,11 +449,16 @@ class RecordWriter:
 #
 # Records share nodes (publishers, licences, formats, themes, the DCAT-AP standard), so
 # fragments put together state those nodes' triples once per record. A page passes its
-# fragments through a StatedOnce, which drops what an earlier fragment already stated:
-# a subject's block already written word for word is dropped whole (the common case, a
-# dictionary hit), and a subject already written with other triples keeps only its new
-# statements. The writers above never put a raw newline inside a term (literals escape
-# it; RDF/XML escapes '<'), so a block and its statements are found by plain splits.
+# fragments through a StatedOnce, which drops what an earlier fragment already stated.
+# Only a subject that an earlier fragment wrote can have triples stated before, so the
+# work is keyed on subjects: each fragment's subject blocks (N-Triples: its runs of lines
+# with one subject) are found by one regular expression, a subject seen for the first
+# time is kept as it stands (its text is not copied, hashed or remembered; only which
+# fragment wrote it), and only a subject written by an earlier fragment is compared with
+# what was stated: a block written before word for word is dropped whole, otherwise only
+# its new statements (N-Triples: lines) are kept. The writers above never put a raw
+# newline inside a term (literals escape it; RDF/XML escapes '<' and '"', JSON escapes
+# control characters), so the patterns below only match where blocks begin.
 
 _TTL_OBJECT = re.compile(
     r'"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^(?:<[^>]*>|[A-Za-z][\w-]*:[A-Za-z_][A-Za-z0-9_-]*))?'
@@ -475,13 +480,53 @@ def _split_blocks(name: str, fragment: str) -> list[str]:
     return [part + _XML_END for part in fragment.split(_XML_END)[:-1]]
 
 
-def _subjects(name: str, blocks: list[str]) -> list[str]:
-    """The subject of each block, as the block writes it."""
-    if name == "turtle":
-        return [block[: block.index("\n")] for block in blocks]
-    if name == "jsonld":
-        return [json.decoder.scanstring(block, 8)[0] for block in blocks]
-    return [block[: block.index(">\n")] for block in blocks]  # <rdf:Description rdf:about="...">
+@dataclass(frozen=True)
+class _Blocks:
+    """Where a format's subject blocks are: ``first`` matches the fragment's first block
+    and ``next`` every later one, group 1 being the subject as the block writes it; a
+    ``next`` match starts ``tail`` characters before the end of the block before it, and
+    the format's ``separator`` follows that end."""
+
+    first: re.Pattern
+    next: re.Pattern
+    tail: int
+    separator: str
+
+
+# JSON-LD: a JSON string never holds a raw control character (json.dumps escapes them), and
+# the class that says so is matched faster than [^"\\] alone.
+_BLOCKS = {
+    "turtle": _Blocks(re.compile(r"(<[^\n]*)"), re.compile(r"\n\n(<[^\n]*)"), 1, "\n"),
+    "jsonld": _Blocks(
+        re.compile(r'(\{"@id":"[^"\\\x00-\x1f]*+(?:\\.[^"\\\x00-\x1f]*+)*+")'),
+        re.compile(r',\n(\{"@id":"[^"\\\x00-\x1f]*+(?:\\.[^"\\\x00-\x1f]*+)*+")'),
+        0,
+        ",\n",
+    ),
+    "rdfxml": _Blocks(
+        re.compile(r'(<rdf:Description rdf:about="[^"]*">)'),
+        re.compile(r'</rdf:Description>\n(<rdf:Description rdf:about="[^"]*">)'),
+        len(_XML_END),
+        "",
+    ),
+}
+# N-Triples: a run of consecutive lines with one subject (group 1).
+_NT_RUN = re.compile(r"(<[^>]*+>) [^\n]*+\n(?:\1 [^\n]*+\n)*+")
+
+
+def _each_block(name: str, fragment: str) -> Iterator[tuple[str, int, int]]:
+    """(subject, start, end) of each block of a fragment (N-Triples: of each run of lines)."""
+    if name == "ntriples":
+        for match in _NT_RUN.finditer(fragment):
+            yield match.group(1), match.start(), match.end()
+        return
+    blocks = _BLOCKS[name]
+    subject, start = blocks.first.match(fragment).group(1), 0
+    for match in blocks.next.finditer(fragment):
+        end = match.start() + blocks.tail
+        yield subject, start, end
+        subject, start = match.group(1), end + len(blocks.separator)
+    yield subject, start, len(fragment)
 
 
 def _statements(name: str, block: str) -> list:
@@ -521,41 +566,128 @@ class StatedOnce:
     def __init__(self, fmt: "RdfFormat"):
         self.name = fmt.name
         self.separator = fmt.separator
-        self.blocks: set[str] = set()  # every block written (N-Triples: every line)
-        self.subjects: dict[str, list] = {}  # subject -> its blocks written, or its statements
+        self.fragments: list[str] = []  # every fragment passed, by number
+        self.first: dict[str, int] = {}  # subject -> the number of the fragment that first wrote it
+        self.stated: dict[str, list | set] = {}  # subject written again -> its blocks written (N-Triples: lines)
+        self.block: dict[str, str] = {}  # subject written again -> its first block (not N-Triples)
+        self.runs: set[str] = set()  # N-Triples: runs of lines of subjects written again, all stated
+        self.written: dict[int, dict[str, list[str]]] = {}  # fragment number -> its blocks by subject, once read
 
     def __call__(self, fragment: str) -> str:
+        return self.separator.join(self.pieces(fragment))
+
+    def pieces(self, fragment: str) -> list[str]:
+        """What is new in ``fragment``, in pieces that the format's separator joins (the
+        fragment itself when all of it is new; none when nothing is)."""
         if not fragment:
+            return []
+        number = len(self.fragments)
+        self.fragments.append(fragment)
+        if self.name == "ntriples":
+            return self._lines(fragment, number)
+        return self._blocks(fragment, number)
+
+    def _lines(self, fragment: str, number: int) -> list[str]:
+        remember = self.first.setdefault
+        again = []  # (subject, start, end) of each run of lines whose subject an earlier fragment wrote
+        for match in _NT_RUN.finditer(fragment):
+            if remember(match[1], number) != number:
+                again.append((match[1], *match.span()))
+        return self._kept(fragment, again, "") if again else [fragment]
+
+    def _blocks(self, fragment: str, number: int) -> list[str]:
+        blocks, remember = _BLOCKS[self.name], self.first.setdefault
+        tail, gap = blocks.tail, len(blocks.separator)
+        again = []  # (subject, start, end) of each block whose subject an earlier fragment wrote
+        subject, start = blocks.first.match(fragment)[1], 0
+        for match in blocks.next.finditer(fragment):
+            end = match.start() + tail
+            if remember(subject, number) != number:
+                again.append((subject, start, end))
+            subject, start = match[1], end + gap
+        if remember(subject, number) != number:
+            again.append((subject, start, len(fragment)))
+        return self._kept(fragment, again, blocks.separator) if again else [fragment]
+
+    def _kept(self, fragment: str, again: list[tuple[str, int, int]], separator: str) -> list[str]:
+        """The fragment in pieces, each block (N-Triples: run of lines) in ``again`` less
+        what was stated before: dropped when it was written before word for word (the
+        common case), else its new statements only."""
+        nt, runs, first_block, gap = self.name == "ntriples", self.runs, self.block, len(separator)
+        kept, run = [], 0  # the pieces so far, and where the run of text kept whole since began
+        for subject, start, end in again:
+            if run < start:
+                kept.append(fragment[run : start - gap])
+            run = end + gap
+            if nt:
+                text = fragment[start:end]
+                if text not in runs:
+                    new = self._new_lines(subject, text)
+                    if new:
+                        kept.append(new)
+            else:
+                text = first_block.get(subject)
+                if text is None or end - start != len(text) or not fragment.startswith(text, start):
+                    new = self._new_block(subject, fragment[start:end])
+                    if new:
+                        kept.append(new)
+        if run < len(fragment):
+            kept.append(fragment[run:])
+        return kept
+
+    def _written(self, subject: str) -> list[str]:
+        """The text of each block (N-Triples: run of lines) of ``subject`` in the fragment
+        that first wrote it (a fragment is read once for all the subjects it first wrote)."""
+        number = self.first[subject]
+        written = self.written.get(number)
+        if written is None:
+            written = self.written[number] = {}
+            fragment = self.fragments[number]
+            for found, start, end in _each_block(self.name, fragment):
+                written.setdefault(found, []).append(fragment[start:end])
+        return list(written[subject])
+
+    def _new_lines(self, subject: str, lines: str) -> str:
+        stated = self.stated.get(subject)
+        if stated is None:
+            written = self._written(subject)
+            self.runs.update(written)
+            stated = self.stated[subject] = set("".join(written)[:-1].split("\n"))
+        self.runs.add(lines)
+        fresh = [line for line in lines[:-1].split("\n") if line not in stated]
+        if not fresh:
             return ""
-        blocks = _split_blocks(self.name, fragment)
-        fresh = [block for block in blocks if block not in self.blocks]
-        self.blocks.update(fresh)
-        if self.name == "ntriples" or not fresh:
-            return self.separator.join(fresh)
-        subjects = _subjects(self.name, fresh)
-        if self.subjects.keys().isdisjoint(subjects):  # no subject stated before: all kept whole
-            self.subjects.update(zip(subjects, ([block] for block in fresh), strict=True))
-            return self.separator.join(fresh)
-        kept = [self._new_part(subject, block) for subject, block in zip(subjects, fresh, strict=True)]
-        return self.separator.join(block for block in kept if block)
+        stated.update(fresh)
+        return "\n".join(fresh) + "\n"
 
-    def mark(self) -> None:
-        """Remember what has been stated so far, for ``forget``."""
-        self._marked = (set(self.blocks), {subject: list(blocks) for subject, blocks in self.subjects.items()})
-
-    def forget(self) -> None:
-        """Forget what was stated since ``mark`` (a dump's memory stays bounded per chunk)."""
-        blocks, subjects = self._marked
-        self.blocks, self.subjects = set(blocks), {subject: list(written) for subject, written in subjects.items()}
-
-    def _new_part(self, subject: str, block: str) -> str:
-        earlier = self.subjects.get(subject)
+    def _new_block(self, subject: str, block: str) -> str:
+        earlier = self.stated.get(subject)
         if earlier is None:
-            self.subjects[subject] = [block]
-            return block
+            earlier = self.stated[subject] = self._written(subject)
+            self.block[subject] = earlier[0]
+        if block in earlier:
+            return ""
         stated = set()
         for written in earlier:
             stated.update(_statements(self.name, written))
         fresh = [s for s in dict.fromkeys(_statements(self.name, block)) if s not in stated]
         earlier.append(block)
         return _block(self.name, block, fresh) if fresh else ""
+
+    def mark(self) -> None:
+        """Remember what has been stated so far, for ``forget``."""
+        self._marked = (
+            len(self.fragments),
+            dict(self.first),
+            {subject: type(stated)(stated) for subject, stated in self.stated.items()},
+            dict(self.block),
+            set(self.runs),
+        )
+
+    def forget(self) -> None:
+        """Forget what was stated since ``mark`` (a dump's memory stays bounded per chunk)."""
+        count, first, stated, block, runs = self._marked
+        del self.fragments[count:]
+        self.written = {}  # fragment numbers from ``count`` on are given out again
+        self.first, self.block, self.runs = dict(first), dict(block), set(runs)
+        self.stated = {subject: type(written)(written) for subject, written in stated.items()}

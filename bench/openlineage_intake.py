@@ -21,7 +21,8 @@ client processes posting for ``--seconds`` each: batches of ``--batch`` events t
 applied as one worker applies them (the old code: one event per task, in id order; the new:
 batches claimed together), then the lineage closure work they recorded drained once. Events
 name catalogued datasets of the copy (an alias is added to a random sample), or with
-``--stubs`` a share of new names that become stub datasets.
+``--stubs`` a share of new names that become stub datasets; ``--seed`` picks the same datasets
+on every copy, so old and new code apply the same events on two copies of one catalogue.
 
 ``compare``: ``http`` and ``apply`` for the old code (``--before``, port + 1) and this code,
 one after the other on the same database, with the load average beside each figure:
@@ -247,12 +248,16 @@ def http_mode(args) -> list[dict]:
 # --- apply: events applied to the graph per second, end to end ---------------------------------
 
 
-def _aliased_sample(count: int, tag: str) -> list[str]:
-    """``count`` random catalogued datasets given an alias under ``bench-apply://<tag>``."""
+def _aliased_sample(count: int, tag: str, seed: int | None = None) -> list[str]:
+    """``count`` random catalogued datasets given an alias under ``bench-apply://<tag>``; with
+    ``seed``, the same datasets on every copy of the catalogue (old and new code alike)."""
     from catalogue.models import Dataset
     from provenance.models import DatasetAlias
 
-    ids = list(Dataset.objects.order_by("?").values_list("id", flat=True)[:count])
+    if seed is None:
+        ids = list(Dataset.objects.order_by("?").values_list("id", flat=True)[:count])
+    else:
+        ids = random.Random(seed).sample(sorted(Dataset.objects.values_list("id", flat=True)), count)
     names = [f"ds_{pk}" for pk in ids]
     DatasetAlias.objects.bulk_create(
         [
@@ -279,8 +284,8 @@ def apply_mode(args) -> dict:
     # Whatever an earlier run (or the http mode) stored and nobody applied is not this run's work.
     OpenLineageEvent.objects.filter(processed_at__isnull=True, failed_at__isnull=True).delete()
     tag = uuid.uuid4().hex[:8]
-    rng = random.Random(tag)
-    catalogued = _aliased_sample(2 * args.events, tag)
+    rng = random.Random(tag if args.seed is None else args.seed)
+    catalogued = _aliased_sample(2 * args.events, tag, args.seed)
     namespace = f"bench-apply://{tag}"
     events = []
     for i in range(args.events):
@@ -350,6 +355,7 @@ def compare_mode(args) -> None:
         for stubs in args.stub_shares:
             print(f"## {label} ({root}): apply, stubs {stubs}", flush=True)
             apply_args = ["apply", "--root", root, "--events", str(args.events), "--stubs", str(stubs)]
+            apply_args += [] if args.seed is None else ["--seed", str(args.seed)]
             subprocess.run(common + apply_args, check=True, cwd=root)
 
 
@@ -369,6 +375,9 @@ def main() -> None:
     parser.add_argument("--stubs", type=float, default=0.0, help="apply: share of outputs that are new names")
     parser.add_argument("--stub-shares", type=float, nargs="*", default=[0.0, 0.2])
     parser.add_argument("--apply-batch", type=int, default=500)
+    parser.add_argument(
+        "--seed", type=int, default=None, help="apply: the same events on every copy (old and new code)"
+    )
     args = parser.parse_args()
     {"request": request_mode, "http": http_mode, "apply": apply_mode, "compare": compare_mode}[args.mode](args)
 

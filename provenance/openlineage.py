@@ -665,17 +665,17 @@ class _Applier:
         facets = job.get("facets") or {}
         if self.event.kind == OpenLineageEvent.Kind.RUN:
             key, kind = f"openlineage-run-{self.scope()}-{self.event.run_id}", Activity.Kind.OPENLINEAGE_RUN
-            starts = OpenLineageEvent.objects.filter(run_id=self.event.run_id, event_type="START")
-            if self.organisation_ids:  # only this organisation's START gives its run a start
-                starts = starts.filter(
-                    received_by__memberships__organisation_id__in=self.organisation_ids,
-                    received_by__memberships__role__in=access.EDIT_ROLES,
-                )
-            else:
-                starts = starts.filter(received_by__is_superuser=True)
             if self.batch is not None and self.batch.deferring:
                 started = self.batch.run_start(self.event.run_id, self.organisation_ids)
             else:
+                starts = OpenLineageEvent.objects.filter(run_id=self.event.run_id, event_type="START")
+                if self.organisation_ids:  # only this organisation's START gives its run a start
+                    starts = starts.filter(
+                        received_by__memberships__organisation_id__in=self.organisation_ids,
+                        received_by__memberships__role__in=access.EDIT_ROLES,
+                    )
+                else:
+                    starts = starts.filter(received_by__is_superuser=True)
                 started = starts.order_by("event_time").values_list("event_time", flat=True).first()
             ended = self.event.event_time
         else:

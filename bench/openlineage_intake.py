@@ -21,7 +21,8 @@ client processes posting for ``--seconds`` each: batches of ``--batch`` events t
 applied as one worker applies them (the old code: one event per task, in id order; the new:
 batches claimed together), then the lineage closure work they recorded drained once. Events
 name catalogued datasets of the copy (an alias is added to a random sample), or with
-``--stubs`` a share of new names that become stub datasets.
+``--stubs`` a share of new names that become stub datasets; ``--seed`` picks the same datasets
+on every copy, so old and new code apply the same events on two copies of one catalogue.
 
 ``compare``: ``http`` and ``apply`` for the old code (``--before``, port + 1) and this code,
 one after the other on the same database, with the load average beside each figure:
@@ -80,6 +81,16 @@ def run_event(namespace: str, inputs: list[str], outputs: list[str]) -> dict:
 
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) the database server process ``pid`` has used, when it runs on
+    this machine (/proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _django():
@@ -247,12 +258,16 @@ def http_mode(args) -> list[dict]:
 # --- apply: events applied to the graph per second, end to end ---------------------------------
 
 
-def _aliased_sample(count: int, tag: str) -> list[str]:
-    """``count`` random catalogued datasets given an alias under ``bench-apply://<tag>``."""
+def _aliased_sample(count: int, tag: str, seed: int | None = None) -> list[str]:
+    """``count`` random catalogued datasets given an alias under ``bench-apply://<tag>``; with
+    ``seed``, the same datasets on every copy of the catalogue (old and new code alike)."""
     from catalogue.models import Dataset
     from provenance.models import DatasetAlias
 
-    ids = list(Dataset.objects.order_by("?").values_list("id", flat=True)[:count])
+    if seed is None:
+        ids = list(Dataset.objects.order_by("?").values_list("id", flat=True)[:count])
+    else:
+        ids = random.Random(seed).sample(sorted(Dataset.objects.values_list("id", flat=True)), count)
     names = [f"ds_{pk}" for pk in ids]
     DatasetAlias.objects.bulk_create(
         [
@@ -279,8 +294,8 @@ def apply_mode(args) -> dict:
     # Whatever an earlier run (or the http mode) stored and nobody applied is not this run's work.
     OpenLineageEvent.objects.filter(processed_at__isnull=True, failed_at__isnull=True).delete()
     tag = uuid.uuid4().hex[:8]
-    rng = random.Random(tag)
-    catalogued = _aliased_sample(2 * args.events, tag)
+    rng = random.Random(tag if args.seed is None else args.seed)
+    catalogued = _aliased_sample(2 * args.events, tag, args.seed)
     namespace = f"bench-apply://{tag}"
     events = []
     for i in range(args.events):
@@ -290,7 +305,14 @@ def apply_mode(args) -> dict:
     for start in range(0, len(events), 100):
         ol.openlineage_events_store(events=events[start : start + 100], user=user)
     batched = hasattr(ol, "openlineage_events_apply_pending")
-    started = time.perf_counter()
+    load_before = load()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM provenance_lineageedge")
+        closure_before = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")
+        backend = cursor.fetchone()[0]
+    db_started = backend_cpu(backend)
+    started, cpu_started = time.perf_counter(), time.process_time()
     if batched:
         while ol.openlineage_events_apply_pending(limit=args.apply_batch):
             pass
@@ -298,11 +320,13 @@ def apply_mode(args) -> dict:
         pending = OpenLineageEvent.objects.filter(processed_at__isnull=True, failed_at__isnull=True)
         for event_id in pending.order_by("id").values_list("id", flat=True):
             ol.openlineage_event_apply(event_id=event_id)
-    applied = time.perf_counter() - started
+    applied, applied_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    db_applied = backend_cpu(backend)
     lineage_process_pending(batch_size=1000)
     while lineage_process_pending(batch_size=1000):
         pass
-    total = time.perf_counter() - started
+    total, total_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    db_total = backend_cpu(backend)
     mine = OpenLineageEvent.objects.filter(job_namespace=namespace)
     made = Derivation.objects.filter(activity__name=f"{namespace}/nightly_build").count()
     with connection.cursor() as cursor:
@@ -313,12 +337,21 @@ def apply_mode(args) -> dict:
         "events": args.events,
         "stubs": args.stubs,
         "applied_s": round(applied, 2),
+        "closure_s": round(total - applied, 2),
         "end_to_end_s": round(total, 2),
         "events_per_s": round(args.events / total),
+        # CPU of this process (the worker's Python; the database's own work is not in it).
+        "applied_cpu_s": round(applied_cpu, 2),
+        "closure_cpu_s": round(total_cpu - applied_cpu, 2),
+        # CPU of the database server process serving it (same machine only; None elsewhere).
+        "applied_db_cpu_s": None if db_started is None else round(db_applied - db_started, 2),
+        "closure_db_cpu_s": None if db_started is None else round(db_total - db_applied, 2),
         "processed": mine.filter(processed_at__isnull=False).count(),
         "failed": mine.filter(failed_at__isnull=False).count(),
         "derivations": made,
         "closure_rows": closure,
+        "closure_rows_added": closure - closure_before,
+        "load_before": load_before,
         "load": load(),
     }
     print(json.dumps(row), flush=True)
@@ -340,6 +373,7 @@ def compare_mode(args) -> None:
         for stubs in args.stub_shares:
             print(f"## {label} ({root}): apply, stubs {stubs}", flush=True)
             apply_args = ["apply", "--root", root, "--events", str(args.events), "--stubs", str(stubs)]
+            apply_args += [] if args.seed is None else ["--seed", str(args.seed)]
             subprocess.run(common + apply_args, check=True, cwd=root)
 
 
@@ -359,6 +393,9 @@ def main() -> None:
     parser.add_argument("--stubs", type=float, default=0.0, help="apply: share of outputs that are new names")
     parser.add_argument("--stub-shares", type=float, nargs="*", default=[0.0, 0.2])
     parser.add_argument("--apply-batch", type=int, default=500)
+    parser.add_argument(
+        "--seed", type=int, default=None, help="apply: the same events on every copy (old and new code)"
+    )
     args = parser.parse_args()
     {"request": request_mode, "http": http_mode, "apply": apply_mode, "compare": compare_mode}[args.mode](args)
 

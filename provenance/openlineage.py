@@ -665,17 +665,17 @@ class _Applier:
         facets = job.get("facets") or {}
         if self.event.kind == OpenLineageEvent.Kind.RUN:
             key, kind = f"openlineage-run-{self.scope()}-{self.event.run_id}", Activity.Kind.OPENLINEAGE_RUN
-            starts = OpenLineageEvent.objects.filter(run_id=self.event.run_id, event_type="START")
-            if self.organisation_ids:  # only this organisation's START gives its run a start
-                starts = starts.filter(
-                    received_by__memberships__organisation_id__in=self.organisation_ids,
-                    received_by__memberships__role__in=access.EDIT_ROLES,
-                )
-            else:
-                starts = starts.filter(received_by__is_superuser=True)
             if self.batch is not None and self.batch.deferring:
                 started = self.batch.run_start(self.event.run_id, self.organisation_ids)
             else:
+                starts = OpenLineageEvent.objects.filter(run_id=self.event.run_id, event_type="START")
+                if self.organisation_ids:  # only this organisation's START gives its run a start
+                    starts = starts.filter(
+                        received_by__memberships__organisation_id__in=self.organisation_ids,
+                        received_by__memberships__role__in=access.EDIT_ROLES,
+                    )
+                else:
+                    starts = starts.filter(received_by__is_superuser=True)
                 started = starts.order_by("event_time").values_list("event_time", flat=True).first()
             ended = self.event.event_time
         else:
@@ -1033,31 +1033,73 @@ _QUALITY_FACETS = ("dataQualityAssertions", "dataQualityMetrics")
 def _batch_apply(events: list[OpenLineageEvent]) -> None:
     batch = _Batch(events)
     applied, failed = [], []
-    for event in events:
-        applier = _Applier(event, batch)
-        batch.deferring = _plain(event)
-        if not batch.deferring:  # it reads and writes as the services do: the derivations first
-            batch.derivations.flush()
-        mark = batch.derivations.mark()
-        try:
-            with transaction.atomic():  # a savepoint: a failure undoes this event's writes only
-                applier.apply()
-        except (OperationalError, InterfaceError):
-            raise
-        except Exception as exc:
-            logger.exception("OpenLineage event %s could not be applied; marked failed", event.pk)
-            failed.append((event, f"{type(exc).__name__}: {exc}"[:2000]))
-            batch.derivations.discard_after(mark)  # its derivations are not written
-            batch.derivations.flush()  # the others' are, before the database is read again
-            batch.forget()  # what it looked up or made may be undone
-        else:
-            event.problems, event.processed_at = applier.problems, timezone.now()
-            applied.append(event)
+    start = 0
+    while start < len(events):
+        end = start
+        while end < len(events) and _plain(events[end]):
+            end += 1
+        if end - start > 1 and _apply_together(batch, events[start:end], applied):
+            start = end
+            continue
+        # Not plain, alone, or one of a run failed (the run was undone): event by event.
+        for event in events[start : max(end, start + 1)]:
+            _apply_one(batch, event, applied, failed)
+        start = max(end, start + 1)
     batch.derivations.flush()
     OpenLineageEvent.objects.bulk_update(applied, ["problems", "processed_at"], batch_size=500)
     now = timezone.now()
     for event, error in failed:
         OpenLineageEvent.objects.filter(pk=event.pk).update(failed_at=now, error=error)
+
+
+def _apply_together(batch: _Batch, run: list[OpenLineageEvent], applied: list) -> bool:
+    """Apply a run of plain events under one savepoint instead of one each (two round trips an
+    event saved); returns False, with all of the run's writes undone, if one of them raised, and
+    the caller then applies them one by one, each in its own savepoint, so that one fails alone
+    as before. Their derivations and activities are queued (``DerivationBatch``) and written
+    with the batch's."""
+    mark = batch.derivations.mark()
+    done = []
+    try:
+        with transaction.atomic():
+            for event in run:
+                applier = _Applier(event, batch)
+                batch.deferring = True
+                applier.apply()
+                done.append((event, applier.problems))
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        batch.derivations.discard_after(mark)  # the run's are not written
+        batch.derivations.flush()  # the ones before it are, before the database is read again
+        batch.forget()  # what the run looked up or made is undone
+        return False
+    for event, problems in done:
+        event.problems, event.processed_at = problems, timezone.now()
+        applied.append(event)
+    return True
+
+
+def _apply_one(batch: _Batch, event: OpenLineageEvent, applied: list, failed: list) -> None:
+    applier = _Applier(event, batch)
+    batch.deferring = _plain(event)
+    if not batch.deferring:  # it reads and writes as the services do: the derivations first
+        batch.derivations.flush()
+    mark = batch.derivations.mark()
+    try:
+        with transaction.atomic():  # a savepoint: a failure undoes this event's writes only
+            applier.apply()
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        logger.exception("OpenLineage event %s could not be applied; marked failed", event.pk)
+        failed.append((event, f"{type(exc).__name__}: {exc}"[:2000]))
+        batch.derivations.discard_after(mark)  # its derivations are not written
+        batch.derivations.flush()  # the others' are, before the database is read again
+        batch.forget()  # what it looked up or made may be undone
+    else:
+        event.problems, event.processed_at = applier.problems, timezone.now()
+        applied.append(event)
 
 
 def _event_fail(event_id: int, exc: Exception) -> None:

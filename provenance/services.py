@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalogue import access, outbox
 from catalogue.models import Dataset, DerivedWork, Field, Organisation
 from provenance import queries
-from provenance.lineage import DERIVATION, lock_derivation_writes
+from provenance.lineage import DERIVATION, EDGE, lock_derivation_writes
 from provenance.models import (
     STUB_ORGANISATION_SLUG,
     Activity,
@@ -23,6 +23,7 @@ from provenance.models import (
     DatasetAlias,
     Derivation,
     FieldDerivation,
+    LineageEdge,
     mint_uri,
 )
 
@@ -337,24 +338,60 @@ def derivation_duplicate_message(derived: Dataset, source: Dataset) -> str:
 
 
 def derivation_sources_upstream(dataset_ids: Iterable[int]) -> list[tuple[int, int]]:
-    """Every current derivation (source, derived) upstream of these datasets, in one query: what
-    a batch writer needs to walk for cycles in memory (the rows, not the closure, as
-    ``_upstream_path`` does)."""
-    ids = sorted(set(dataset_ids))
-    if not ids:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH RECURSIVE up(node) AS ("
-            f" SELECT unnest(CAST(%s AS BIGINT[]))"
-            f" UNION"
-            f" SELECT d.source_id FROM {DERIVATION} d JOIN up ON d.derived_id = up.node"
-            f" WHERE d.valid_to IS NULL"
-            f") SELECT d.source_id, d.derived_id FROM {DERIVATION} d"
-            f" WHERE d.valid_to IS NULL AND d.derived_id IN (SELECT node FROM up)",
-            [ids],
-        )
-        return cursor.fetchall()
+    """Every current derivation (source, derived) upstream of these datasets: what a batch writer
+    needs to walk for cycles in memory (the rows, not the closure, as ``_upstream_path`` does).
+
+    The closure says where to look: the datasets and their ancestors in it have their current
+    derivations read in one query. The closure may lag behind the rows (lineage work still
+    waiting), so any source found that was not read yet is read the same way, until none is
+    left: the result is every current row upstream (and possibly a few more current rows, above
+    an ancestor the closure still lists), whatever the closure says."""
+    edges: set[tuple[int, int]] = set()
+    read: set[int] = set()
+    frontier = set(dataset_ids)
+    while frontier:
+        read |= frontier
+        found = set()
+        for node, source in _sources_of_closure_ancestors(sorted(frontier)):
+            read.add(node)
+            if source is not None:
+                edges.add((source, node))
+                found.add(source)
+        frontier = found - read
+    return sorted(edges)
+
+
+# Datasets per query where a list is bound as parameters (SQLite's limit on them).
+_IDS_PER_QUERY = 500
+
+
+def _sources_of_closure_ancestors(ids: list[int]) -> list[tuple[int, int | None]]:
+    """(dataset, current source or None) for ``ids`` and every ancestor the closure lists for them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH nodes AS (SELECT unnest(%s::bigint[]) AS node"
+                f" UNION SELECT ancestor_id FROM {EDGE} WHERE descendant_id = ANY(%s)) "
+                f"SELECT n.node, d.source_id FROM nodes n"
+                f" LEFT JOIN {DERIVATION} d ON d.derived_id = n.node AND d.valid_to IS NULL",
+                [ids, ids],
+            )
+            return cursor.fetchall()
+    nodes = set(ids)
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start : start + _IDS_PER_QUERY]
+        nodes.update(LineageEdge.objects.filter(descendant_id__in=chunk).values_list("ancestor_id", flat=True))
+    rows: list[tuple[int, int | None]] = [(node, None) for node in nodes]
+    ordered = sorted(nodes)
+    for start in range(0, len(ordered), _IDS_PER_QUERY):
+        chunk = ordered[start : start + _IDS_PER_QUERY]
+        rows += [
+            (derived, source)
+            for source, derived in Derivation.objects.current()
+            .filter(derived_id__in=chunk)
+            .values_list("source_id", "derived_id")
+        ]
+    return rows
 
 
 class DerivationBatch:

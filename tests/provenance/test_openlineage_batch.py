@@ -333,11 +333,12 @@ def test_a_batch_checks_derivations_as_one_by_one_across_recorded_and_new_ones(c
 def test_a_batch_of_plain_events_writes_its_activities_and_derivations_in_a_few_statements(catalogue, make_dataset):
     """A batch of plain events (catalogued datasets, a new run each) writes its activities,
     derivations, their history and the outbox rows together: as many INSERTs for 20 events as
-    for 10 (the closure drained after commit is not part of it)."""
+    for 10 (the closure drained after commit is not part of it), and the events are applied
+    under one savepoint, not one each."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for i in range(60):
+    for i in range(70):
         DatasetAlias.objects.create(namespace="warehouse", name=f"d{i}", dataset=make_dataset(f"Bulk {i}"))
 
     def inserts_for(first: int, count: int) -> int:
@@ -350,7 +351,13 @@ def test_a_batch_of_plain_events_writes_its_activities_and_derivations_in_a_few_
             assert openlineage_events_apply_pending(limit=100) == count
         written = ("provenance_activity", "provenance_historicalactivity", "provenance_derivation")
         written += ("provenance_historicalderivation", "catalogue_derivedwork")
-        return sum(q["sql"].startswith(tuple(f'INSERT INTO "{t}"' for t in written)) for q in captured.captured_queries)
+        inserts = sum(
+            q["sql"].startswith(tuple(f'INSERT INTO "{t}"' for t in written)) for q in captured.captured_queries
+        )
+        savepoints = sum(q["sql"].startswith("SAVEPOINT") for q in captured.captured_queries)
+        return inserts, savepoints
 
-    assert inserts_for(0, 20) == inserts_for(20, 10) < 10
-    assert Derivation.objects.current().filter(derived__aliases__name__startswith="d").count() == 30
+    inserts_for(0, 5)  # the first batch also makes the producer's agent
+    twenty, ten = inserts_for(5, 20), inserts_for(25, 10)
+    assert twenty == ten and ten[0] < 10  # the savepoints too (the outbox drains run after commit)
+    assert Derivation.objects.current().filter(derived__aliases__name__startswith="d").count() == 35

@@ -22,6 +22,7 @@ _IRI = re.compile(
     r"[A-Za-z][A-Za-z0-9+.\-]*:"
     r"(?:[^\x00-\x20\x7f-\x9f<>\"{}|\\^`%\ud800-\udfff]|%[0-9A-Fa-f]{2})*",
 )
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 MAX_IRI_LENGTH = 2000  # well above any URL a browser or a triple store takes in practice
 
 
@@ -31,7 +32,7 @@ def iri_problem(text: object, *, max_length: int = MAX_IRI_LENGTH) -> str | None
         return "an IRI is a non-empty string"
     if len(text) > max_length:
         return f"an IRI is at most {max_length} characters"
-    if ":" not in text or not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", text):
+    if ":" not in text or not _SCHEME.match(text):
         return "an IRI starts with a scheme such as https:"
     if _IRI.fullmatch(text) is None:
         return 'an IRI has no spaces, control characters, <>"{}|\\^` or a % not followed by two hex digits'

@@ -5,9 +5,8 @@ import functools
 import re
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
 
-from catalogue.rdf.namespaces import base_uri
+from catalogue.rdf.namespaces import RDF, SKOS, XSD, base_uri
 from lib.iri import uri_ref_or_none
 
 # Characters XML 1.0 cannot carry; dropped so every format serialises the same literal.

@@ -12,6 +12,7 @@ No Django here.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rdflib import URIRef
@@ -52,5 +53,16 @@ def iri_or_none(text: object, *, max_length: int = MAX_IRI_LENGTH) -> str | None
 def uri_ref_or_none(text: object) -> URIRef | None:
     """An rdflib URIRef of ``text`` when it is an IRI RDF can carry, else None: the one way the
     RDF mappings turn stored text into a node, so one bad value drops one statement only."""
+    if text.__class__ is str:
+        return _str_uri_ref_or_none(text)
+    iri = iri_or_none(text)
+    return None if iri is None else URIRef(iri)
+
+
+# A record reads the same stored IRIs many times (its dataset's in most of its statements,
+# shared publishers, licences, themes and formats across records): each is checked and
+# made into a URIRef (immutable) once.
+@functools.lru_cache(maxsize=20_000)
+def _str_uri_ref_or_none(text: str) -> URIRef | None:
     iri = iri_or_none(text)
     return None if iri is None else URIRef(iri)

@@ -29,18 +29,26 @@ def plain(value: str) -> Literal:
     return Literal(_INVALID_CHARS.sub("", value))
 
 
+# Typed literals by their lexical form: a record states the same times several times (its
+# record's and its dataset's modified, the harvest's time), and rdflib parses and checks
+# the lexical form each time a Literal is made.
+@functools.lru_cache(maxsize=20_000)
+def _typed(lexical: str, datatype: URIRef) -> Literal:
+    return Literal(lexical, datatype=datatype)
+
+
 def date_or_datetime(value: datetime.date | datetime.datetime) -> Literal:
     if isinstance(value, datetime.datetime):
-        return Literal(value.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
-    return Literal(value.isoformat(), datatype=XSD.date)
+        return _typed(value.replace(microsecond=0).isoformat(), XSD.dateTime)
+    return _typed(value.isoformat(), XSD.date)
 
 
 def integer(value: int, datatype: URIRef = XSD.integer) -> Literal:
-    return Literal(str(int(value)), datatype=datatype)
+    return _typed(str(int(value)), datatype)
 
 
 def decimal_literal(value: float) -> Literal:
-    return Literal(repr(float(value)), datatype=XSD.double)
+    return _typed(repr(float(value)), XSD.double)
 
 
 def dataset_node(dataset, fragment: str) -> URIRef:

@@ -377,8 +377,15 @@ def _terms(triples: Iterable[Triple]) -> dict[tuple[_Term, _Term, _Term], None]:
     if len(_IRIS) + len(_LITERALS) > _TERM_CACHE_LIMIT:
         _IRIS.clear()
         _LITERALS.clear()
-    term = _term
-    return dict.fromkeys((term(s), term(p), term(o)) for s, p, o in triples)
+    # _term inlined for the common case, an IRI already formatted (most terms of a record).
+    iris, term, uriref, key_of = _IRIS, _term, URIRef, str.__str__
+    rows: dict[tuple[_Term, _Term, _Term], None] = {}
+    for s, p, o in triples:
+        ts = iris.get(key_of(s)) if s.__class__ is uriref else None
+        tp = iris.get(key_of(p)) if p.__class__ is uriref else None
+        to = iris.get(key_of(o)) if o.__class__ is uriref else None
+        rows[ts or term(s), tp or term(p), to or term(o)] = None
+    return rows
 
 
 def _grouped(rows) -> dict[_Term, dict[_Term, list[_Term]]]:

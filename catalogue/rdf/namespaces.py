@@ -22,6 +22,13 @@ class KeptNamespace(Namespace):
         self.__dict__[name] = term
         return term
 
+    @property
+    def title(self) -> URIRef:  # rdflib's Namespace makes ``title`` a property (str has a title method)
+        term = self.__dict__.get("title")
+        if term is None:
+            term = self.__dict__["title"] = URIRef(self + "title")
+        return term
+
 
 class KeptTerms:
     """One of rdflib's defined namespaces (DCAT, DCTERMS, ...), its terms kept once read.

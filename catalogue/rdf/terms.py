@@ -62,14 +62,20 @@ def dataset_node(dataset, fragment: str) -> URIRef:
 
 def concept(uri: str, label: str, scheme: str | None = None) -> list:
     """Triples typing ``uri`` a skos:Concept with its label (DCAT-AP needs the prefLabel)."""
+    return list(_concept(uri, label, scheme))
+
+
+# Vocabulary terms (themes, frequencies, publisher and licence types) recur in every record.
+@functools.lru_cache(maxsize=5_000)
+def _concept(uri: str, label: str, scheme: str | None) -> tuple:
     node = uri_ref_or_none(uri)
     if node is None:
-        return []
+        return ()
     triples = [(node, RDF.type, SKOS.Concept), (node, SKOS.prefLabel, text(label))]
     scheme_node = uri_ref_or_none(scheme) if scheme else None
     if scheme_node is not None:
         triples.append((node, SKOS.inScheme, scheme_node))
-    return triples
+    return tuple(triples)
 
 
 # Stored text becomes a node only through lib.iri (uri_ref_or_none): a value RDF cannot carry

@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,7 +38,17 @@ import os, sys, time, json
 sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django; django.setup()
+def set_compression(method):
+    # How the fragments are compressed when written, as each tree's migrations leave it
+    # (catalogue 0020 sets lz4): old and new code share one copy of the catalogue.
+    from django.db import connection
+    if method != "-":
+        columns = ", ".join(f"ALTER COLUMN {c} SET COMPRESSION {method}" for c in ("turtle", "ntriples", "jsonld", "rdfxml"))
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE catalogue_rdfrecord {columns}")
 """
+# The fragments' compression each tree writes with (see set_compression).
+COMPRESSION = {"before": "DEFAULT", "after": "lz4"}
 
 BATCH = (
     SETUP
@@ -45,6 +56,7 @@ BATCH = (
 from catalogue.dcat.records import rebuild_records
 from catalogue.models import RdfRecord
 ids = json.loads(sys.argv[1]); stale = sys.argv[2] == "stale"
+set_compression(sys.argv[3])
 if stale:
     RdfRecord.objects.filter(dataset_pk__in=ids).update(etag="stale")
 wall, cpu = time.perf_counter(), time.process_time()
@@ -81,6 +93,7 @@ SAMPLE_ALL = (
 from catalogue.dcat import records
 from catalogue.models import RdfRecord
 ids = json.loads(sys.argv[1]); workers = int(sys.argv[2])
+set_compression(sys.argv[3])
 RdfRecord.objects.filter(dataset_pk__in=ids).delete()  # as in a first build: created, not updated
 def sample_all():
     return [ids[i : i + 500] for i in range(0, len(ids), 500)]
@@ -127,8 +140,10 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Run ``cmd``; its wall time, the peak RSS of its process tree and its output."""
+def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, str, float]:
+    """Run ``cmd``; its wall time, the peak RSS of its process tree, its output and the CPU
+    time (user + system) of it and the workers it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = 0
@@ -141,7 +156,9 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     reader.join()
     if process.returncode:
         sys.exit(f"{cmd} failed:\n{''.join(output)}")
-    return time.perf_counter() - started, peak, "".join(output)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.perf_counter() - started, peak, "".join(output), cpu
 
 
 def python(tree: Path, code: str, *args: str) -> dict:
@@ -169,17 +186,33 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sample", type=int, default=2000, help="datasets the old code rebuilds for step 3")
     parser.add_argument("--skip-all", action="store_true", help="skip step 1 (records already built)")
+    parser.add_argument(
+        "--from-empty", action="store_true", help="delete every stored record before step 1 (all are created)"
+    )
+    parser.add_argument(
+        "--same-compression", action="store_true", help="leave the fragments' compression as the copy has it"
+    )
     args = parser.parse_args()
+    compression = {name: "-" for name in COMPRESSION} if args.same_compression else COMPRESSION
     trees = {"before": args.before.resolve(), "after": HERE}
     rng = random.Random(16)
     print(f"load average at start: {load()}")
 
     if not args.skip_all:
+        python(
+            HERE,
+            SETUP
+            + f"set_compression({compression['after']!r})\n"
+            + ("from catalogue.models import RdfRecord; RdfRecord.objects.all().delete()\n" if args.from_empty else "")
+            + "print('{}')",
+        )
         manage = [str(HERE / ".venv/bin/python"), "manage.py", "rdf_refresh", "--all", "--workers", str(args.workers)]
-        wall, peak, output = run_measured(manage, HERE)
+        load_at_start = load()
+        wall, peak, output, cpu = run_measured(manage, HERE)
         print(output.strip().splitlines()[-1])
         print(
-            f"1. whole catalogue, new code, {args.workers} workers: {wall:.1f} s, peak RSS of the tree {peak / 2**20:.0f} MiB (load {load()})"
+            f"1. whole catalogue, new code, {args.workers} workers: {wall:.1f} s, CPU {cpu:.0f} s (all processes), "
+            f"peak RSS of the tree {peak / 2**20:.0f} MiB (load {load_at_start} at start, {load()} at end)"
         )
 
     ids = python(
@@ -193,9 +226,9 @@ def main() -> None:
         results: dict[str, list[dict]] = {"before": [], "after": []}
         for _ in range(args.batches):
             batch = sorted(rng.sample(ids, 500))
-            python(HERE, BATCH, json.dumps(batch), "unchanged")  # every record exists before the timed runs
+            python(HERE, BATCH, json.dumps(batch), "unchanged", "-")  # every record exists before the timed runs
             for name in ("before", "after"):
-                results[name].append(python(trees[name], BATCH, json.dumps(batch), mode))
+                results[name].append(python(trees[name], BATCH, json.dumps(batch), mode, compression[name]))
         for name, rows in results.items():
             walls, cpus = [r["wall"] for r in rows], [r["cpu"] for r in rows]
             print(
@@ -205,11 +238,18 @@ def main() -> None:
 
     sample = sorted(rng.sample(ids, min(args.sample, len(ids))))
     for name in ("before", "after"):
-        cmd = [str(HERE / ".venv/bin/python"), "-c", SAMPLE_ALL, json.dumps(sample), str(args.workers)]
-        wall, peak, output = run_measured(cmd, trees[name])
+        cmd = [
+            str(HERE / ".venv/bin/python"),
+            "-c",
+            SAMPLE_ALL,
+            json.dumps(sample),
+            str(args.workers),
+            compression[name],
+        ]
+        wall, peak, output, cpu = run_measured(cmd, trees[name])
         per = wall / len(sample)
         print(
-            f"3. {name}: {len(sample)} random records created by {args.workers} workers in {wall:.1f} s "
+            f"3. {name}: {len(sample)} random records created by {args.workers} workers in {wall:.1f} s, CPU {cpu:.1f} s "
             f"(peak RSS {peak / 2**20:.0f} MiB); extrapolated to {len(ids)} records: {per * len(ids):.0f} s (load {load()})"
         )
 

@@ -192,6 +192,7 @@ def main() -> None:
     parser.add_argument(
         "--same-compression", action="store_true", help="leave the fragments' compression as the copy has it"
     )
+    parser.add_argument("--only-all", action="store_true", help="step 1 only")
     args = parser.parse_args()
     compression = {name: "-" for name in COMPRESSION} if args.same_compression else COMPRESSION
     trees = {"before": args.before.resolve(), "after": HERE}
@@ -214,6 +215,8 @@ def main() -> None:
             f"1. whole catalogue, new code, {args.workers} workers: {wall:.1f} s, CPU {cpu:.0f} s (all processes), "
             f"peak RSS of the tree {peak / 2**20:.0f} MiB (load {load_at_start} at start, {load()} at end)"
         )
+        if args.only_all:
+            return
 
     ids = python(
         HERE,

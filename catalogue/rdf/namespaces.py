@@ -43,7 +43,7 @@ class KeptTerms:
         self._namespace = namespace
 
     def __getattr__(self, name: str) -> URIRef:
-        if name.startswith("__"):
+        if name.startswith("_"):  # no term of these vocabularies; tools probe such names (_mock_name)
             raise AttributeError(name)
         term = getattr(self._namespace, name)
         setattr(self, name, term)

@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,7 +43,17 @@ import os, sys, time, json
 sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django; django.setup()
+def set_compression(method):
+    # How the fragments are compressed when written, as each tree's migrations leave it
+    # (catalogue 0020 sets lz4): old and new code share one copy of the catalogue.
+    from django.db import connection
+    if method != "-":
+        columns = ", ".join(f"ALTER COLUMN {c} SET COMPRESSION {method}" for c in ("turtle", "ntriples", "jsonld", "rdfxml"))
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE catalogue_rdfrecord {columns}")
 """
+# The fragments' compression each tree writes with (see set_compression).
+COMPRESSION = {"before": "DEFAULT", "after": "lz4"}
 
 BATCH = (
     SETUP
@@ -50,6 +61,7 @@ BATCH = (
 from catalogue.dcat.records import rebuild_records
 from catalogue.models import RdfRecord
 ids = json.loads(sys.argv[1]); stale = sys.argv[2] == "stale"
+set_compression(sys.argv[3])
 if stale:
     RdfRecord.objects.filter(dataset_pk__in=ids).update(etag="stale")
 wall, cpu = time.perf_counter(), time.process_time()
@@ -93,6 +105,7 @@ SAMPLE_ALL = (
 from catalogue.dcat import records
 from catalogue.models import RdfRecord
 ids = json.loads(sys.argv[1]); workers = int(sys.argv[2])
+set_compression(sys.argv[3])
 RdfRecord.objects.filter(dataset_pk__in=ids).delete()  # as in a first build: created, not updated
 def sample_all():
     return [ids[i : i + 500] for i in range(0, len(ids), 500)]
@@ -139,8 +152,10 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Run ``cmd``; its wall time, the peak RSS of its process tree and its output."""
+def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, str, float]:
+    """Run ``cmd``; its wall time, the peak RSS of its process tree, its output and the CPU
+    time (user + system) of it and the workers it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = 0
@@ -153,7 +168,9 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     reader.join()
     if process.returncode:
         sys.exit(f"{cmd} failed:\n{''.join(output)}")
-    return time.perf_counter() - started, peak, "".join(output)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.perf_counter() - started, peak, "".join(output), cpu
 
 
 def python(tree: Path, code: str, *args: str) -> dict:
@@ -185,7 +202,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="times each page is served per round (step 4)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of step 4, the trees alternating")
     parser.add_argument("--old", type=Path, help="a third tree for step 4 (e.g. before pages stated each triple once)")
+    parser.add_argument(
+        "--from-empty", action="store_true", help="delete every stored record before step 1 (all are created)"
+    )
+    parser.add_argument(
+        "--same-compression", action="store_true", help="leave the fragments' compression as the copy has it"
+    )
+    parser.add_argument("--only-all", action="store_true", help="step 1 only")
     args = parser.parse_args()
+    compression = {name: "-" for name in COMPRESSION} if args.same_compression else COMPRESSION
     trees = {"before": args.before.resolve(), "after": HERE}
     if args.pages_only:
         pages_step(args, trees)
@@ -194,12 +219,23 @@ def main() -> None:
     print(f"load average at start: {load()}")
 
     if not args.skip_all:
+        python(
+            HERE,
+            SETUP
+            + f"set_compression({compression['after']!r})\n"
+            + ("from catalogue.models import RdfRecord; RdfRecord.objects.all().delete()\n" if args.from_empty else "")
+            + "print('{}')",
+        )
         manage = [str(HERE / ".venv/bin/python"), "manage.py", "rdf_refresh", "--all", "--workers", str(args.workers)]
-        wall, peak, output = run_measured(manage, HERE)
+        load_at_start = load()
+        wall, peak, output, cpu = run_measured(manage, HERE)
         print(output.strip().splitlines()[-1])
         print(
-            f"1. whole catalogue, new code, {args.workers} workers: {wall:.1f} s, peak RSS of the tree {peak / 2**20:.0f} MiB (load {load()})"
+            f"1. whole catalogue, new code, {args.workers} workers: {wall:.1f} s, CPU {cpu:.0f} s (all processes), "
+            f"peak RSS of the tree {peak / 2**20:.0f} MiB (load {load_at_start} at start, {load()} at end)"
         )
+        if args.only_all:
+            return
 
     ids = python(
         HERE,
@@ -212,9 +248,9 @@ def main() -> None:
         results: dict[str, list[dict]] = {"before": [], "after": []}
         for _ in range(args.batches):
             batch = sorted(rng.sample(ids, 500))
-            python(HERE, BATCH, json.dumps(batch), "unchanged")  # every record exists before the timed runs
+            python(HERE, BATCH, json.dumps(batch), "unchanged", "-")  # every record exists before the timed runs
             for name in ("before", "after"):
-                results[name].append(python(trees[name], BATCH, json.dumps(batch), mode))
+                results[name].append(python(trees[name], BATCH, json.dumps(batch), mode, compression[name]))
         for name, rows in results.items():
             walls, cpus = [r["wall"] for r in rows], [r["cpu"] for r in rows]
             print(
@@ -224,11 +260,18 @@ def main() -> None:
 
     sample = sorted(rng.sample(ids, min(args.sample, len(ids))))
     for name in ("before", "after"):
-        cmd = [str(HERE / ".venv/bin/python"), "-c", SAMPLE_ALL, json.dumps(sample), str(args.workers)]
-        wall, peak, output = run_measured(cmd, trees[name])
+        cmd = [
+            str(HERE / ".venv/bin/python"),
+            "-c",
+            SAMPLE_ALL,
+            json.dumps(sample),
+            str(args.workers),
+            compression[name],
+        ]
+        wall, peak, output, cpu = run_measured(cmd, trees[name])
         per = wall / len(sample)
         print(
-            f"3. {name}: {len(sample)} random records created by {args.workers} workers in {wall:.1f} s "
+            f"3. {name}: {len(sample)} random records created by {args.workers} workers in {wall:.1f} s, CPU {cpu:.1f} s "
             f"(peak RSS {peak / 2**20:.0f} MiB); extrapolated to {len(ids)} records: {per * len(ids):.0f} s (load {load()})"
         )
 

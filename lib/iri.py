@@ -12,6 +12,7 @@ No Django here.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rdflib import URIRef
@@ -22,6 +23,7 @@ _IRI = re.compile(
     r"[A-Za-z][A-Za-z0-9+.\-]*:"
     r"(?:[^\x00-\x20\x7f-\x9f<>\"{}|\\^`%\ud800-\udfff]|%[0-9A-Fa-f]{2})*",
 )
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 MAX_IRI_LENGTH = 2000  # well above any URL a browser or a triple store takes in practice
 
 
@@ -31,7 +33,7 @@ def iri_problem(text: object, *, max_length: int = MAX_IRI_LENGTH) -> str | None
         return "an IRI is a non-empty string"
     if len(text) > max_length:
         return f"an IRI is at most {max_length} characters"
-    if ":" not in text or not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", text):
+    if ":" not in text or not _SCHEME.match(text):
         return "an IRI starts with a scheme such as https:"
     if _IRI.fullmatch(text) is None:
         return 'an IRI has no spaces, control characters, <>"{}|\\^` or a % not followed by two hex digits'
@@ -51,5 +53,16 @@ def iri_or_none(text: object, *, max_length: int = MAX_IRI_LENGTH) -> str | None
 def uri_ref_or_none(text: object) -> URIRef | None:
     """An rdflib URIRef of ``text`` when it is an IRI RDF can carry, else None: the one way the
     RDF mappings turn stored text into a node, so one bad value drops one statement only."""
+    if text.__class__ is str:
+        return _str_uri_ref_or_none(text)
+    iri = iri_or_none(text)
+    return None if iri is None else URIRef(iri)
+
+
+# A record reads the same stored IRIs many times (its dataset's in most of its statements,
+# shared publishers, licences, themes and formats across records): each is checked and
+# made into a URIRef (immutable) once.
+@functools.lru_cache(maxsize=20_000)
+def _str_uri_ref_or_none(text: str) -> URIRef | None:
     iri = iri_or_none(text)
     return None if iri is None else URIRef(iri)

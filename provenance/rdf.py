@@ -4,6 +4,8 @@ prov:wasDerivedFrom plus the qualified form (prov:qualifiedDerivation -> prov:De
 with prov:entity and prov:hadActivity), and the activity with its agent.
 """
 
+import functools
+
 from rdflib import Literal, URIRef
 from rdflib.namespace import FOAF, PROV, RDF, RDFS, XSD
 
@@ -12,7 +14,19 @@ from provenance.models import Activity, Derivation
 
 
 def _when(value) -> Literal:
-    return Literal(value.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
+    return _date_time(value.replace(microsecond=0).isoformat())
+
+
+# Literals are immutable and the catalogue's records name the same activities and agents
+# many times over: each is made (rdflib parses and checks it) once.
+@functools.lru_cache(maxsize=20_000)
+def _date_time(lexical: str) -> Literal:
+    return Literal(lexical, datatype=XSD.dateTime)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _english(value: str) -> Literal:
+    return Literal(value, lang="en")
 
 
 def activity_node(activity: Activity) -> URIRef | None:
@@ -25,9 +39,9 @@ def activity_triples(activity: Activity) -> list:
     node = activity_node(activity)
     if node is None:
         return []
-    triples = [(node, RDF.type, PROV.Activity), (node, RDFS.label, Literal(activity.name, lang="en"))]
+    triples = [(node, RDF.type, PROV.Activity), (node, RDFS.label, _english(activity.name))]
     if activity.description:
-        triples.append((node, RDFS.comment, Literal(activity.description, lang="en")))
+        triples.append((node, RDFS.comment, _english(activity.description)))
     code = uri_ref_or_none(activity.code_reference)
     if code is not None:
         triples.append((node, RDFS.seeAlso, code))
@@ -43,7 +57,7 @@ def activity_triples(activity: Activity) -> list:
             (node, PROV.wasAssociatedWith, agent_node),
             (agent_node, RDF.type, PROV.Agent),
             (agent_node, RDF.type, kind.get(agent.kind, PROV.Agent)),
-            (agent_node, FOAF.name, Literal(agent.name, lang="en")),
+            (agent_node, FOAF.name, _english(agent.name)),
         ]
     return triples
 

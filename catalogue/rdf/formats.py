@@ -289,6 +289,11 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# What json.dumps(ensure_ascii=False) writes for a string (the same C encoder), without its
+# per-call set-up: a term's four JSON pieces are written from it directly.
+_json_string = json.encoder.encode_basestring
+
+
 class _Term:
     """One term formatted for every writer (as subject, predicate and object)."""
 
@@ -308,36 +313,38 @@ class _Term:
 
     def __init__(self, text: str, language: str | None, datatype: str | None, literal: bool):
         self.text = text
-        self.json_type = _json(qname(text) or text)
+        name = qname(text)
+        json_text = _json_string(text)
+        # json.dumps of qname(text) or text, of {"@value": ...} and of {"@id": text}, compact.
+        self.json_type = json_text if name is None else _json_string(name)
         if literal:
             quoted = _quoted(text)
-            value = {"@value": text}
             if language:
                 self.nt = self.ttl = f"{quoted}@{language}"
-                value["@language"] = language
+                self.json_value = f'{{"@value":{json_text},"@language":{_json_string(language)}}}'
                 attrs = f' xml:lang="{language}"'
             elif datatype and datatype != _XSD_STRING:
                 self.nt = f"{quoted}^^<{_iri(datatype)}>"
                 self.ttl = f"{quoted}^^{_ttl_iri(datatype)}"
-                value["@type"] = qname(datatype) or datatype
+                self.json_value = f'{{"@value":{json_text},"@type":{_json_string(qname(datatype) or datatype)}}}'
                 attrs = f' rdf:datatype="{_xml_attr(datatype)}"'
             else:
                 self.nt = self.ttl = quoted
+                self.json_value = f'{{"@value":{json_text}}}'
                 attrs = ""
-            self.json_value = _json(value)
             self.xml = (attrs, _xml_text(text))  # <element{attrs}>{text}</element>
             self.verb = self.json_id = self.json_key = self.element = None
             self.is_type = False
             return
         self.nt = f"<{_iri(text)}>"
-        self.ttl = qname(text) or self.nt
+        self.ttl = name or self.nt
         self.is_type = text == _RDF_TYPE
         self.verb = "a" if self.is_type else self.ttl
-        self.json_id = _json(text)
-        self.json_key = _json(qname(text) or text)
-        self.json_value = _json({"@id": text})
+        self.json_id = json_text
+        self.json_key = self.json_type
+        self.json_value = f'{{"@id":{json_text}}}'
         self.xml = _xml_attr(text)  # rdf:about / rdf:resource
-        self.element = qname(text)
+        self.element = name
 
 
 _IRIS: dict[str, _Term] = {}
@@ -370,8 +377,15 @@ def _terms(triples: Iterable[Triple]) -> dict[tuple[_Term, _Term, _Term], None]:
     if len(_IRIS) + len(_LITERALS) > _TERM_CACHE_LIMIT:
         _IRIS.clear()
         _LITERALS.clear()
-    term = _term
-    return dict.fromkeys((term(s), term(p), term(o)) for s, p, o in triples)
+    # _term inlined for the common case, an IRI already formatted (most terms of a record).
+    iris, term, uriref, key_of = _IRIS, _term, URIRef, str.__str__
+    rows: dict[tuple[_Term, _Term, _Term], None] = {}
+    for s, p, o in triples:
+        ts = iris.get(key_of(s)) if s.__class__ is uriref else None
+        tp = iris.get(key_of(p)) if p.__class__ is uriref else None
+        to = iris.get(key_of(o)) if o.__class__ is uriref else None
+        rows[ts or term(s), tp or term(p), to or term(o)] = None
+    return rows
 
 
 def _grouped(rows) -> dict[_Term, dict[_Term, list[_Term]]]:

@@ -5,9 +5,8 @@ import functools
 import re
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
 
-from catalogue.rdf.namespaces import base_uri
+from catalogue.rdf.namespaces import RDF, SKOS, XSD, base_uri
 from lib.iri import uri_ref_or_none
 
 # Characters XML 1.0 cannot carry; dropped so every format serialises the same literal.
@@ -30,18 +29,26 @@ def plain(value: str) -> Literal:
     return Literal(_INVALID_CHARS.sub("", value))
 
 
+# Typed literals by their lexical form: a record states the same times several times (its
+# record's and its dataset's modified, the harvest's time), and rdflib parses and checks
+# the lexical form each time a Literal is made.
+@functools.lru_cache(maxsize=20_000)
+def _typed(lexical: str, datatype: URIRef) -> Literal:
+    return Literal(lexical, datatype=datatype)
+
+
 def date_or_datetime(value: datetime.date | datetime.datetime) -> Literal:
     if isinstance(value, datetime.datetime):
-        return Literal(value.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
-    return Literal(value.isoformat(), datatype=XSD.date)
+        return _typed(value.replace(microsecond=0).isoformat(), XSD.dateTime)
+    return _typed(value.isoformat(), XSD.date)
 
 
 def integer(value: int, datatype: URIRef = XSD.integer) -> Literal:
-    return Literal(str(int(value)), datatype=datatype)
+    return _typed(str(int(value)), datatype)
 
 
 def decimal_literal(value: float) -> Literal:
-    return Literal(repr(float(value)), datatype=XSD.double)
+    return _typed(repr(float(value)), XSD.double)
 
 
 def dataset_node(dataset, fragment: str) -> URIRef:
@@ -55,14 +62,20 @@ def dataset_node(dataset, fragment: str) -> URIRef:
 
 def concept(uri: str, label: str, scheme: str | None = None) -> list:
     """Triples typing ``uri`` a skos:Concept with its label (DCAT-AP needs the prefLabel)."""
+    return list(_concept(uri, label, scheme))
+
+
+# Vocabulary terms (themes, frequencies, publisher and licence types) recur in every record.
+@functools.lru_cache(maxsize=5_000)
+def _concept(uri: str, label: str, scheme: str | None) -> tuple:
     node = uri_ref_or_none(uri)
     if node is None:
-        return []
+        return ()
     triples = [(node, RDF.type, SKOS.Concept), (node, SKOS.prefLabel, text(label))]
     scheme_node = uri_ref_or_none(scheme) if scheme else None
     if scheme_node is not None:
         triples.append((node, SKOS.inScheme, scheme_node))
-    return triples
+    return tuple(triples)
 
 
 # Stored text becomes a node only through lib.iri (uri_ref_or_none): a value RDF cannot carry

@@ -149,6 +149,14 @@ def client_for():
     return make
 
 
+def client_as(user):
+    """A REST client authenticated as ``user`` (anonymous for None)."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
 def term(scheme, code):
     return VocabularyTerm.objects.get(scheme=scheme, code=code)
 

@@ -8,13 +8,7 @@ from rest_framework.test import APIClient
 from catalogue import services
 from catalogue.actors import system_actor
 from catalogue.models import Dataset, Distribution, Field, Membership, QualityMeasurement, ValidationCheck
-
-
-def client_as(user):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+from tests.conftest import client_as
 
 
 @pytest.fixture

@@ -6,22 +6,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from rest_framework.test import APIClient
 
 from catalogue import access, services
 from catalogue.actors import system_actor
 from catalogue.dcat.pages import encode_cursor
 from catalogue.models import Dataset
-from tests.conftest import term
+from tests.conftest import client_as, term
 
 LIST = "/api/v1/datasets/"
-
-
-def client_as(user):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

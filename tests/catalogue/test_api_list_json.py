@@ -11,22 +11,15 @@ import pytest
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.test import APIRequestFactory
 
 from catalogue import services
 from catalogue.actors import system_actor
 from catalogue.api.serializers import DatasetSerializer
 from catalogue.models import Dataset
-from tests.conftest import term
+from tests.conftest import client_as, term
 
 LIST = "/api/v1/datasets/"
-
-
-def client_as(user):
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from catalogue.harvest.ckan_reader import FALLBACK_SORT, CkanClient, action_base
 from catalogue.harvest.errors import MalformedPage, SourceUnreachable
 from catalogue.harvest.records import RecordFailure, normalise
 from catalogue.models import Dataset
+from catalogue.rdf.dcat import PLANNED_AVAILABILITY
 from lib.netpolicy import RefusedAddress, fetch
 from tests.catalogue.dcat_data import full_dataset, term
 from tests.catalogue.harvest.conftest import ckan_error
@@ -628,7 +629,7 @@ def test_provcat_read_through_its_own_ckan_api_gives_back_every_dataset(live_ser
                 "licence": "",
                 "rights": "",
                 "conforms_to": "",
-                "availability": "",
+                "availability": f"{PLANNED_AVAILABILITY}/{distribution.availability}",  # the resource's own field
                 "issued": "",
                 "modified": "",
             }

@@ -15,7 +15,7 @@ from rdflib.namespace import SH
 
 from catalogue.access import is_catalogued
 from catalogue.models import Dataset
-from catalogue.rdf.record import record_triples, with_rdf_relations
+from catalogue.rdf.record import load_for_record, record_triples
 from lib.shacl_compiled import CompiledShapes
 
 
@@ -75,7 +75,7 @@ def gate_violates(triples) -> bool:
 
 def dcat_ap_violations(dataset: Dataset) -> list[str]:
     """The SHACL violations of the dataset's DCAT-AP record (built by catalogue.rdf), as text."""
-    loaded = with_rdf_relations(Dataset.objects.filter(pk=dataset.pk)).first()
+    loaded = load_for_record(dataset.pk)
     if loaded is None:
         return []
     triples = gate_records([loaded])[loaded.pk]

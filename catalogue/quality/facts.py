@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalogue.models import CollectionMethod, Dataset, LinkCheck
 from catalogue.publication import dcat_ap_conforms, dcat_ap_conforms_many
 from catalogue.quality.score import DatasetFacts, DistributionFacts
-from catalogue.rdf.record import with_rdf_relations
+from catalogue.rdf.record import load_for_record, with_rdf_relations
 from provenance.models import Derivation
 
 
@@ -64,7 +64,11 @@ def facts_for_datasets(dataset_ids, *, now=None) -> tuple[dict[int, Dataset], di
     Returns the datasets as loaded (id -> Dataset) and their facts (id -> DatasetFacts);
     ids of datasets that do not exist are left out."""
     now = now or timezone.now()
-    datasets = list(with_rdf_relations(Dataset.objects.filter(pk__in=list(dataset_ids)).order_by("pk")))
+    dataset_ids = list(dataset_ids)
+    if len(dataset_ids) == 1:  # a publish, or a change to one dataset: its reads compiled once
+        datasets = [d for d in [load_for_record(dataset_ids[0])] if d is not None]
+    else:
+        datasets = list(with_rdf_relations(Dataset.objects.filter(pk__in=dataset_ids).order_by("pk")))
     # The link checks of the distributions just loaded, as plain tuples (none to ask for without any).
     distribution_ids = [d.pk for dataset in datasets for d in dataset.distributions.all()]
     checks = (

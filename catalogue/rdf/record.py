@@ -1,10 +1,13 @@
 """One catalogued dataset's complete description: every vocabulary module put together."""
 
+from functools import partial
+
 from django.db.models import Prefetch, QuerySet
 from rdflib import URIRef
 
 from catalogue.access import catalogued_datasets
 from catalogue.models import CollectionMethod, Dataset, Distribution, QualityMeasurement, ValidationCheck
+from catalogue.prepared import Prepared
 from catalogue.rdf import collection, csvw, dcat, dqv
 from catalogue.rdf.namespaces import DCTERMS
 from catalogue.rdf.terms import dataset_iri, dataset_node
@@ -21,28 +24,76 @@ def _register_agreements() -> QuerySet:
     return agreement_model.objects.on_register().order_by("pk")
 
 
-def with_rdf_relations(queryset: QuerySet) -> QuerySet:
-    """``queryset`` with everything a record shows loaded in a fixed number of queries."""
-    return queryset.select_related(
-        "publisher", "licence", "frequency", "language", "collection_method", "harvest__source"
-    ).prefetch_related(
-        "keywords",
-        "themes",
-        Prefetch(
+# What a record shows besides the dataset's own row: joined to it ...
+_JOINED = ("publisher", "licence", "frequency", "language", "collection_method", "harvest__source")
+
+
+# ... and loaded as lists: (relation, the queryset to load it with or None for the plain
+# relation, the attribute to put the list in or None for the relation's own cache).
+def _related_lists() -> list[tuple[str, QuerySet | None, str | None]]:
+    return [
+        ("keywords", None, None),
+        ("themes", None, None),
+        (
             "distributions",
-            queryset=Distribution.objects.select_related("format", "media_type", "licence").order_by("position", "id"),
+            Distribution.objects.select_related("format", "media_type", "licence").order_by("position", "id"),
+            None,
         ),
-        "fields",
+        ("fields", None, None),
         # Joined, not prefetched a level further: a check's activity and agent, a measurement's
         # distribution come with it (one query each instead of up to three and two).
-        Prefetch("validation_checks", queryset=ValidationCheck.objects.select_related("activity__agent")),
-        Prefetch("quality_measurements", queryset=QualityMeasurement.objects.select_related("distribution")),
-        Prefetch(
+        ("validation_checks", ValidationCheck.objects.select_related("activity__agent"), None),
+        ("quality_measurements", QualityMeasurement.objects.select_related("distribution"), None),
+        (
             "derivations_as_derived",
-            queryset=Derivation.objects.current().select_related("source", "activity__agent").order_by("id"),
-            to_attr="current_derivations",
+            Derivation.objects.current().select_related("source", "activity__agent").order_by("id"),
+            "current_derivations",
         ),
+    ]
+
+
+def with_rdf_relations(queryset: QuerySet) -> QuerySet:
+    """``queryset`` with everything a record shows loaded in a fixed number of queries."""
+    return queryset.select_related(*_JOINED).prefetch_related(
+        *(Prefetch(name, queryset=related, to_attr=attr) for name, related, attr in _related_lists())
     )
+
+
+def _list_of(name: str, related: QuerySet | None, dataset_id: int) -> QuerySet:
+    """The related list ``name`` of one dataset, as its related manager filters it."""
+    manager = getattr(Dataset(pk=dataset_id), name)
+    return manager.get_queryset() if related is None else manager._apply_rel_filters(related)
+
+
+_ONE_DATASET = Prepared(lambda pk: Dataset.objects.filter(pk=pk).select_related(*_JOINED))
+_ONE_DATASETS_LISTS = [
+    (name, related, attr, Prepared(partial(_list_of, name, related))) for name, related, attr in _related_lists()
+]
+
+
+def load_for_record(dataset_id: int) -> Dataset | None:
+    """One dataset loaded as ``with_rdf_relations`` loads it (the same instances, relations and
+    caches), from SQL compiled once: what scoring or publishing one dataset reads."""
+    found = _ONE_DATASET.objects(dataset_id)
+    if not found:
+        return None
+    [dataset] = found
+    dataset._prefetched_objects_cache = {}
+    for name, related, attr, prepared in _ONE_DATASETS_LISTS:
+        objects = prepared.objects(dataset_id)
+        manager = getattr(dataset, name)
+        field = getattr(manager, "field", None)  # a reverse foreign key: each row names the dataset
+        if field is not None:
+            for obj in objects:
+                if not field.is_cached(obj):
+                    setattr(obj, field.name, dataset)
+        if attr is not None:
+            setattr(dataset, attr, objects)
+            continue
+        cached = manager.get_queryset() if related is None else manager._apply_rel_filters(related)
+        cached._result_cache, cached._prefetch_done = objects, True
+        dataset._prefetched_objects_cache[name] = cached
+    return dataset
 
 
 def catalogued_source_ids(datasets: list[Dataset]) -> set[int]:

@@ -1,9 +1,6 @@
 """Writes of the quality capability: a dataset's score and the link checks behind its
 accessibility dimension. Run by workers from the outbox; nobody edits these by hand."""
 
-import gc
-from contextlib import contextmanager
-
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -14,6 +11,7 @@ from catalogue.models import Dataset, Distribution, LinkCheck, QualityAssessment
 from catalogue.own_site import is_own_url, own_url_answer
 from catalogue.quality.facts import facts_for_dataset, facts_for_datasets
 from catalogue.quality.score import score
+from lib.collector import collector_paused
 from lib.netpolicy import RefusedAddress, fetch
 
 
@@ -56,27 +54,13 @@ def quality_assess(*, dataset_id: int):
     return latest
 
 
-@contextmanager
-def _collector_paused():
-    """A pass makes about a million short-lived objects (ORM rows, RDF terms) and keeps them
-    to its end; the cyclic collector scanning them over and over cost a third of its CPU.
-    Paused for the pass, then as it was (the pass's garbage is freed by reference counts)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def quality_assess_many(dataset_ids) -> int:
     """``quality_assess`` for many datasets in one pass, with the same results: the facts and
     DCAT-AP records gathered in a fixed number of queries, the SHACL gate run compiled, and
     the new assessments, dataset scores and outbox records written in bulk. Returns how many
     datasets were scored (ids of datasets that no longer exist are skipped)."""
     started = timezone.now()
-    with _collector_paused():
+    with collector_paused():
         datasets, facts = facts_for_datasets(dataset_ids, now=started)
         results = {pk: score(f) for pk, f in facts.items()}
     if not datasets:

@@ -54,6 +54,7 @@ from provenance.services import (
     activity_record,
     agent_record,
     dataset_stub_create,
+    dataset_stubs_create,
     derivation_add,
     field_derivation_add,
     sender_organisation_ids,
@@ -1062,6 +1063,7 @@ def _apply_together(batch: _Batch, run: list[OpenLineageEvent], applied: list) -
     done = []
     try:
         with transaction.atomic():
+            _stubs_ahead(batch, run)
             for event in run:
                 applier = _Applier(event, batch)
                 batch.deferring = True
@@ -1078,6 +1080,31 @@ def _apply_together(batch: _Batch, run: list[OpenLineageEvent], applied: list) -
         event.problems, event.processed_at = problems, timezone.now()
         applied.append(event)
     return True
+
+
+def _stubs_ahead(batch: _Batch, run: list[OpenLineageEvent]) -> None:
+    """Make the stubs a run of plain events will name, together (``dataset_stubs_create``),
+    before the run is applied: the names no alias held when the batch began, in the order the
+    events name them (each event's inputs, then its outputs, as ``_Applier.apply`` asks for
+    them), each named by the organisations of the first event that names it, as the run made
+    one by one would. Inside the run's savepoint: a run that fails undoes them with the rest."""
+    if not batch.prefetched:
+        batch.prefetch()
+    wanted: dict[tuple[str, str], list[int]] = {}
+    for event in run:
+        if event.kind == OpenLineageEvent.Kind.RUN and event.event_type not in ("COMPLETE", ""):
+            continue  # makes no lineage, names no dataset
+        organisation_ids = batch.organisation_ids(event.received_by)
+        for ref in (event.payload.get("inputs") or []) + (event.payload.get("outputs") or []):
+            key = (ref.get("namespace"), ref.get("name"))
+            if key in batch.missing and key not in batch.aliases and key not in wanted:
+                wanted[key] = organisation_ids
+    made = dataset_stubs_create([(namespace, name, ids) for (namespace, name), ids in wanted.items()])
+    for (key, organisation_ids), dataset in zip(wanted.items(), made, strict=True):
+        batch.paired.add(dataset.pk)  # a new stub has no derivations yet
+        batch.derivations.known_new(dataset.pk)
+        batch.aliases[key] = dataset
+        batch.named.add((dataset.pk, tuple(organisation_ids)))
 
 
 def _apply_one(batch: _Batch, event: OpenLineageEvent, applied: list, failed: list) -> None:

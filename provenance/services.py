@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalogue import access, outbox
-from catalogue.models import Dataset, DerivedWork, Field, Organisation
+from catalogue.models import Dataset, DerivedWork, Field, Organisation, unique_slugs
 from provenance import queries
 from provenance.lineage import DERIVATION, EDGE, lock_derivation_writes
 from provenance.models import (
@@ -211,6 +211,50 @@ def dataset_stub_create(*, namespace: str, name: str, named_by: Iterable[int] = 
         alias.named_by.add(*named_by)
         outbox.datasets_changed([dataset.pk])
         return dataset
+
+
+def dataset_stubs_create(names: list[tuple[str, str, Iterable[int]]]) -> list[Dataset]:
+    """``dataset_stub_create`` for many (namespace, name, named_by) at once, in order: the same
+    datasets (slugs as if made one after another), history, aliases, organisations that may
+    claim them and outbox work, in a fixed number of statements. For a run of OpenLineage
+    events applied together; names already held raise IntegrityError (the caller's savepoint
+    then undoes them all)."""
+    if not names:
+        return []
+    publisher = stub_organisation()
+    titles = [name[:300] for _, name, _ in names]
+    with transaction.atomic():
+        datasets = []
+        for (namespace, name, _), title, slug in zip(names, titles, unique_slugs(Dataset, titles), strict=True):
+            dataset = Dataset(
+                title=title,
+                description=f"Named in OpenLineage events as {namespace}/{name}. Not yet claimed by a publisher.",
+                publisher=publisher,
+                status=Dataset.Status.DRAFT,
+                access_rights=Dataset.AccessRights.NON_PUBLIC,
+                slug=slug,
+            )
+            dataset.uri = mint_uri("dataset", str(dataset.uuid))  # as Dataset.save() mints it
+            datasets.append(dataset)
+        Dataset.objects.bulk_create(datasets)
+        # As each save() records it: a "+" row, by the request's user if any, without a reason.
+        Dataset.history.bulk_history_create(datasets, default_change_reason=None)
+        aliases = DatasetAlias.objects.bulk_create(
+            [
+                DatasetAlias(namespace=namespace, name=name, dataset=dataset, is_stub=True)
+                for (namespace, name, _), dataset in zip(names, datasets, strict=True)
+            ]
+        )
+        through = DatasetAlias.named_by.through
+        through.objects.bulk_create(
+            [
+                through(datasetalias_id=alias.pk, organisation_id=organisation_id)
+                for alias, (_, _, named_by) in zip(aliases, names, strict=True)
+                for organisation_id in sorted(set(named_by))
+            ]
+        )
+        outbox.datasets_changed([dataset.pk for dataset in datasets])
+    return datasets
 
 
 def stub_named_by(*, dataset: Dataset, organisation_ids: Iterable[int]) -> None:

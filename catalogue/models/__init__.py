@@ -24,6 +24,7 @@ from catalogue.models.records import (
     mint_uri,
     slug_validator,
     unique_slug,
+    unique_slugs,
 )
 from catalogue.models.workflow import DatasetDraft, DatasetReview
 
@@ -50,4 +51,5 @@ __all__ = [
     "mint_uri",
     "slug_validator",
     "unique_slug",
+    "unique_slugs",
 ]

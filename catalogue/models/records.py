@@ -37,17 +37,41 @@ def mint_uri(kind: str, key: str) -> str:
     return f"{settings.PROVCAT_BASE_URI}/id/{kind}/{key}"
 
 
-def unique_slug(model, text: str, *, max_length: int = 100, exclude_pk=None) -> str:
+def _slug_base(text: str, max_length: int) -> str:
     # slugify keeps underscores, which slug_validator (and every URL pattern) refuses.
-    base = re.sub(r"[-_]+", "-", slugify(text))[: max_length - 8].strip("-") or "item"
+    return re.sub(r"[-_]+", "-", slugify(text))[: max_length - 8].strip("-") or "item"
+
+
+def unique_slug(model, text: str, *, max_length: int = 100, exclude_pk=None, taken=frozenset()) -> str:
+    """A slug from ``text`` no row of ``model`` has (nor any of ``taken``): ``text``'s own, or
+    with -2, -3, ... after it."""
+    base = _slug_base(text, max_length)
     slug, n = base, 2
     qs = model.objects.all()
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
-    while qs.filter(slug=slug).exists():
+    while slug in taken or qs.filter(slug=slug).exists():
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+def unique_slugs(model, texts: list[str], *, max_length: int = 100) -> list[str]:
+    """``unique_slug`` for new rows made together, in order: each slug the one it would get if
+    the rows before it had been saved first. One query, unless a text's own slug is taken."""
+    bases = [_slug_base(text, max_length) for text in texts]
+    in_use = set(model.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    slugs: list[str] = []
+    taken: set[str] = set()
+    for text, base in zip(texts, bases, strict=True):
+        slug = (
+            base
+            if base not in in_use and base not in taken
+            else unique_slug(model, text, max_length=max_length, taken=taken)
+        )
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 class VocabularyTerm(models.Model):

@@ -399,6 +399,7 @@ class _Batch:
         self.derivations = DerivationBatch()
         self.deferring = False
         self.starts: list | None = None  # the STARTs of the batch's runs, read once (run_start)
+        self.stub_actor = None  # the system actor writes to stubs are made as (actor_for)
 
     def prefetch(self) -> None:
         """Every alias the batch names, and the current derivations among them: two queries."""
@@ -587,7 +588,11 @@ class _Applier:
         """Who a write to ``dataset`` is made as: the sender, or for an unclaimed stub (which
         no sender edits) the named system actor for OpenLineage."""
         if dataset.publisher.slug == STUB_ORGANISATION_SLUG:
-            return system_actor("openlineage")
+            if self.batch is None:
+                return system_actor("openlineage")
+            if self.batch.stub_actor is None:  # read (or made) once a batch, not once an event
+                self.batch.stub_actor = system_actor("openlineage")
+            return self.batch.stub_actor
         return self.user
 
     def may_change(self, dataset: Dataset) -> bool:

@@ -7,6 +7,7 @@ catalogue/services.py and reads in catalogue/queries.py (who may see what: catal
 
 import re
 import uuid
+from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,17 +59,23 @@ def unique_slug(model, text: str, *, max_length: int = 100, exclude_pk=None, tak
 
 def unique_slugs(model, texts: list[str], *, max_length: int = 100) -> list[str]:
     """``unique_slug`` for new rows made together, in order: each slug the one it would get if
-    the rows before it had been saved first. One query, unless a text's own slug is taken."""
+    the rows before it had been saved first. Two queries: the texts' own slugs, and the first
+    numbered ones (-2 to -9) of those that clash; a slug that many rows share already goes on
+    to ``unique_slug``'s own search."""
     bases = [_slug_base(text, max_length) for text in texts]
     in_use = set(model.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    counts = Counter(bases)
+    clashing = {base for base in bases if base in in_use or counts[base] > 1}
+    numbered = [f"{base}-{n}" for base in sorted(clashing) for n in range(2, 10)]
+    if numbered:
+        in_use |= set(model.objects.filter(slug__in=numbered).values_list("slug", flat=True))
     slugs: list[str] = []
     taken: set[str] = set()
     for text, base in zip(texts, bases, strict=True):
-        slug = (
-            base
-            if base not in in_use and base not in taken
-            else unique_slug(model, text, max_length=max_length, taken=taken)
-        )
+        candidates = [base] + ([f"{base}-{n}" for n in range(2, 10)] if base in clashing else [])
+        slug = next((c for c in candidates if c not in in_use and c not in taken), None)
+        if slug is None:
+            slug = unique_slug(model, text, max_length=max_length, taken=taken)
         taken.add(slug)
         slugs.append(slug)
     return slugs

@@ -148,3 +148,23 @@ def test_many_stubs_equal_stubs_made_one_at_a_time(ohs, dft):
     )
     assert Dataset.history.filter(history_type="+").count() == 3
     assert dataset_stubs_create([]) == []
+
+
+def test_slugs_made_together_are_the_slugs_made_one_after_another(make_dataset):
+    """unique_slugs against saving one row after another, with clashes in the catalogue (one
+    slug taken up to -11, past the numbered slugs read at once) and within the batch."""
+    from catalogue.models import unique_slug, unique_slugs
+
+    make_dataset("Crowded")
+    for n in range(2, 12):
+        make_dataset(f"Crowded {n}")  # slugs crowded-2 ... crowded-11
+    make_dataset("Taken")
+    texts = ["Crowded", "taken", "Taken", "Free", "free", "Free 2", "Crowded", "Fresh-2", "fresh", "Fresh", "x" * 150]
+    together = unique_slugs(Dataset, texts)
+    one_after_another, taken = [], set()
+    for text in texts:
+        one_after_another.append(unique_slug(Dataset, text, taken=taken))
+        taken.add(one_after_another[-1])
+    assert together == one_after_another
+    assert together[:7] == ["crowded-12", "taken-2", "taken-3", "free", "free-2", "free-2-2", "crowded-13"]
+    assert len(set(together)) == len(texts) and all(len(slug) <= 100 for slug in together)

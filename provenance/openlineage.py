@@ -1052,7 +1052,7 @@ def _batch_apply(events: list[OpenLineageEvent]) -> None:
             _apply_one(batch, event, applied, failed)
         start = max(end, start + 1)
     batch.derivations.flush()
-    OpenLineageEvent.objects.bulk_update(applied, ["problems", "processed_at"], batch_size=500)
+    _mark_applied(applied)
     now = timezone.now()
     for event, error in failed:
         OpenLineageEvent.objects.filter(pk=event.pk).update(failed_at=now, error=error)
@@ -1081,10 +1081,25 @@ def _apply_together(batch: _Batch, run: list[OpenLineageEvent], applied: list) -
         batch.derivations.flush()  # the ones before it are, before the database is read again
         batch.forget()  # what the run looked up or made is undone
         return False
+    now = timezone.now()  # the run's events were applied together
     for event, problems in done:
-        event.problems, event.processed_at = problems, timezone.now()
+        event.problems, event.processed_at = problems, now
         applied.append(event)
     return True
+
+
+def _mark_applied(events: list[OpenLineageEvent]) -> None:
+    """Store that these events were applied, with what each found: the events without a
+    problem in one UPDATE per moment they were applied (a run's share one), the others with
+    bulk_update (a CASE per row, slow for hundreds)."""
+    moments: dict = {}
+    for event in events:
+        if not event.problems:
+            moments.setdefault(event.processed_at, []).append(event.pk)
+    for moment, ids in moments.items():
+        OpenLineageEvent.objects.filter(pk__in=ids).update(problems=[], processed_at=moment)
+    with_problems = [event for event in events if event.problems]
+    OpenLineageEvent.objects.bulk_update(with_problems, ["problems", "processed_at"], batch_size=500)
 
 
 def _stubs_ahead(batch: _Batch, run: list[OpenLineageEvent]) -> None:

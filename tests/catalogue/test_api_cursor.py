@@ -226,3 +226,19 @@ def test_schema_documents_the_cursor(client, db):
 def test_the_api_guide_explains_both_ways_of_paging(client, db):
     page = client.get("/about/api/").content.decode()
     assert "/api/v1/datasets/?cursor=" in page and "deep pages are slower" in page
+
+
+@pytest.mark.parametrize("who", [None, "bob"])
+def test_a_theme_lists_exactly_the_datasets_with_that_theme(catalogue, request, who):
+    """The theme filter (the terms read first, then the datasets by term id) lists what the
+    datasets' own themes say, in cursor and numbered pages alike; an unknown code lists none."""
+    user = request.getfixturevalue(who) if who else None
+    client = client_as(user)
+    visible = access.visible_datasets(user or AnonymousUser())
+    for code in ("HEAL", "TRAN"):
+        expected = set(visible.filter(themes__code=code).values_list("slug", flat=True))
+        forward, _ = cursor_walk(client, f"&theme={code}", 4)
+        assert set(forward) == expected and len(forward) == len(expected) > 0, code
+        assert page_walk(client, f"&theme={code}", 4) == forward
+    assert cursor_walk(client, "&theme=NOT-A-THEME", 4)[0] == []
+    assert client.get(f"{LIST}?theme=NOT-A-THEME").json()["count"] == 0

@@ -59,15 +59,18 @@ def with_rdf_relations(queryset: QuerySet) -> QuerySet:
     )
 
 
-def _list_of(name: str, related: QuerySet | None, dataset_id: int) -> QuerySet:
-    """The related list ``name`` of one dataset, as its related manager filters it."""
-    manager = getattr(Dataset(pk=dataset_id), name)
+def _list_of(manager, related: QuerySet | None) -> QuerySet:
+    """A dataset's related list, as its related manager filters it (with ``related``'s joins)."""
     return manager.get_queryset() if related is None else manager._apply_rel_filters(related)
+
+
+def _list_of_id(name: str, related: QuerySet | None, dataset_id: int) -> QuerySet:
+    return _list_of(getattr(Dataset(pk=dataset_id), name), related)
 
 
 _ONE_DATASET = Prepared(lambda pk: Dataset.objects.filter(pk=pk).select_related(*_JOINED))
 _ONE_DATASETS_LISTS = [
-    (name, related, attr, Prepared(partial(_list_of, name, related))) for name, related, attr in _related_lists()
+    (name, related, attr, Prepared(partial(_list_of_id, name, related))) for name, related, attr in _related_lists()
 ]
 
 
@@ -90,7 +93,7 @@ def load_for_record(dataset_id: int) -> Dataset | None:
         if attr is not None:
             setattr(dataset, attr, objects)
             continue
-        cached = manager.get_queryset() if related is None else manager._apply_rel_filters(related)
+        cached = _list_of(manager, related)
         cached._result_cache, cached._prefetch_done = objects, True
         dataset._prefetched_objects_cache[name] = cached
     return dataset
